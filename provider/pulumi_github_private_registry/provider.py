@@ -1,0 +1,547 @@
+"""``OrgPrivateRegistryProvider``: check, diff, create, read, update and delete.
+
+The only module that knows Pulumi's dynamic-provider protocol. It is pickled by reference into
+every resource's state (``__provider``), so the class holds no attributes at all: credentials and
+limits are read in :meth:`OrgPrivateRegistryProvider.configure` into process-wide settings, or from
+the environment at call time. One provider process serves every resource of a deployment on four
+gRPC threads, so the shared pieces (settings, clients, the public-key cache, the inventory) are
+module-level and locked.
+
+Requests per operation (issue: the fewest possible): check and diff make none; create lists the
+org once per deployment and fetches its key once, then POSTs; read is served by the org's list;
+update PATCHes what changed then GETs once (PATCH returns no body); delete DELETEs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import Unknown
+
+from . import schema
+from .client import GitHubClient, Limits, Throttle
+from .crypto import PublicKeyCache, Sealed, seal
+from .errors import GitHubError, NotFound, OutcomeUnknown, ValidationFailed
+from .inventory import Inventory
+
+__all__ = ["OrgPrivateRegistryProvider", "RegistryError", "Settings", "current_settings"]
+
+T = TypeVar("T")
+
+# Config keys: pulumi-github's own, so one stack config serves both providers, then ours.
+TOKEN_KEY, TOKEN_ENV = "github:token", "GITHUB_TOKEN"
+BASE_URL_KEY, BASE_URL_ENV = "github:baseUrl", "GITHUB_BASE_URL"
+OWNER_KEY, OWNER_ENV = "github:owner", "GITHUB_OWNER"
+WRITE_DELAY_KEY, WRITE_DELAY_ENV = "github:writeDelayMs", "GITHUB_WRITE_DELAY_MS"
+CONCURRENCY_KEY, CONCURRENCY_ENV = (
+    "github-private-registry:maxConcurrency",
+    "GITHUB_PRIVATE_REGISTRY_MAX_CONCURRENCY",
+)
+RETRY_WAIT_KEY, RETRY_WAIT_ENV = (
+    "github-private-registry:maxRetryWait",
+    "GITHUB_PRIVATE_REGISTRY_MAX_RETRY_WAIT",
+)
+TIMEOUT_KEY, TIMEOUT_ENV = (
+    "github-private-registry:requestTimeout",
+    "GITHUB_PRIVATE_REGISTRY_REQUEST_TIMEOUT",
+)
+CONFIG_KEYS: tuple[str, ...] = (
+    TOKEN_KEY,
+    BASE_URL_KEY,
+    OWNER_KEY,
+    WRITE_DELAY_KEY,
+    CONCURRENCY_KEY,
+    RETRY_WAIT_KEY,
+    TIMEOUT_KEY,
+)
+
+# Fields an in-place update can change: everything declared but what forces a replacement, the
+# secret (compared as a whole below) and `adopt`, which only matters at create.
+UPDATABLE_FIELDS: tuple[str, ...] = tuple(
+    f
+    for f in schema.INPUT_FIELDS
+    if f not in schema.REPLACE_FIELDS and f not in ("adopt", "value", "value_encrypted", "key_id")
+)
+# Fields GitHub reports back, in declaration terms (what a refresh can see drift in).
+REPORTED_FIELDS: tuple[str, ...] = tuple(
+    f for f in schema.RESPONSE_FIELDS if f in schema.INPUT_FIELDS and f != "org"
+)
+
+
+class RegistryError(Exception):
+    """A failure the user sees: names the org and the registry, says what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where and how to reach GitHub. ``__repr__`` never shows the token."""
+
+    token: str | None
+    base_url: str | None
+    owner: str | None
+    limits: Limits
+
+    def __repr__(self) -> str:
+        return f"Settings(base_url={self.base_url!r}, owner={self.owner!r}, limits={self.limits!r})"
+
+
+_lock = threading.Lock()
+_config: dict[str, Any] = {}
+_clients: dict[tuple[str | None, str], GitHubClient] = {}
+_throttle: Throttle | None = None
+KEYS = PublicKeyCache()
+INVENTORY = Inventory()
+
+
+def _setting(key: str, env: str) -> Any:
+    value = _config.get(key)
+    return value if value not in (None, "") else os.environ.get(env) or None
+
+
+def _number(key: str, env: str, default: float) -> float:
+    raw = _setting(key, env)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        raise RegistryError(f"config {key} must be a number, got {raw!r}") from None
+
+
+def current_settings() -> Settings:
+    """The settings in force: the stack config given to ``configure``, else the environment."""
+    base = Limits()
+    limits = replace(
+        base,
+        write_interval=_number(WRITE_DELAY_KEY, WRITE_DELAY_ENV, base.write_interval * 1000) / 1000,
+        max_concurrency=int(_number(CONCURRENCY_KEY, CONCURRENCY_ENV, base.max_concurrency)),
+        max_retry_wait=_number(RETRY_WAIT_KEY, RETRY_WAIT_ENV, base.max_retry_wait),
+        timeout=_number(TIMEOUT_KEY, TIMEOUT_ENV, base.timeout),
+    )
+    return Settings(
+        token=_setting(TOKEN_KEY, TOKEN_ENV),
+        base_url=_setting(BASE_URL_KEY, BASE_URL_ENV),
+        owner=_setting(OWNER_KEY, OWNER_ENV),
+        limits=limits,
+    )
+
+
+def _client() -> GitHubClient:
+    """The process's client for the current settings; all share one throttle."""
+    global _throttle
+    settings = current_settings()
+    if not settings.token:
+        raise RegistryError(
+            "no GitHub token: set it with `pulumi config set --secret github:token <TOKEN>` "
+            "or the GITHUB_TOKEN environment variable"
+        )
+    # The dict is keyed by a digest, not the token itself.
+    slot = (settings.base_url, hashlib.sha256(settings.token.encode()).hexdigest())
+    with _lock:
+        client = _clients.get(slot)
+        if client is None:
+            if _throttle is None:
+                _throttle = Throttle(settings.limits)
+            client = GitHubClient(settings.token, settings.base_url, throttle=_throttle)
+            _clients[slot] = client
+        return client
+
+
+def _is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+def _contains_unknown(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return any(_contains_unknown(v) for v in value)
+    return _is_unknown(value)
+
+
+def _normalized(field: str, value: Any) -> Any:
+    """A value as compared by diff: ids as a sorted set of ints, defaults made explicit."""
+    if field == "selected_repository_ids":
+        return sorted({int(i) for i in value}) if value else None
+    if field == "replaces_base":
+        return bool(value)
+    if value == "":
+        return None
+    return value
+
+
+def changed_fields(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """Updatable fields whose declared value differs from the state's (unknown counts as changed)."""
+    changed = []
+    for field in UPDATABLE_FIELDS:
+        new = news.get(field)
+        if _contains_unknown(new) or _normalized(field, olds.get(field)) != _normalized(field, new):
+            changed.append(field)
+    return changed
+
+
+def value_changed(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+    """Whether the declared secret differs from the one in state (compared as plaintext)."""
+    if news.get("value") is not None:
+        return _contains_unknown(news["value"]) or news["value"] != olds.get("value")
+    if news.get("value_encrypted") is not None:
+        return any(
+            _contains_unknown(news.get(f)) or news.get(f) != olds.get(f)
+            for f in ("value_encrypted", "key_id")
+        )
+    return olds.get("value") is not None or olds.get("value_encrypted") is not None
+
+
+def drifted(olds: Mapping[str, Any]) -> bool:
+    """Whether a refresh saw the registry change outside Pulumi since our last write."""
+    remote = olds.get("remote_updated_at")
+    return remote is not None and remote != olds.get("updated_at")
+
+
+def _same_org(a: Any, b: Any) -> bool:
+    return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
+
+
+def _locate(id_: str, props: Mapping[str, Any]) -> tuple[str, str]:
+    """(org, name) of a registry from its id ``{org}/{name}``, else from its properties."""
+    if id_ and "/" in id_:
+        org, _, name = id_.rpartition("/")
+        return org, name
+    return str(props["org"]), schema.configuration_name(str(props["registry_type"]))
+
+
+def _fail(org: str, name: str, action: str, exc: GitHubError | str) -> RegistryError:
+    return RegistryError(f"OrgPrivateRegistry {org}/{name}: could not {action}: {exc}")
+
+
+def _rejects_key(exc: ValidationFailed) -> bool:
+    """Whether GitHub refused the sealed value because the key it was sealed with is not current."""
+    text = " ".join([exc.message, *exc.errors]).lower()
+    return bool({"key_id", "encrypted_value"} & set(exc.fields)) or "key_id" in text or "decrypt" in text
+
+
+def _already_exists(exc: ValidationFailed) -> bool:
+    return "already exist" in " ".join([exc.message, *exc.errors]).lower()
+
+
+class OrgPrivateRegistryProvider(ResourceProvider):
+    """The dynamic provider behind ``OrgPrivateRegistry``. Takes no arguments, holds nothing."""
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Take the stack config (``github:token``, ``github:baseUrl``, ``github:owner``, limits)."""
+        with _lock:
+            _config.clear()
+            _config.update({k: req.config.get(k) for k in CONFIG_KEYS})
+
+    # --- preview: no request, no token ---------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Fill defaults and report every invalid property; makes no request."""
+        inputs = dict(news)
+        for field, default in schema.DECLARATION_DEFAULTS.items():
+            if inputs.get(field) is None:
+                inputs[field] = default
+        owner = current_settings().owner
+        if inputs.get("org") is None and owner:
+            inputs["org"] = owner
+        problems = schema.declaration_problems(inputs, default_org=owner, is_unknown=_contains_unknown)
+        return CheckResult(inputs, [CheckFailure(p.field, p.reason) for p in problems])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Replace on org, registry_type or auth_type; update in place for all else; no request."""
+        replaces = []
+        for field in schema.REPLACE_FIELDS:
+            old, new = olds.get(field), news.get(field)
+            if field == "auth_type":
+                old, new = old or "token", new or "token"
+            if _is_unknown(new) or not (old == new or (field == "org" and _same_org(old, new))):
+                replaces.append(field)
+        changes = bool(replaces) or bool(changed_fields(olds, news)) or value_changed(olds, news)
+        changes = changes or drifted(olds) or not _same_org(olds.get("org"), news.get("org"))
+        # The name derives from the type, so a new registry of the same type in the same org can
+        # exist only once the old one is gone.
+        same_name = _same_org(olds.get("org"), news.get("org")) and olds.get(
+            "registry_type"
+        ) == news.get("registry_type")
+        return DiffResult(
+            changes=changes,
+            replaces=replaces,
+            delete_before_replace=bool(replaces) and same_name,
+        )
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """POST the registry, or adopt an existing one when ``adopt`` is true; never GET after."""
+        org = str(props["org"])
+        name = schema.configuration_name(str(props["registry_type"]))
+        client = _client()
+        try:
+            existing = INVENTORY.lookup(org, name, client.list_registries)
+        except GitHubError as exc:
+            raise _fail(org, name, "list the org's registries", exc) from None
+        if existing is None:
+            created = self._post(client, org, name, props)
+            if created is not None:
+                return created
+        return self._take_over(client, org, name, props)
+
+    def _post(
+        self, client: GitHubClient, org: str, name: str, props: Mapping[str, Any]
+    ) -> CreateResult | None:
+        """POST; None when GitHub says the registry already exists."""
+        body = schema.to_rest_body({k: v for k, v in props.items() if v is not None})
+        try:
+            record, sealed = self._send_secret(org, props, body, lambda b: client.create_registry(org, b))
+        except OutcomeUnknown:
+            return self._resolve_unknown_create(client, org, name, props, body)
+        except ValidationFailed as exc:
+            if _already_exists(exc):
+                return None
+            raise _fail(org, name, "create it", exc) from None
+        except GitHubError as exc:
+            raise _fail(org, name, "create it", exc) from None
+        INVENTORY.record(org, record)
+        return CreateResult(f"{org}/{name}", _outputs(props, record, sealed, None))
+
+    def _take_over(
+        self, client: GitHubClient, org: str, name: str, props: Mapping[str, Any]
+    ) -> CreateResult:
+        """Adopt a registry that already exists (``adopt: true``), or explain how to."""
+        try:
+            existing = client.get_registry(org, name)
+        except NotFound:
+            # The org's snapshot predates an outside delete: the way is clear after all.
+            INVENTORY.forget(org, name)
+            created = self._post(client, org, name, props)
+            if created is None:
+                raise _fail(org, name, "create it", "GitHub says it exists but cannot read it") from None
+            return created
+        except GitHubError as exc:
+            raise _fail(org, name, "look it up", exc) from None
+        if not props.get("adopt"):
+            raise RegistryError(
+                f"OrgPrivateRegistry {org}/{name}: org '{org}' already has the private registry "
+                f"configuration {name} (GitHub allows one per registry type), created outside this "
+                "stack or by another one. To manage it here, set `adopt: true` on this resource "
+                "(it will be updated to what you declare), or delete it at GitHub first. "
+                f"`python -m pulumi_github_private_registry discover --org {org}` prints a config "
+                "block for it."
+            )
+        declared_auth = props.get("auth_type") or "token"
+        if (existing.get("auth_type") or "token") != declared_auth:
+            raise RegistryError(
+                f"OrgPrivateRegistry {org}/{name}: cannot adopt: it exists with auth_type "
+                f"'{existing.get('auth_type')}' and you declare '{declared_auth}', which GitHub cannot "
+                "change in place. Declare its auth_type to adopt it, or delete it at GitHub first."
+            )
+        fields = [f for f in UPDATABLE_FIELDS if props.get(f) is not None or existing.get(f) is not None]
+        outs = self._patch(client, org, name, props, fields, send_value=True)
+        return CreateResult(f"{org}/{name}", outs)
+
+    def _resolve_unknown_create(
+        self,
+        client: GitHubClient,
+        org: str,
+        name: str,
+        props: Mapping[str, Any],
+        body: Mapping[str, Any],
+    ) -> CreateResult:
+        """A POST went unanswered: take over what it made, or send it again if it made nothing."""
+        try:
+            record = client.get_registry(org, name, expect_exists=True)
+        except NotFound:
+            # Nothing was made. GitHub allows one registry per type, so a second POST cannot
+            # make a duplicate even if the first one lands late: it would be refused.
+            try:
+                record, sealed = self._send_secret(org, props, body, lambda b: client.create_registry(org, b))
+            except GitHubError as exc:
+                raise _fail(org, name, "create it (second attempt after no answer)", exc) from None
+            INVENTORY.record(org, record)
+            return CreateResult(f"{org}/{name}", _outputs(props, record, sealed, None))
+        except GitHubError as exc:
+            raise _fail(org, name, "learn whether the unanswered create was applied", exc) from None
+        mismatched = [
+            f
+            for f in schema.RESPONSE_FIELDS
+            if f in body and _normalized(f, record.get(f)) != _normalized(f, body.get(f))
+        ]
+        if mismatched:
+            raise RegistryError(
+                f"OrgPrivateRegistry {org}/{name}: GitHub did not answer the create, and a registry "
+                f"{name} now exists whose {', '.join(mismatched)} differ from what was sent: it was "
+                "made by someone else. Delete it at GitHub or set `adopt: true`, then run again."
+            )
+        INVENTORY.record(org, record)
+        if (props.get("auth_type") or "token") not in schema.SECRET_AUTH_TYPES:
+            return CreateResult(f"{org}/{name}", _outputs(props, record, None, None))
+        # It is ours, but GitHub holds no readable trace of which value came with it: send the
+        # value once more so that state and GitHub surely agree.
+        return CreateResult(f"{org}/{name}", self._patch(client, org, name, props, [], send_value=True))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """PATCH what changed (everything, after outside drift), then GET once for updated_at."""
+        org, name = _locate(id_, olds)
+        if drifted(olds):
+            fields = [f for f in UPDATABLE_FIELDS if news.get(f) is not None or olds.get(f) is not None]
+            send_value = True
+        else:
+            fields = changed_fields(olds, news)
+            send_value = value_changed(olds, news)
+        return UpdateResult(self._patch(_client(), org, name, news, fields, send_value=send_value, olds=olds))
+
+    def _patch(
+        self,
+        client: GitHubClient,
+        org: str,
+        name: str,
+        props: Mapping[str, Any],
+        fields: list[str],
+        *,
+        send_value: bool,
+        olds: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """PATCH ``fields`` (and the sealed value), then GET once; returns the full outputs."""
+        body: dict[str, Any] = {}
+        if {"visibility", "selected_repository_ids"} & set(fields):
+            # GitHub reads the ids against the visibility: send them together.
+            fields = [*fields, "visibility", "selected_repository_ids"]
+        for field in dict.fromkeys(fields):
+            value = props.get(field)
+            if field == "selected_repository_ids" and props.get("visibility") != "selected":
+                continue
+            body.update(schema.to_rest_body({field: value}) if value is not None else {field: None})
+        secret_auth = (props.get("auth_type") or "token") in schema.SECRET_AUTH_TYPES
+        sealed: Sealed | None = None
+        if body or (send_value and secret_auth):
+            try:
+                if send_value and secret_auth:
+                    _, sealed = self._send_secret(
+                        org, props, body, lambda b: client.update_registry(org, name, b)
+                    )
+                else:
+                    client.update_registry(org, name, body)
+                record = client.get_registry(org, name, expect_exists=True)
+            except NotFound:
+                INVENTORY.forget(org, name)
+                raise RegistryError(
+                    f"OrgPrivateRegistry {org}/{name}: it no longer exists at GitHub (deleted outside "
+                    "Pulumi). Run `pulumi refresh` to drop it from the state, then `pulumi up` to "
+                    "create it again."
+                ) from None
+            except GitHubError as exc:
+                raise _fail(org, name, "update it", exc) from None
+            INVENTORY.record(org, record)
+        else:
+            # Nothing GitHub holds changes (say, only `adopt`): no request.
+            old = olds or {}
+            record = {"name": name, "created_at": old.get("created_at"), "updated_at": old.get("updated_at")}
+        return _outputs(props, record, sealed, olds)
+
+    def _send_secret(
+        self,
+        org: str,
+        props: Mapping[str, Any],
+        body: Mapping[str, Any],
+        send: Callable[[dict[str, Any]], T],
+    ) -> tuple[T, Sealed | None]:
+        """Send ``body`` with the declared secret; re-seal once if GitHub rejects a rotated key."""
+        for attempt in range(2):
+            sealed = self._secret(org, props)
+            full = dict(body)
+            if sealed is not None:
+                full.update(encrypted_value=sealed.encrypted_value, key_id=sealed.key_id)
+            try:
+                return send(full), sealed
+            except ValidationFailed as exc:
+                rotated = props.get("value") is not None and sealed is not None and _rejects_key(exc)
+                if attempt == 0 and rotated:
+                    assert sealed is not None
+                    KEYS.drop(org, sealed.key_id)
+                    continue
+                raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _secret(org: str, props: Mapping[str, Any]) -> Sealed | None:
+        """The declared secret, sealed with the org's key (fetched once per process)."""
+        if props.get("value") is not None:
+            key = KEYS.get(org, _client().get_public_key)
+            return seal(str(props["value"]), key)
+        if props.get("value_encrypted") is not None:
+            return Sealed(str(props["value_encrypted"]), str(props["key_id"]))
+        return None
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """DELETE the registry; already gone counts as deleted."""
+        org, name = _locate(id_, props)
+        try:
+            _client().delete_registry(org, name)
+        except NotFound:
+            pass
+        except GitHubError as exc:
+            raise _fail(org, name, "delete it", exc) from None
+        INVENTORY.forget(org, name)
+
+    # --- refresh -------------------------------------------------------------------------------
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh from the org's list (one call per org), GET where the list lacks what state has."""
+        org, name = _locate(id_, props)
+        client = _client()
+        try:
+            record = INVENTORY.lookup(org, name, client.list_registries)
+            needed = [f for f in REPORTED_FIELDS if props.get(f) is not None]
+            if record is None or any(f not in record for f in needed):
+                record = client.get_registry(org, name)
+                INVENTORY.record(org, record)
+        except NotFound:
+            return ReadResult("", {}, {})
+        except GitHubError as exc:
+            raise _fail(org, name, "read it", exc) from None
+        outs = dict(props)
+        for field in REPORTED_FIELDS:
+            outs[field] = record.get(field)
+        outs.update(
+            name=record.get("name", name),
+            created_at=record.get("created_at", props.get("created_at")),
+            remote_updated_at=record.get("updated_at"),
+        )
+        inputs = {k: outs[k] for k in schema.INPUT_FIELDS if outs.get(k) is not None}
+        return ReadResult(f"{org}/{name}", outs, inputs)
+
+
+def _outputs(
+    props: Mapping[str, Any],
+    record: Mapping[str, Any],
+    sealed: Sealed | None,
+    previous: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The full output set: every input as declared, GitHub's name and times, what was sent."""
+    outs: dict[str, Any] = {k: props.get(k) for k in schema.INPUT_FIELDS}
+    outs.update(
+        name=record.get("name"),
+        created_at=record.get("created_at") or (previous or {}).get("created_at"),
+        updated_at=record.get("updated_at"),
+        remote_updated_at=record.get("updated_at"),
+    )
+    if sealed is not None:
+        outs.update(value_encrypted=sealed.encrypted_value, key_id=sealed.key_id)
+    elif previous is not None and (props.get("auth_type") or "token") in schema.SECRET_AUTH_TYPES:
+        outs.update(value_encrypted=previous.get("value_encrypted"), key_id=previous.get("key_id"))
+    else:
+        outs.update(value_encrypted=None, key_id=None)
+    return outs
