@@ -1,0 +1,71 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from pulumi.dynamic import ResourceProvider
+
+from provider_host import ProviderHost
+from pulumi_github_private_registry.emulator import Emulator
+
+
+@pytest.fixture(scope="module")
+def provider_host_factory() -> Iterator[Callable[..., ProviderHost]]:
+    """Start `ProviderHost(provider, **kwargs)` processes; those still running stop when the module ends."""
+    hosts: list[ProviderHost] = []
+
+    def start(provider: ResourceProvider, **kwargs: Any) -> ProviderHost:
+        host = ProviderHost(provider, **kwargs)
+        hosts.append(host)
+        return host.start()
+
+    yield start
+    for host in hosts:
+        host.stop()
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """A started emulator that requires the token ``test-token``."""
+    with Emulator(token="test-token") as emu:
+        yield emu
+
+
+@pytest.fixture
+def emulator_v3() -> Iterator[Emulator]:
+    """Like ``emulator``, served under GitHub Enterprise Server's ``/api/v3`` prefix."""
+    with Emulator(token="test-token", prefix="/api/v3") as emu:
+        yield emu
+
+
+@pytest.fixture
+def deployment(emulator: Emulator) -> Iterator[Callable[..., ProviderHost]]:
+    """Start a configured `OrgPrivateRegistryProvider` host against ``emulator``, as one CLI command does.
+
+    Each call is a new provider process (a new `pulumi up`/`refresh`/`destroy`), so nothing cached
+    in one command's process leaks into the next. Extra keyword arguments are config overrides.
+    """
+    from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
+
+    hosts: list[ProviderHost] = []
+
+    def start(emu: Emulator | None = None, *, env: dict[str, str] | None = None, **config: Any) -> ProviderHost:
+        target = emu or emulator
+        host = ProviderHost(OrgPrivateRegistryProvider(), env=env).start()
+        hosts.append(host)
+        settings = {
+            "github:token": "test-token",
+            "github:baseUrl": target.base_url,
+            "github:owner": "acme",
+            "github:writeDelayMs": "0",
+            **config,
+        }
+        host.configure({k: v for k, v in settings.items() if v is not None})
+        return host
+
+    yield start
+    for host in hosts:
+        host.stop()

@@ -1,0 +1,298 @@
+"""OrgPrivateRegistryProvider through the real provider host (`python -m pulumi.dynamic`), against the emulator.
+
+Each `deployment()` is a fresh provider process, as each `pulumi` command starts one.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+
+import dill
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+from provider_host import UNKNOWN, ProviderError, ProviderHost
+from samples import DECLARATIONS, declaration
+
+from pulumi_github_private_registry.crypto import seal
+from pulumi_github_private_registry.client import PublicKey
+from pulumi_github_private_registry.emulator import Emulator
+from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
+from pulumi_github_private_registry.schema import configuration_name
+
+Deploy = Callable[..., ProviderHost]
+AUTH_TYPES = list(DECLARATIONS)
+
+
+def other_provider_blob() -> str:
+    """The provider serialized differently (as a new SDK or provider version would): other bytes, same class."""
+    blob = base64.b64encode(dill.dumps(OrgPrivateRegistryProvider(), protocol=3)).decode()
+    assert blob != serialize_provider(OrgPrivateRegistryProvider())
+    return blob
+
+
+def up(host: ProviderHost, news: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """check + create, as `pulumi up` does for a new resource: (id, outputs, checked inputs)."""
+    checked = host.check(news)
+    assert checked.failures == []
+    id_, outs = host.create(checked.inputs)
+    return id_, outs, checked.inputs
+
+
+def update(
+    host: ProviderHost, id_: str, state: dict[str, Any], olds: dict[str, Any], news: dict[str, Any]
+) -> dict[str, Any]:
+    """check + diff + update, as `pulumi up` does for an existing resource."""
+    checked = host.check(news, olds)
+    assert checked.failures == []
+    diff = host.diff(id_, state, checked.inputs)
+    assert diff.changes == "some" and diff.replaces == []
+    return host.update(id_, state, checked.inputs)
+
+
+@pytest.mark.parametrize("auth_type", AUTH_TYPES)
+def test_full_lifecycle_of_each_auth_type(deployment: Deploy, emulator: Emulator, auth_type: str) -> None:
+    org = f"life-{auth_type}"
+    news = declaration(auth_type, org)
+    name = configuration_name(news["registry_type"])
+
+    id_, outs, inputs = up(deployment(), news)
+    assert id_ == f"{org}/{name}"
+    assert outs["name"] == name and outs["created_at"] and outs["updated_at"] == outs["remote_updated_at"]
+    stored = emulator.registry(org, name)
+    assert stored is not None and stored["url"] == news["url"] and stored["visibility"] == news["visibility"]
+    if "value" in news:
+        assert emulator.decrypted_value(org, name) == news["value"]
+        assert outs["key_id"] == emulator.public_key(org)[0] and outs["value_encrypted"]
+    else:
+        assert outs.get("value_encrypted") is None and stored.get("encrypted_value") is None
+    # No GET after the POST: the create response had all that state needs.
+    assert emulator.count("GET", f"/{name}") == 0
+
+    refreshed = deployment().read(id_, outs)
+    assert refreshed.id == id_
+    assert refreshed.outputs["remote_updated_at"] == outs["updated_at"]
+    refresh_diff = deployment().diff(id_, refreshed.outputs, inputs)
+    assert refresh_diff.changes == "none", "a refresh must not cause a phantom diff"
+
+    emulator.reset_log()
+    changed = dict(news, url=news["url"].rstrip("/") + "/v2/")
+    if "value" in news:
+        changed["value"] = news["value"] + "-rotated"
+    new_outs = update(deployment(), id_, refreshed.outputs, inputs, changed)
+    assert emulator.registry(org, name)["url"] == changed["url"]  # type: ignore[index]
+    assert [r.method for r in emulator.requests if "public-key" not in r.path] == ["PATCH", "GET"]
+    assert new_outs["updated_at"] != outs["updated_at"] and new_outs["url"] == changed["url"]
+    if "value" in news:
+        assert emulator.decrypted_value(org, name) == changed["value"]
+
+    deployment().delete(id_, new_outs)
+    assert emulator.registry(org, name) is None
+    deployment().delete(id_, new_outs)  # already gone counts as deleted
+
+
+def test_update_sends_only_the_changed_field(deployment: Deploy, emulator: Emulator) -> None:
+    news = declaration("username_password", "only-changed")
+    id_, outs, inputs = up(deployment(), news)
+    emulator.reset_log()
+    update(deployment(), id_, outs, inputs, dict(news, replaces_base=False))
+    patch = next(r for r in emulator.requests if r.method == "PATCH")
+    assert patch.body == {"replaces_base": False}
+    assert emulator.count() == 2  # PATCH + one GET for updated_at
+
+
+def test_value_change_reseals_and_sends_only_the_secret(deployment: Deploy, emulator: Emulator) -> None:
+    news = declaration("token", "value-only")
+    id_, outs, inputs = up(deployment(), news)
+    emulator.reset_log()
+    new_outs = update(deployment(), id_, outs, inputs, dict(news, value="second-value"))
+    patch = next(r for r in emulator.requests if r.method == "PATCH")
+    assert set(patch.body) == {"encrypted_value", "key_id"}
+    assert emulator.decrypted_value("value-only", "NPM_REGISTRY_SECRET") == "second-value"
+    assert new_outs["value_encrypted"] != outs["value_encrypted"]
+
+
+def test_repository_ids_arrive_as_floats_and_are_sent_as_integers(deployment: Deploy, emulator: Emulator) -> None:
+    up(deployment(), declaration("oidc_aws", "floats"))
+    post = next(r for r in emulator.requests if r.method == "POST")
+    assert post.body["selected_repository_ids"] == [1296269, 1296280]
+    assert all(type(i) is int for i in post.body["selected_repository_ids"])
+
+
+def test_pre_encrypted_value_is_sent_as_given(deployment: Deploy, emulator: Emulator) -> None:
+    key_id, key = emulator.public_key("sealed")
+    sealed = seal("sealed-elsewhere", PublicKey(key_id, key))
+    news = declaration("token", "sealed", value_encrypted=sealed.encrypted_value, key_id=key_id)
+    del news["value"]
+    _, outs, _ = up(deployment(), news)
+    assert emulator.decrypted_value("sealed", "NPM_REGISTRY_SECRET") == "sealed-elsewhere"
+    assert outs["value_encrypted"] == sealed.encrypted_value and outs["key_id"] == key_id
+    assert emulator.count("GET", "public-key") == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "new_value", "delete_first"),
+    [
+        ("auth_type", "username_password", True),
+        ("registry_type", "cargo_registry", False),
+        ("org", "other-org", False),
+    ],
+)
+def test_org_type_and_auth_type_changes_replace(
+    deployment: Deploy, field: str, new_value: str, delete_first: bool
+) -> None:
+    host = deployment()
+    news = declaration("token", "replace-me", username="monalisa")
+    id_, outs, inputs = up(host, news)
+    checked = host.check(dict(news, **{field: new_value}), inputs)
+    assert checked.failures == []
+    diff = host.diff(id_, outs, checked.inputs)
+    assert diff.changes == "some" and diff.replaces == [field]
+    assert diff.delete_before_replace is delete_first
+
+
+def test_auth_type_replacement_deletes_then_creates_under_the_same_name(
+    deployment: Deploy, emulator: Emulator
+) -> None:
+    host = deployment()
+    news = declaration("token", "reauth", username="monalisa")
+    id_, outs, _ = up(host, news)
+    host.delete(id_, outs)  # the engine deletes first (delete_before_replace)
+    new_id, new_outs, _ = up(host, dict(news, auth_type="username_password"))
+    assert new_id == id_
+    assert emulator.registry("reauth", "NPM_REGISTRY_SECRET")["auth_type"] == "username_password"  # type: ignore[index]
+
+
+def test_org_name_case_is_not_a_replacement(deployment: Deploy) -> None:
+    host = deployment()
+    news = declaration("token", "CaseOrg")
+    id_, outs, _ = up(host, news)
+    diff = host.diff(id_, outs, host.check(dict(news, org="caseorg")).inputs)
+    assert diff.replaces == []
+
+
+def test_nothing_declared_changed_means_no_change(deployment: Deploy) -> None:
+    host = deployment()
+    news = declaration("oidc_aws", "steady")
+    id_, outs, inputs = up(host, news)
+    assert host.diff(id_, outs, inputs).changes == "none"
+    # Reordered repository ids and a new provider version are no change either.
+    reordered = dict(inputs, selected_repository_ids=list(reversed(inputs["selected_repository_ids"])))
+    reordered["__provider"] = other_provider_blob()
+    assert host.diff(id_, outs, reordered).changes == "none"
+
+
+def test_existing_registry_is_not_taken_over_without_adopt(deployment: Deploy, emulator: Emulator) -> None:
+    emulator.put_registry("taken", registry_type="npm_registry", url="https://old.example.com", visibility="all",
+                          value="theirs")
+    emulator.reset_log()
+    host = deployment()
+    with pytest.raises(ProviderError) as failure:
+        up(host, declaration("token", "taken"))
+    message = failure.value.details
+    assert "taken" in message and "NPM_REGISTRY_SECRET" in message and "adopt: true" in message
+    assert emulator.count("POST") == 0 and emulator.count("PATCH") == 0
+    assert emulator.decrypted_value("taken", "NPM_REGISTRY_SECRET") == "theirs"
+
+
+def test_adopt_takes_over_and_applies_the_declared_state(deployment: Deploy, emulator: Emulator) -> None:
+    emulator.put_registry("adopter", registry_type="npm_registry", url="https://old.example.com",
+                          visibility="private", username="someone", value="theirs")
+    news = declaration("token", "adopter", adopt=True)
+    id_, outs, inputs = up(deployment(), news)
+    stored = emulator.registry("adopter", "NPM_REGISTRY_SECRET")
+    assert stored is not None and stored["url"] == news["url"] and stored["visibility"] == "all"
+    assert stored.get("username") is None, "a field the declaration leaves out is cleared"
+    assert emulator.decrypted_value("adopter", "NPM_REGISTRY_SECRET") == news["value"]
+    assert emulator.count("POST") == 0
+    assert deployment().diff(id_, outs, inputs).changes == "none"
+
+
+def test_adopt_refuses_a_different_auth_type(deployment: Deploy, emulator: Emulator) -> None:
+    emulator.put_registry("mismatch", registry_type="npm_registry", url="https://old.example.com",
+                          visibility="all", auth_type="username_password", username="u", value="v")
+    with pytest.raises(ProviderError) as failure:
+        up(deployment(), declaration("token", "mismatch", adopt=True))
+    assert "auth_type" in failure.value.details and "mismatch/NPM_REGISTRY_SECRET" in failure.value.details
+    assert emulator.count("PATCH") == 0
+
+
+def test_outside_edit_is_seen_on_refresh_and_repaired_by_update(deployment: Deploy, emulator: Emulator) -> None:
+    news = declaration("username_password", "drift")
+    id_, outs, inputs = up(deployment(), news)
+    emulator.edit_registry("drift", "MAVEN_REPOSITORY_SECRET", url="https://evil.example.com", value="changed")
+
+    refresh = deployment().read(id_, outs, inputs)
+    assert refresh.outputs["url"] == "https://evil.example.com"
+    assert refresh.outputs["remote_updated_at"] != refresh.outputs["updated_at"]
+
+    host = deployment()
+    checked = host.check(news, refresh.inputs)
+    diff = host.diff(id_, refresh.outputs, checked.inputs)
+    assert diff.changes == "some" and diff.replaces == []
+    emulator.reset_log()
+    repaired = host.update(id_, refresh.outputs, checked.inputs)
+    patch = next(r for r in emulator.requests if r.method == "PATCH")
+    assert {"url", "username", "visibility", "replaces_base", "encrypted_value", "key_id"} <= set(patch.body)
+    assert emulator.registry("drift", "MAVEN_REPOSITORY_SECRET")["url"] == news["url"]  # type: ignore[index]
+    assert emulator.decrypted_value("drift", "MAVEN_REPOSITORY_SECRET") == news["value"]
+    assert repaired["remote_updated_at"] == repaired["updated_at"]
+    assert deployment().diff(id_, repaired, checked.inputs).changes == "none"
+
+
+def test_outside_delete_is_seen_as_gone_on_refresh(deployment: Deploy, emulator: Emulator) -> None:
+    id_, outs, _ = up(deployment(), declaration("oidc_azure", "vanish"))
+    emulator.delete_registry("vanish", "DOCKER_REGISTRY_SECRET")
+    assert deployment().read(id_, outs).id == ""
+
+
+def test_preview_makes_no_request_and_needs_no_token(deployment: Deploy, emulator: Emulator) -> None:
+    host = deployment(**{"github:token": None})
+    news = declaration("token", "preview", url=UNKNOWN, value=UNKNOWN)
+    checked = host.check(news, preview=True)
+    assert checked.failures == []
+    assert host.create(checked.inputs, preview=True)[0] == ""
+    state = dict(declaration("token", "preview"), name="NPM_REGISTRY_SECRET", updated_at="t", remote_updated_at="t")
+    assert host.diff("preview/NPM_REGISTRY_SECRET", state, checked.inputs).changes == "some"
+    assert emulator.count() == 0
+
+
+def test_unknown_org_or_auth_type_in_preview_plans_a_replacement(deployment: Deploy) -> None:
+    host = deployment()
+    state = dict(declaration("token", "unk"), name="NPM_REGISTRY_SECRET", auth_type="token")
+    diff = host.diff("unk/NPM_REGISTRY_SECRET", state, dict(declaration("token", "unk"), auth_type=UNKNOWN))
+    assert diff.replaces == ["auth_type"]
+
+
+def test_org_defaults_to_the_configured_owner(deployment: Deploy, emulator: Emulator) -> None:
+    news = dict(DECLARATIONS["oidc_azure"])
+    id_, outs, _ = up(deployment(**{"github:owner": "owner-org"}), news)
+    assert id_ == "owner-org/DOCKER_REGISTRY_SECRET" and outs["org"] == "owner-org"
+    assert emulator.registry("owner-org", "DOCKER_REGISTRY_SECRET") is not None
+
+
+def test_token_and_base_url_are_read_from_the_environment(deployment: Deploy, emulator: Emulator) -> None:
+    host = deployment(
+        env={"GITHUB_TOKEN": "test-token", "GITHUB_BASE_URL": emulator.base_url, "GITHUB_OWNER": "envorg"},
+        **{"github:token": None, "github:baseUrl": None, "github:owner": None},
+    )
+    id_, _, _ = up(host, dict(DECLARATIONS["oidc_gcp"]))
+    assert id_ == "envorg/HELM_REGISTRY_SECRET"
+
+
+def test_create_without_a_token_says_how_to_set_one(deployment: Deploy, emulator: Emulator) -> None:
+    host = deployment(**{"github:token": None})
+    with pytest.raises(ProviderError) as failure:
+        up(host, declaration("oidc_azure", "notoken"))
+    assert "pulumi config set --secret github:token" in failure.value.details
+    assert emulator.count() == 0
+
+
+def test_a_create_lists_the_org_once_and_fetches_its_key_once(deployment: Deploy, emulator: Emulator) -> None:
+    host = deployment()
+    for auth_type in ("token", "username_password", "oidc_azure"):
+        up(host, declaration(auth_type, "counted"))
+    assert emulator.count("GET", "/private-registries") == 2  # one list + one public key
+    assert emulator.count("GET", "public-key") == 1
+    assert emulator.count("POST") == 3 and emulator.count() == 5
