@@ -270,8 +270,8 @@ def _present(state: Mapping[str, Any], field: str) -> bool:
     return state.get(field) is not None
 
 
-def _one_of(value: str, allowed: Iterable[str]) -> str:
-    return f"'{value}' is not one of: {', '.join(allowed)}"
+def _one_of(field: str, value: Any, allowed: Iterable[str]) -> str:
+    return f"'{field}' is '{value}', which is not one of: {', '.join(allowed)}"
 
 
 def rest_problems(
@@ -302,11 +302,11 @@ def rest_problems(
         return problems
 
     if known("registry_type") and state["registry_type"] not in REGISTRY_TYPES:
-        problems.append(Problem("registry_type", _one_of(state["registry_type"], REGISTRY_TYPES)))
+        problems.append(Problem("registry_type", _one_of("registry_type", state["registry_type"], REGISTRY_TYPES)))
     if known("url") and not _is_http_url(state["url"]):
         problems.append(Problem("url", f"'{state['url']}' is not an absolute http(s) URL"))
     if known("encrypted_value") and not is_standard_base64(state["encrypted_value"]):
-        problems.append(Problem("encrypted_value", "must be standard, padded base64"))
+        problems.append(Problem("encrypted_value", "'encrypted_value' must be standard, padded base64"))
 
     problems.extend(_visibility_problems(state, known))
     problems.extend(_auth_problems(state, known))
@@ -319,7 +319,7 @@ def _visibility_problems(
     problems: list[Problem] = []
     visibility = state.get("visibility")
     if known("visibility") and visibility not in VISIBILITIES:
-        problems.append(Problem("visibility", _one_of(str(visibility), VISIBILITIES)))
+        problems.append(Problem("visibility", _one_of("visibility", visibility, VISIBILITIES)))
         return problems
     ids = state.get("selected_repository_ids")
     if not known("selected_repository_ids"):
@@ -329,27 +329,27 @@ def _visibility_problems(
             problems.append(
                 Problem(
                     "selected_repository_ids",
-                    "visibility 'selected' needs at least one repository id",
+                    "visibility 'selected' needs at least one id in 'selected_repository_ids'",
                 )
             )
         return problems
     if not isinstance(ids, (list, tuple)):
         problems.append(
-            Problem("selected_repository_ids", "must be a list of repository ids")
+            Problem("selected_repository_ids", "'selected_repository_ids' must be a list of repository ids")
         )
         return problems
     if known("visibility") and visibility != "selected":
         problems.append(
             Problem(
                 "selected_repository_ids",
-                f"repository ids are only allowed with visibility 'selected', not '{visibility}'",
+                f"'selected_repository_ids' is only allowed with visibility 'selected', not '{visibility}'",
             )
         )
     elif known("visibility") and not ids:
         problems.append(
             Problem(
                 "selected_repository_ids",
-                "visibility 'selected' needs at least one repository id",
+                "visibility 'selected' needs at least one id in 'selected_repository_ids'",
             )
         )
     bad = [i for i in ids if not _is_repository_id(i)]
@@ -357,7 +357,7 @@ def _visibility_problems(
         problems.append(
             Problem(
                 "selected_repository_ids",
-                f"repository ids must be positive integers, got {bad[0]!r}",
+                f"'selected_repository_ids' must hold positive integers, got {bad[0]!r}",
             )
         )
     return problems
@@ -370,7 +370,7 @@ def _auth_problems(state: Mapping[str, Any], known: Callable[[str], bool]) -> li
         # auth_type is unknown during preview: nothing auth-specific can be judged yet.
         return problems
     if auth_type not in AUTH_RULES:
-        return [Problem("auth_type", _one_of(str(auth_type), AUTH_TYPES))]
+        return [Problem("auth_type", _one_of("auth_type", auth_type, AUTH_TYPES))]
     rule = AUTH_RULES[auth_type]
     for field in rule.required:
         if not _present(state, field):
