@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from provider_host import UNKNOWN, ProviderHost
-from samples import declaration
 
+from provider_host import UNKNOWN, ProviderHost
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
+from samples import declaration
 
 DROP = object()
 """Marks a property to remove from the sample declaration."""
@@ -40,16 +40,32 @@ INVALID: list[tuple[str, str, dict[str, Any], str]] = [
     ("value not a string", "token", {"value": 42.0}, "value"),
     ("value and value_encrypted", "token", {"value_encrypted": "c2VhbGVk", "key_id": "1"}, "value"),
     ("value_encrypted without key_id", "token", {"value": DROP, "value_encrypted": "c2VhbGVk"}, "key_id"),
-    ("value_encrypted not base64", "token", {"value": DROP, "value_encrypted": "not base64!", "key_id": "1"},
-     "value_encrypted"),
-    ("value_encrypted url-safe base64", "token", {"value": DROP, "value_encrypted": "ab-_", "key_id": "1"},
-     "value_encrypted"),
-    ("value_encrypted unpadded", "token", {"value": DROP, "value_encrypted": "c2VhbGVkIQ", "key_id": "1"},
-     "value_encrypted"),
+    (
+        "value_encrypted not base64",
+        "token",
+        {"value": DROP, "value_encrypted": "not base64!", "key_id": "1"},
+        "value_encrypted",
+    ),
+    (
+        "value_encrypted url-safe base64",
+        "token",
+        {"value": DROP, "value_encrypted": "ab-_", "key_id": "1"},
+        "value_encrypted",
+    ),
+    (
+        "value_encrypted unpadded",
+        "token",
+        {"value": DROP, "value_encrypted": "c2VhbGVkIQ", "key_id": "1"},
+        "value_encrypted",
+    ),
     ("key_id with a plaintext value", "token", {"key_id": "1"}, "key_id"),
     ("secret on oidc_azure", "oidc_azure", {"value": "s"}, "value"),
-    ("encrypted secret on oidc_gcp", "oidc_gcp", {"value_encrypted": "c2VhbGVk", "key_id": "1"},
-     "value_encrypted"),
+    (
+        "encrypted secret on oidc_gcp",
+        "oidc_gcp",
+        {"value_encrypted": "c2VhbGVk", "key_id": "1"},
+        "value_encrypted",
+    ),
     ("oidc_azure without tenant_id", "oidc_azure", {"tenant_id": DROP}, "tenant_id"),
     ("oidc_azure without client_id", "oidc_azure", {"client_id": DROP}, "client_id"),
     ("oidc_aws without aws_region", "oidc_aws", {"aws_region": DROP}, "aws_region"),
@@ -57,25 +73,51 @@ INVALID: list[tuple[str, str, dict[str, Any], str]] = [
     ("oidc_aws without role_name", "oidc_aws", {"role_name": DROP}, "role_name"),
     ("oidc_aws without domain", "oidc_aws", {"domain": DROP}, "domain"),
     ("oidc_aws without domain_owner", "oidc_aws", {"domain_owner": DROP}, "domain_owner"),
-    ("oidc_jfrog without provider name", "oidc_jfrog", {"jfrog_oidc_provider_name": DROP},
-     "jfrog_oidc_provider_name"),
+    (
+        "oidc_jfrog without provider name",
+        "oidc_jfrog",
+        {"jfrog_oidc_provider_name": DROP},
+        "jfrog_oidc_provider_name",
+    ),
     ("oidc_cloudsmith without namespace", "oidc_cloudsmith", {"namespace": DROP}, "namespace"),
     ("oidc_cloudsmith without service_slug", "oidc_cloudsmith", {"service_slug": DROP}, "service_slug"),
     ("oidc_cloudsmith without audience", "oidc_cloudsmith", {"audience": DROP}, "audience"),
-    ("oidc_gcp without workload_identity_provider", "oidc_gcp", {"workload_identity_provider": DROP},
-     "workload_identity_provider"),
+    (
+        "oidc_gcp without workload_identity_provider",
+        "oidc_gcp",
+        {"workload_identity_provider": DROP},
+        "workload_identity_provider",
+    ),
     ("azure field on token", "token", {"tenant_id": "t"}, "tenant_id"),
     ("aws field on oidc_azure", "oidc_azure", {"aws_region": "us-east-1"}, "aws_region"),
     ("cloudsmith field on oidc_jfrog", "oidc_jfrog", {"api_host": "api.cloudsmith.io"}, "api_host"),
-    ("gcp field on oidc_aws", "oidc_aws", {"service_account": "sa@p.iam.gserviceaccount.com"}, "service_account"),
-    ("jfrog field on oidc_cloudsmith", "oidc_cloudsmith", {"identity_mapping_name": "m"},
-     "identity_mapping_name"),
+    (
+        "gcp field on oidc_aws",
+        "oidc_aws",
+        {"service_account": "sa@p.iam.gserviceaccount.com"},
+        "service_account",
+    ),
+    (
+        "jfrog field on oidc_cloudsmith",
+        "oidc_cloudsmith",
+        {"identity_mapping_name": "m"},
+        "identity_mapping_name",
+    ),
     ("username on an oidc registry", "oidc_azure", {"username": "monalisa"}, "username"),
     ("audience on oidc_azure", "oidc_azure", {"audience": "aud"}, "audience"),
-    ("ids without visibility selected", "token", {"selected_repository_ids": [1.0]}, "selected_repository_ids"),
+    (
+        "ids without visibility selected",
+        "token",
+        {"selected_repository_ids": [1.0]},
+        "selected_repository_ids",
+    ),
     ("selected without ids", "token", {"visibility": "selected"}, "selected_repository_ids"),
-    ("selected with an empty list", "token", {"visibility": "selected", "selected_repository_ids": []},
-     "selected_repository_ids"),
+    (
+        "selected with an empty list",
+        "token",
+        {"visibility": "selected", "selected_repository_ids": []},
+        "selected_repository_ids",
+    ),
     ("negative repository id", "oidc_aws", {"selected_repository_ids": [-5.0]}, "selected_repository_ids"),
     ("zero repository id", "oidc_aws", {"selected_repository_ids": [0.0]}, "selected_repository_ids"),
     ("fractional repository id", "oidc_aws", {"selected_repository_ids": [1.5]}, "selected_repository_ids"),
@@ -116,7 +158,9 @@ def test_the_table_has_at_least_forty_cases() -> None:
     assert len({case[0] for case in INVALID}) == len(INVALID)
 
 
-@pytest.mark.parametrize(("auth_type", "changes", "prop"), [c[1:] for c in INVALID], ids=[c[0] for c in INVALID])
+@pytest.mark.parametrize(
+    ("auth_type", "changes", "prop"), [c[1:] for c in INVALID], ids=[c[0] for c in INVALID]
+)
 def test_invalid_declaration_fails_at_check_naming_the_property(
     host: ProviderHost, emulator: Emulator, auth_type: str, changes: dict[str, Any], prop: str
 ) -> None:
@@ -139,7 +183,9 @@ def test_a_typo_is_answered_with_the_right_name(host: ProviderHost) -> None:
     assert "did you mean 'visibility'" in failures["visiblity"]
 
 
-@pytest.mark.parametrize("auth_type", ["token", "username_password", "oidc_aws", "oidc_cloudsmith", "oidc_gcp"])
+@pytest.mark.parametrize(
+    "auth_type", ["token", "username_password", "oidc_aws", "oidc_cloudsmith", "oidc_gcp"]
+)
 def test_valid_declarations_pass_check_with_defaults_filled(host: ProviderHost, auth_type: str) -> None:
     outcome = host.check(build(auth_type, {}))
     assert outcome.failures == []

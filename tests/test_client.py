@@ -38,7 +38,9 @@ def make_client(emulator: Emulator, token: str = "test-token", limits: Limits = 
     return GitHubClient(token, emulator.base_url, limits=limits)
 
 
-def create_body(emulator: Emulator, org: str, registry_type: str = "npm_registry", **extra: Any) -> dict[str, Any]:
+def create_body(
+    emulator: Emulator, org: str, registry_type: str = "npm_registry", **extra: Any
+) -> dict[str, Any]:
     key_id, key = emulator.public_key(org)
     sealed = seal("s3cret", client_module.PublicKey(key_id, key))
     body = {"registry_type": registry_type, "url": "https://registry.example.com/", "visibility": "all"}
@@ -106,9 +108,16 @@ def test_every_call_under_the_enterprise_api_v3_prefix(emulator_v3: Emulator) ->
 
 def test_list_follows_link_pagination_over_several_pages() -> None:
     with Emulator(token="test-token", prefix="/api/v3", max_per_page=2) as emulator:
-        for registry_type in ("npm_registry", "maven_repository", "docker_registry", "nuget_feed", "cargo_registry"):
-            emulator.put_registry("paged", registry_type=registry_type, url="https://r.example.com", visibility="all",
-                                  value="v")
+        for registry_type in (
+            "npm_registry",
+            "maven_repository",
+            "docker_registry",
+            "nuget_feed",
+            "cargo_registry",
+        ):
+            emulator.put_registry(
+                "paged", registry_type=registry_type, url="https://r.example.com", visibility="all", value="v"
+            )
         emulator.reset_log()
         names = [r["name"] for r in make_client(emulator).list_registries("paged")]
         assert sorted(names) == sorted(emulator.registries("paged"))
@@ -124,7 +133,9 @@ def test_wrong_token_is_an_authentication_error(canary_emulator: Emulator) -> No
     assert failure.value.status == 401 and "github:token" in str(failure.value)
 
 
-def test_read_only_token_writing_is_a_permission_error_naming_the_permission(canary_emulator: Emulator) -> None:
+def test_read_only_token_writing_is_a_permission_error_naming_the_permission(
+    canary_emulator: Emulator,
+) -> None:
     client = make_client(canary_emulator, token="ghp_READONLY")
     with pytest.raises(PermissionDenied) as failure:
         client.create_registry("acme", create_body(canary_emulator, "acme"))
@@ -165,8 +176,12 @@ def test_spent_primary_limit_beyond_the_wait_allowed_says_when_to_retry(emulator
 
 @pytest.mark.parametrize("status", [403, 429])
 def test_secondary_limit_with_retry_after_is_waited_on_then_succeeds(emulator: Emulator, status: int) -> None:
-    emulator.inject(method="GET", status=status, headers={"Retry-After": "1"},
-                    body={"message": "You have exceeded a secondary rate limit."})
+    emulator.inject(
+        method="GET",
+        status=status,
+        headers={"Retry-After": "1"},
+        body={"message": "You have exceeded a secondary rate limit."},
+    )
     assert make_client(emulator).list_registries("acme") == []
     assert [r.status for r in emulator.requests] == [status, 200]
 
@@ -215,8 +230,9 @@ def test_no_server_is_a_transport_error() -> None:
 
 def test_get_right_after_our_write_retries_a_404_briefly(emulator: Emulator) -> None:
     emulator.inject(method="GET", status=404, body={"message": "Not Found"}, times=2)
-    emulator.put_registry("acme", registry_type="npm_registry", url="https://r.example.com", visibility="all",
-                          value="v")
+    emulator.put_registry(
+        "acme", registry_type="npm_registry", url="https://r.example.com", visibility="all", value="v"
+    )
     record = make_client(emulator).get_registry("acme", "NPM_REGISTRY_SECRET", expect_exists=True)
     assert record["name"] == "NPM_REGISTRY_SECRET"
 

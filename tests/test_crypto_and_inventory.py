@@ -71,7 +71,9 @@ def test_inventory_lists_each_org_once_across_threads() -> None:
         return [{"name": "NPM_REGISTRY_SECRET", "url": org}]
 
     with ThreadPoolExecutor(4) as pool:
-        found = list(pool.map(lambda org: inventory.lookup(org, "NPM_REGISTRY_SECRET", fetch), ["a", "b"] * 10))
+        found = list(
+            pool.map(lambda org: inventory.lookup(org, "NPM_REGISTRY_SECRET", fetch), ["a", "b"] * 10)
+        )
     assert sorted(calls) == ["a", "b"]
     assert all(record is not None for record in found)
 
@@ -87,7 +89,10 @@ def test_inventory_follows_our_own_writes_and_expires() -> None:
 
     assert inventory.lookup("acme", "NPM_REGISTRY_SECRET", fetch) is None
     inventory.record("acme", {"name": "NPM_REGISTRY_SECRET", "url": "u"})
-    assert inventory.lookup("acme", "npm_registry_secret", fetch) == {"name": "NPM_REGISTRY_SECRET", "url": "u"}
+    assert inventory.lookup("acme", "npm_registry_secret", fetch) == {
+        "name": "NPM_REGISTRY_SECRET",
+        "url": "u",
+    }
     inventory.forget("ACME", "NPM_REGISTRY_SECRET")
     assert inventory.lookup("acme", "NPM_REGISTRY_SECRET", fetch) is None
     assert lists == ["acme"]

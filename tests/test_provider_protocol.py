@@ -1,4 +1,4 @@
-"""OrgPrivateRegistryProvider through the real provider host (`python -m pulumi.dynamic`), against the emulator.
+"""OrgPrivateRegistryProvider through the real provider host (`python -m pulumi.dynamic`), on the emulator.
 
 Each `deployment()` is a fresh provider process, as each `pulumi` command starts one.
 """
@@ -12,21 +12,21 @@ from typing import Any
 import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
-from provider_host import UNKNOWN, ProviderError, ProviderHost
-from samples import DECLARATIONS, declaration
 
-from pulumi_github_private_registry.crypto import seal
+from provider_host import UNKNOWN, ProviderError, ProviderHost
 from pulumi_github_private_registry.client import PublicKey
+from pulumi_github_private_registry.crypto import seal
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 from pulumi_github_private_registry.schema import configuration_name
+from samples import DECLARATIONS, declaration
 
 Deploy = Callable[..., ProviderHost]
 AUTH_TYPES = list(DECLARATIONS)
 
 
 def other_provider_blob() -> str:
-    """The provider serialized differently (as a new SDK or provider version would): other bytes, same class."""
+    """The provider serialized otherwise (as a new SDK or provider version would): other bytes, same class."""
     blob = base64.b64encode(dill.dumps(OrgPrivateRegistryProvider(), protocol=3)).decode()
     assert blob != serialize_provider(OrgPrivateRegistryProvider())
     return blob
@@ -113,7 +113,9 @@ def test_value_change_reseals_and_sends_only_the_secret(deployment: Deploy, emul
     assert new_outs["value_encrypted"] != outs["value_encrypted"]
 
 
-def test_repository_ids_arrive_as_floats_and_are_sent_as_integers(deployment: Deploy, emulator: Emulator) -> None:
+def test_repository_ids_arrive_as_floats_and_are_sent_as_integers(
+    deployment: Deploy, emulator: Emulator
+) -> None:
     up(deployment(), declaration("oidc_aws", "floats"))
     post = next(r for r in emulator.requests if r.method == "POST")
     assert post.body["selected_repository_ids"] == [1296269, 1296280]
@@ -159,7 +161,7 @@ def test_auth_type_replacement_deletes_then_creates_under_the_same_name(
     news = declaration("token", "reauth", username="monalisa")
     id_, outs, _ = up(host, news)
     host.delete(id_, outs)  # the engine deletes first (delete_before_replace)
-    new_id, new_outs, _ = up(host, dict(news, auth_type="username_password"))
+    new_id, _, _ = up(host, dict(news, auth_type="username_password"))
     assert new_id == id_
     assert emulator.registry("reauth", "NPM_REGISTRY_SECRET")["auth_type"] == "username_password"  # type: ignore[index]
 
@@ -184,8 +186,9 @@ def test_nothing_declared_changed_means_no_change(deployment: Deploy) -> None:
 
 
 def test_existing_registry_is_not_taken_over_without_adopt(deployment: Deploy, emulator: Emulator) -> None:
-    emulator.put_registry("taken", registry_type="npm_registry", url="https://old.example.com", visibility="all",
-                          value="theirs")
+    emulator.put_registry(
+        "taken", registry_type="npm_registry", url="https://old.example.com", visibility="all", value="theirs"
+    )
     emulator.reset_log()
     host = deployment()
     with pytest.raises(ProviderError) as failure:
@@ -197,8 +200,14 @@ def test_existing_registry_is_not_taken_over_without_adopt(deployment: Deploy, e
 
 
 def test_adopt_takes_over_and_applies_the_declared_state(deployment: Deploy, emulator: Emulator) -> None:
-    emulator.put_registry("adopter", registry_type="npm_registry", url="https://old.example.com",
-                          visibility="private", username="someone", value="theirs")
+    emulator.put_registry(
+        "adopter",
+        registry_type="npm_registry",
+        url="https://old.example.com",
+        visibility="private",
+        username="someone",
+        value="theirs",
+    )
     news = declaration("token", "adopter", adopt=True)
     id_, outs, inputs = up(deployment(), news)
     stored = emulator.registry("adopter", "NPM_REGISTRY_SECRET")
@@ -210,18 +219,29 @@ def test_adopt_takes_over_and_applies_the_declared_state(deployment: Deploy, emu
 
 
 def test_adopt_refuses_a_different_auth_type(deployment: Deploy, emulator: Emulator) -> None:
-    emulator.put_registry("mismatch", registry_type="npm_registry", url="https://old.example.com",
-                          visibility="all", auth_type="username_password", username="u", value="v")
+    emulator.put_registry(
+        "mismatch",
+        registry_type="npm_registry",
+        url="https://old.example.com",
+        visibility="all",
+        auth_type="username_password",
+        username="u",
+        value="v",
+    )
     with pytest.raises(ProviderError) as failure:
         up(deployment(), declaration("token", "mismatch", adopt=True))
     assert "auth_type" in failure.value.details and "mismatch/NPM_REGISTRY_SECRET" in failure.value.details
     assert emulator.count("PATCH") == 0
 
 
-def test_outside_edit_is_seen_on_refresh_and_repaired_by_update(deployment: Deploy, emulator: Emulator) -> None:
+def test_outside_edit_is_seen_on_refresh_and_repaired_by_update(
+    deployment: Deploy, emulator: Emulator
+) -> None:
     news = declaration("username_password", "drift")
     id_, outs, inputs = up(deployment(), news)
-    emulator.edit_registry("drift", "MAVEN_REPOSITORY_SECRET", url="https://evil.example.com", value="changed")
+    emulator.edit_registry(
+        "drift", "MAVEN_REPOSITORY_SECRET", url="https://evil.example.com", value="changed"
+    )
 
     refresh = deployment().read(id_, outs, inputs)
     assert refresh.outputs["url"] == "https://evil.example.com"
@@ -253,7 +273,9 @@ def test_preview_makes_no_request_and_needs_no_token(deployment: Deploy, emulato
     checked = host.check(news, preview=True)
     assert checked.failures == []
     assert host.create(checked.inputs, preview=True)[0] == ""
-    state = dict(declaration("token", "preview"), name="NPM_REGISTRY_SECRET", updated_at="t", remote_updated_at="t")
+    state = dict(
+        declaration("token", "preview"), name="NPM_REGISTRY_SECRET", updated_at="t", remote_updated_at="t"
+    )
     assert host.diff("preview/NPM_REGISTRY_SECRET", state, checked.inputs).changes == "some"
     assert emulator.count() == 0
 

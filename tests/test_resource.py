@@ -7,7 +7,11 @@ from typing import Any
 import pulumi
 import pytest
 
-from pulumi_github_private_registry import OrgPrivateRegistry, OrgPrivateRegistryArgs, OrgPrivateRegistryProvider
+from pulumi_github_private_registry import (
+    OrgPrivateRegistry,
+    OrgPrivateRegistryArgs,
+    OrgPrivateRegistryProvider,
+)
 
 TYPE_TOKEN = "pulumi-python:dynamic/github:OrgPrivateRegistry"
 
@@ -52,16 +56,28 @@ def test_keyword_arguments_register_the_dynamic_type_with_inputs(mocks: Mocks) -
         assert args.inputs["registry_type"] == "npm_registry" and args.inputs["org"] == "acme"
         assert args.inputs["selected_repository_ids"] == [1296269]
         assert "__provider" in args.inputs
-        assert (name, org, url, ids) == ("NPM_REGISTRY_SECRET", "acme", "https://npm.pkg.github.com/acme", [1296269])
+        assert (name, org, url, ids) == (
+            "NPM_REGISTRY_SECRET",
+            "acme",
+            "https://npm.pkg.github.com/acme",
+            [1296269],
+        )
 
-    return pulumi.Output.all(registry.name, registry.org, registry.url, registry.selected_repository_ids).apply(check)
+    return pulumi.Output.all(
+        registry.name, registry.org, registry.url, registry.selected_repository_ids
+    ).apply(check)
 
 
 @pulumi.runtime.test
 def test_args_object_is_accepted_like_keywords(mocks: Mocks) -> pulumi.Output[Any]:
     args = OrgPrivateRegistryArgs(
-        org="acme", registry_type="docker_registry", url="https://r.azurecr.io", visibility="all",
-        auth_type="oidc_azure", tenant_id="t", client_id="c",
+        org="acme",
+        registry_type="docker_registry",
+        url="https://r.azurecr.io",
+        visibility="all",
+        auth_type="oidc_azure",
+        tenant_id="t",
+        client_id="c",
     )
     registry = OrgPrivateRegistry("docker", args)
 
@@ -80,7 +96,11 @@ def test_args_and_keywords_together_are_refused(mocks: Mocks) -> None:
 @pulumi.runtime.test
 def test_a_plain_string_value_becomes_a_secret_output(mocks: Mocks) -> pulumi.Output[Any]:
     registry = OrgPrivateRegistry(
-        "secret", org="acme", registry_type="npm_registry", url="https://x.example.com", visibility="all",
+        "secret",
+        org="acme",
+        registry_type="npm_registry",
+        url="https://x.example.com",
+        visibility="all",
         value="plain-secret",
     )
 
@@ -99,26 +119,46 @@ def test_value_and_ciphertext_are_additional_secret_outputs(mocks: Mocks) -> Non
         return None
 
     OrgPrivateRegistry(
-        "opts", org="acme", registry_type="npm_registry", url="https://x.example.com", visibility="all",
-        value="v", opts=pulumi.ResourceOptions(transformations=[capture]),
+        "opts",
+        org="acme",
+        registry_type="npm_registry",
+        url="https://x.example.com",
+        visibility="all",
+        value="v",
+        opts=pulumi.ResourceOptions(transformations=[capture]),
     )
     assert seen and set(seen[0].additional_secret_outputs or []) >= {"value", "value_encrypted"}
 
 
 def test_outputs_are_typed_attributes_seeded_for_every_field(mocks: Mocks) -> None:
     registry = OrgPrivateRegistry(
-        "attrs", org="acme", registry_type="npm_registry", url="https://x.example.com", visibility="all",
+        "attrs",
+        org="acme",
+        registry_type="npm_registry",
+        url="https://x.example.com",
+        visibility="all",
         value="v",
     )
-    for attribute in ("name", "created_at", "updated_at", "remote_updated_at", "value_encrypted", "key_id",
-                      "tenant_id", "adopt", "replaces_base"):
+    for attribute in (
+        "name",
+        "created_at",
+        "updated_at",
+        "remote_updated_at",
+        "value_encrypted",
+        "key_id",
+        "tenant_id",
+        "adopt",
+        "replaces_base",
+    ):
         assert isinstance(getattr(registry, attribute), pulumi.Output), attribute
 
 
 @pulumi.runtime.test
 def test_a_misspelled_keyword_reaches_the_provider_check(mocks: Mocks) -> pulumi.Output[Any]:
     # Passed through, so that the provider's check names it and suggests `visibility`.
-    registry = OrgPrivateRegistry("typo", org="acme", registry_type="npm_registry", url="https://x", visiblity="all")
+    registry = OrgPrivateRegistry(
+        "typo", org="acme", registry_type="npm_registry", url="https://x", visiblity="all"
+    )
 
     def check(_: Any) -> None:
         args = next(a for a in mocks.registered if a.name == "typo")

@@ -82,9 +82,7 @@ class ValidationFailed(GitHubError):
 
     status = 422
 
-    def __init__(
-        self, request: str, message: str, errors: Sequence[str], fields: Sequence[str]
-    ) -> None:
+    def __init__(self, request: str, message: str, errors: Sequence[str], fields: Sequence[str]) -> None:
         self.message = message
         self.errors = list(errors)
         self.fields = list(fields)

@@ -35,9 +35,7 @@ class Inventory:
         with self._guard:
             return self._locks.setdefault(slot, threading.Lock())
 
-    def lookup(
-        self, org: str, name: str, fetch: Callable[[str], list[Record]]
-    ) -> Record | None:
+    def lookup(self, org: str, name: str, fetch: Callable[[str], list[Record]]) -> Record | None:
         """The record of ``name`` in ``org`` (a copy), listing the org with ``fetch`` if needed."""
         slot = org.lower()
         with self._org_lock(slot):

@@ -302,9 +302,11 @@ def rest_problems(
         return problems
 
     if known("registry_type") and state["registry_type"] not in REGISTRY_TYPES:
-        problems.append(Problem("registry_type", _one_of("registry_type", state["registry_type"], REGISTRY_TYPES)))
+        problems.append(
+            Problem("registry_type", _one_of("registry_type", state["registry_type"], REGISTRY_TYPES))
+        )
     if known("url") and not _is_http_url(state["url"]):
-        problems.append(Problem("url", f"'{state['url']}' is not an absolute http(s) URL"))
+        problems.append(Problem("url", f"'url' must be an absolute http(s) URL, got '{state['url']}'"))
     if known("encrypted_value") and not is_standard_base64(state["encrypted_value"]):
         problems.append(Problem("encrypted_value", "'encrypted_value' must be standard, padded base64"))
 
@@ -313,9 +315,7 @@ def rest_problems(
     return problems
 
 
-def _visibility_problems(
-    state: Mapping[str, Any], known: Callable[[str], bool]
-) -> list[Problem]:
+def _visibility_problems(state: Mapping[str, Any], known: Callable[[str], bool]) -> list[Problem]:
     problems: list[Problem] = []
     visibility = state.get("visibility")
     if known("visibility") and visibility not in VISIBILITIES:
@@ -323,8 +323,10 @@ def _visibility_problems(
         return problems
     ids = state.get("selected_repository_ids")
     if not known("selected_repository_ids"):
-        if known("visibility") and visibility == "selected" and not _present(
-            state, "selected_repository_ids"
+        if (
+            known("visibility")
+            and visibility == "selected"
+            and not _present(state, "selected_repository_ids")
         ):
             problems.append(
                 Problem(
@@ -432,9 +434,7 @@ def declaration_problems(
 
     org = props.get("org") if props.get("org") is not None else default_org
     if org is None:
-        problems.append(
-            Problem("org", "'org' is required: set it or configure github:owner / GITHUB_OWNER")
-        )
+        problems.append(Problem("org", "'org' is required: set it or configure github:owner / GITHUB_OWNER"))
     elif not is_unknown(org) and (not isinstance(org, str) or not org.strip()):
         problems.append(Problem("org", "'org' must be a non-empty organization name"))
     if known("adopt") and not isinstance(props["adopt"], bool):
@@ -443,9 +443,7 @@ def declaration_problems(
     value_given = _present(props, "value")
     encrypted_given = _present(props, "value_encrypted")
     if value_given and encrypted_given:
-        problems.append(
-            Problem("value", "give either 'value' or 'value_encrypted' with 'key_id', not both")
-        )
+        problems.append(Problem("value", "give either 'value' or 'value_encrypted' with 'key_id', not both"))
     if known("value") and (not isinstance(props["value"], str) or not props["value"]):
         problems.append(Problem("value", "'value' must be a non-empty string"))
     if value_given and _present(props, "key_id") and not encrypted_given:
@@ -455,12 +453,9 @@ def declaration_problems(
     if encrypted_given and not _present(props, "key_id"):
         problems.append(Problem("key_id", "'value_encrypted' needs the 'key_id' it was sealed with"))
     if known("value_encrypted") and (
-        not isinstance(props["value_encrypted"], str)
-        or not is_standard_base64(props["value_encrypted"])
+        not isinstance(props["value_encrypted"], str) or not is_standard_base64(props["value_encrypted"])
     ):
-        problems.append(
-            Problem("value_encrypted", "'value_encrypted' must be standard, padded base64")
-        )
+        problems.append(Problem("value_encrypted", "'value_encrypted' must be standard, padded base64"))
     declared_problems = {p.field for p in problems}
 
     state = {
