@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -97,7 +98,7 @@ def test_every_call_under_the_enterprise_api_v3_prefix(emulator_v3: Emulator) ->
     assert created["name"] == "NPM_REGISTRY_SECRET"
     assert emulator_v3.decrypted_value("acme", "NPM_REGISTRY_SECRET") == "s3cret"
     assert client.get_registry("acme", "NPM_REGISTRY_SECRET")["url"] == "https://registry.example.com/"
-    assert client.update_registry("acme", "NPM_REGISTRY_SECRET", {"url": "https://new.example.com/"}) is None
+    client.update_registry("acme", "NPM_REGISTRY_SECRET", {"url": "https://new.example.com/"})
     assert [r["url"] for r in client.list_registries("acme")] == ["https://new.example.com/"]
     client.delete_registry("acme", "NPM_REGISTRY_SECRET")
     assert client.list_registries("acme") == []
@@ -248,8 +249,8 @@ def test_the_token_appears_in_no_error_and_no_repr(canary_emulator: Emulator) ->
         canary_emulator.inject(method="GET", path="/private-registries", status=500, times=100)
         try:
             call()
-        except GitHubError as exc:
-            failures.append(exc)
+        except GitHubError as failure:
+            failures.append(failure)
         canary_emulator.clear_faults()
     assert [type(f) for f in failures] == [ServerError, ValidationFailed, ServerError]
     for exc in failures:
@@ -275,7 +276,7 @@ def test_rate_limit_rules(status: int, headers: dict[str, str], message: str, ex
 
 def test_throttle_spaces_writes_but_not_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(client_module.time, "sleep", slept.append)
+    monkeypatch.setattr(time, "sleep", slept.append)
     throttle = Throttle(Limits(write_interval=1.0))
     for method in ("PATCH", "GET", "POST", "DELETE"):
         throttle.acquire(method, clock=lambda: 100.0)
@@ -285,7 +286,7 @@ def test_throttle_spaces_writes_but_not_reads(monkeypatch: pytest.MonkeyPatch) -
 
 def test_throttle_pause_holds_every_request(monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(client_module.time, "sleep", slept.append)
+    monkeypatch.setattr(time, "sleep", slept.append)
     throttle = Throttle(Limits())
     throttle.pause_until(130.0)
     throttle.acquire("GET", clock=lambda: 100.0)

@@ -129,7 +129,7 @@ def test_update_during_preview_is_answered_without_calling_the_provider(echo_hos
 
 
 def test_delete_succeeds_and_leaves_the_host_serving(echo_host: ProviderHost) -> None:
-    assert echo_host.delete(ECHO_ID, {"a": 1.0}) is None
+    echo_host.delete(ECHO_ID, {"a": 1.0})
     assert echo_host.read(ECHO_ID, {"a": 1.0}).id == ECHO_ID
 
 

@@ -1,0 +1,223 @@
+"""The command line: ``discover`` an org's registries as stack config, ``validate`` stack files offline.
+
+``python -m pulumi_github_private_registry`` and the ``pulumi-github-private-registry`` console
+script run :func:`main`. ``discover`` reads GitHub (token and base URL from the environment, as the
+provider does); ``validate`` reads only the files it is given and exits 1 when any declared
+registry has a problem, so a pull request can be gated without credentials. Both read the stack
+configuration's shape from :mod:`.stackconfig` and the API's rules from :mod:`.schema`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from . import schema, stackconfig
+from .client import GitHubClient
+from .errors import GitHubError
+from .stackconfig import SecretStatus
+
+__all__ = ["discover", "main", "render_discovery", "validate", "validate_file"]
+
+TOKEN_ENV = "GITHUB_TOKEN"
+BASE_URL_ENV = "GITHUB_BASE_URL"
+OWNER_ENV = "GITHUB_OWNER"
+_STACK_FILE_RE = re.compile(r"^Pulumi\.(?P<stack>.+)\.ya?ml$")
+
+
+# --- discover ---------------------------------------------------------------------------------
+
+
+def render_discovery(org: str, base_url: str, records: Sequence[Mapping[str, Any]], stack: str | None) -> str:
+    """The text ``discover`` prints: a config block adopting ``records``, then the secret commands."""
+    where = f"{org} at {base_url}"
+    if not records:
+        return f"# {where} has no private registries.\n"
+    entries = [stackconfig.entry_from_record(org, r) for r in records]
+    block = yaml.safe_dump(
+        {stackconfig.full_key(stackconfig.REGISTRIES_KEY): entries}, sort_keys=False, default_flow_style=False
+    )
+    stack_file = f"stacks/Pulumi.{stack or '<stack>'}.yaml"
+    lines = [
+        f"# {len(records)} private registr{'y' if len(records) == 1 else 'ies'} of {where}.",
+        f"# Paste under `config:` in {stack_file} (merge the entries into an existing list);",
+        "# `adopt: true` makes the first `pulumi up` take each one over instead of creating it.",
+    ]
+    for record, entry in zip(records, entries, strict=True):
+        if stackconfig.REPOSITORY_NAMES_FIELD in entry:
+            name = (
+                f"{org}/{record.get('name') or schema.configuration_name(str(record.get('registry_type')))}"
+            )
+            lines.append(
+                f"# {name} has visibility 'selected' and GitHub does not say which repositories: list "
+                f"them in {stackconfig.REPOSITORY_NAMES_FIELD} (names) or selected_repository_ids."
+            )
+    lines.extend("  " + line for line in block.splitlines())
+    keys = [e[stackconfig.SECRET_FIELD] for e in entries if stackconfig.SECRET_FIELD in e]
+    if keys:
+        lines += [
+            "",
+            "# Then set each secret (GitHub never returns them); each command prompts for the value:",
+        ]
+        lines += [stackconfig.set_secret_command(key, stack) for key in keys]
+    return "\n".join(lines) + "\n"
+
+
+def discover(
+    org: str,
+    *,
+    base_url: str | None = None,
+    token_env: str = TOKEN_ENV,
+    stack: str | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """List ``org``'s registries as a stack config block; returns the exit status."""
+    out, err = out or sys.stdout, err or sys.stderr
+    token = os.environ.get(token_env)
+    if not token:
+        print(
+            f"error: no GitHub token in ${token_env}: export it (or name another variable with --token-env)",
+            file=err,
+        )
+        return 1
+    try:
+        client = GitHubClient(token, base_url or os.environ.get(BASE_URL_ENV) or None)
+    except ValueError as exc:
+        print(f"error: {exc}", file=err)
+        return 1
+    try:
+        records = client.list_registries(org)
+    except GitHubError as exc:
+        print(f"error: {exc}", file=err)
+        return 1
+    finally:
+        client.close()
+    out.write(render_discovery(org, client.base_url, records, stack))
+    return 0
+
+
+# --- validate ---------------------------------------------------------------------------------
+
+
+def _stack_name(path: Path) -> str | None:
+    match = _STACK_FILE_RE.match(path.name)
+    return match.group("stack") if match else None
+
+
+def _status_in(config: Mapping[str, Any]) -> Callable[[str], SecretStatus]:
+    def status(key: str) -> SecretStatus:
+        value = config.get(stackconfig.full_key(key))
+        if value is None:
+            return "missing"
+        return "secret" if isinstance(value, Mapping) and "secure" in value else "plaintext"
+
+    return status
+
+
+def validate_file(path: Path) -> tuple[int, list[str]]:
+    """Check every registry a stack file declares; returns their number and the problems, one per line."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return 0, [f"cannot read it: {exc}"]
+    except yaml.YAMLError as exc:
+        return 0, [f"not valid YAML: {exc}"]
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping) or not isinstance(data.get("config") or {}, Mapping):
+        return 0, ["not a Pulumi stack file: expected a mapping with a `config:` mapping"]
+    config: Mapping[str, Any] = data.get("config") or {}
+    stack = _stack_name(path)
+    lines: list[str] = []
+    token = config.get("github:token")
+    if token is not None and not (isinstance(token, Mapping) and "secure" in token):
+        lines.append(
+            "github:token is in plaintext: remove it with `pulumi config rm github:token` and set it with "
+            f"`pulumi config set --secret{f' --stack {stack}' if stack else ''} github:token`"
+        )
+    owner = config.get("github:owner")
+    default_org = owner if isinstance(owner, str) and owner else os.environ.get(OWNER_ENV) or None
+    entries, list_problems = stackconfig.parse_registries(
+        config.get(stackconfig.full_key(stackconfig.REGISTRIES_KEY)), default_org=default_org
+    )
+    lines.extend(list_problems)
+    status = _status_in(config)
+    for entry in entries:
+        problems = [
+            *entry.problems,
+            *stackconfig.secret_problems(entry, status, stack),
+            *stackconfig.declaration_problems(entry, default_org=default_org),
+        ]
+        lines.extend(entry.describe(p) for p in problems)
+    return len(entries), lines
+
+
+def validate(paths: Sequence[str], *, out: TextIO | None = None) -> int:
+    """Validate stack files, printing each problem as ``FILE: registry[i] (org/NAME): field: reason``."""
+    out = out or sys.stdout
+    failed = False
+    for name in paths:
+        count, lines = validate_file(Path(name))
+        for line in lines:
+            print(f"{name}: {line}", file=out)
+        plural = "y" if count == 1 else "ies"
+        verdict = f"{len(lines)} problem{'' if len(lines) == 1 else 's'}" if lines else "no problems"
+        print(f"{name}: {count} registr{plural}, {verdict}", file=out)
+        failed = failed or bool(lines)
+    return 1 if failed else 0
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pulumi-github-private-registry",
+        description="Adopt and check GitHub organization private registries declared in Pulumi stacks.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    found = commands.add_parser(
+        "discover",
+        help="print an org's existing registries as a stack config block to adopt them",
+        description="List an organization's private registries and print a stack config block that adopts "
+        "them, with the `pulumi config set --secret` commands for their values.",
+    )
+    found.add_argument("--org", required=True, help="the organization")
+    found.add_argument(
+        "--base-url",
+        default=None,
+        help=f"GitHub's API URL (default: ${BASE_URL_ENV}, else github.com; as github:baseUrl)",
+    )
+    found.add_argument(
+        "--token-env",
+        default=TOKEN_ENV,
+        metavar="NAME",
+        help=f"the environment variable holding the token (default: {TOKEN_ENV})",
+    )
+    found.add_argument(
+        "--stack", default=None, help="the stack the block is for, named in the commands printed"
+    )
+    check = commands.add_parser(
+        "validate",
+        help="check the registries declared in stack files, offline",
+        description="Run the provider's checks on every registry declared in the stack files, without "
+        "credentials or network. Exits 1 if any has a problem.",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="stack files, e.g. stacks/Pulumi.prod.yaml")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; returns the exit status (0 fine, 1 problems or failure, 2 usage)."""
+    args = _parser().parse_args(argv)
+    if args.command == "discover":
+        return discover(args.org, base_url=args.base_url, token_env=args.token_env, stack=args.stack)
+    return validate(args.files)

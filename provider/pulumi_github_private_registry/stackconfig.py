@@ -1,0 +1,441 @@
+"""How a stack file declares registries: the one place that knows the stack configuration's shape.
+
+A stack lists its registries under ``github-private-registries:registries``; each entry becomes one
+``OrgPrivateRegistry`` (and, if it asks, a Codespaces organization secret beside it). The stack
+program (``stacks/``) and the CLI (``validate``, ``discover``) both read entries here. The API's
+rules stay in :mod:`.schema`: this module only maps an entry onto a declaration, says what is wrong
+with the entry *as configuration* (unknown keys, a plaintext secret, a secret config key that is
+not set), and runs :func:`.schema.declaration_problems` on the result. It imports no Pulumi.
+
+An entry::
+
+    - org: acme                      # optional: defaults to github:owner
+      registry_type: npm_registry
+      url: https://npm.pkg.github.com
+      visibility: selected
+      auth_type: token               # optional: token (default), username_password, oidc_*
+      secret: npmToken               # the secret config key: `pulumi config set --secret
+                                     #   github-private-registries:npmToken`
+      selected_repositories: [web]   # names, resolved to ids with pulumi-github
+      selected_repository_ids: [42]  # ids, as they are
+      codespaces_secret: NPM_TOKEN   # also a Codespaces org secret with the same value
+      adopt: true                    # take over the registry if it already exists
+
+plus ``username``, ``replaces_base`` and the OIDC fields, named as GitHub names them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Literal
+
+from . import schema
+from .schema import Problem
+
+__all__ = [
+    "CODESPACES_FIELD",
+    "CODESPACES_VISIBILITIES",
+    "ENTRY_FIELDS",
+    "PROJECT",
+    "REGISTRIES_KEY",
+    "REPOSITORY_NAMES_FIELD",
+    "SECRET_FIELD",
+    "CodespacesSecret",
+    "RegistryEntry",
+    "SecretStatus",
+    "declaration_problems",
+    "default_secret_key",
+    "entry_from_record",
+    "full_key",
+    "parse_registries",
+    "repository_full_name",
+    "secret_problems",
+    "set_secret_command",
+]
+
+PROJECT: Final = "github-private-registries"
+"""The config namespace of the stack program (its project name)."""
+
+REGISTRIES_KEY: Final = "registries"
+"""The config key, in :data:`PROJECT`'s namespace, that lists the registries."""
+
+SECRET_FIELD: Final = "secret"
+REPOSITORY_NAMES_FIELD: Final = "selected_repositories"
+CODESPACES_FIELD: Final = "codespaces_secret"
+
+# The declaration's inputs an entry takes as they are. The secret itself never appears in a stack
+# file: it comes from a secret config key named by `secret`.
+_SECRET_INPUTS: Final = ("value", "value_encrypted", "key_id")
+_PASSTHROUGH_FIELDS: Final[tuple[str, ...]] = tuple(f for f in schema.INPUT_FIELDS if f not in _SECRET_INPUTS)
+
+ENTRY_FIELDS: Final[tuple[str, ...]] = (
+    *_PASSTHROUGH_FIELDS,
+    SECRET_FIELD,
+    REPOSITORY_NAMES_FIELD,
+    CODESPACES_FIELD,
+)
+"""Every key a registry entry may have."""
+
+CODESPACES_VISIBILITIES: Final[tuple[str, ...]] = ("all", "private", "selected")
+"""The visibilities of a Codespaces organization secret (GitHub's Codespaces secrets API)."""
+
+# GitHub's naming rules for secrets: letters, digits and underscores, not starting with a digit
+# or with GITHUB_.
+_SECRET_NAME_RE: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# A config key inside our namespace: no namespace separator, no whitespace.
+_CONFIG_KEY_RE: Final = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+SecretStatus = Literal["secret", "plaintext", "missing"]
+"""Where a secret config key stands: set with ``--secret``, set in plaintext, or not set."""
+
+
+def full_key(key: str) -> str:
+    """The fully qualified config key: ``npmToken`` -> ``github-private-registries:npmToken``."""
+    return f"{PROJECT}:{key}"
+
+
+def set_secret_command(key: str, stack: str | None = None) -> str:
+    """The command that sets a secret config key; it prompts for the value, which stays out of history."""
+    stack_flag = f" --stack {stack}" if stack else ""
+    return f"pulumi config set --secret{stack_flag} {full_key(key)}"
+
+
+@dataclass(frozen=True)
+class CodespacesSecret:
+    """A Codespaces organization secret that carries a registry's secret, for codespaces to pull with."""
+
+    name: str
+    visibility: str
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    """One parsed entry of the registries list.
+
+    ``inputs`` are the ``OrgPrivateRegistry`` inputs the entry declares as they are (``org`` filled
+    in from the default owner); the secret comes from the config key ``secret_key`` and the ids of
+    ``repository_names`` are resolved by the program. ``problems`` are what is wrong with the entry
+    as configuration; the API's rules are checked by :func:`declaration_problems`.
+    """
+
+    index: int
+    inputs: Mapping[str, Any]
+    secret_key: str | None = None
+    repository_names: tuple[str, ...] = ()
+    codespaces: CodespacesSecret | None = None
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
+    is_mapping: bool = True
+    """False when the entry is not a mapping at all: then nothing else is checked."""
+
+    @property
+    def org(self) -> str | None:
+        """The organization, when it is known and a string."""
+        org = self.inputs.get("org")
+        return org if isinstance(org, str) and org else None
+
+    @property
+    def registry_type(self) -> str | None:
+        """The registry type, when it is a string."""
+        registry_type = self.inputs.get("registry_type")
+        return registry_type if isinstance(registry_type, str) and registry_type else None
+
+    @property
+    def name(self) -> str | None:
+        """GitHub's name for the registry, e.g. ``NPM_REGISTRY_SECRET``."""
+        return schema.configuration_name(self.registry_type) if self.registry_type else None
+
+    @property
+    def takes_secret(self) -> bool:
+        """Whether the entry's auth type carries a secret."""
+        return _has_secret(self.inputs)
+
+    @property
+    def label(self) -> str:
+        """How messages name the entry: ``registry[0] (acme/NPM_REGISTRY_SECRET)``."""
+        return f"registry[{self.index}] ({self.org or '?'}/{self.name or '?'})"
+
+    @property
+    def resource_name(self) -> str:
+        """The Pulumi resource name: stable for an org and a type, which GitHub keeps unique."""
+        return f"{self.org or 'owner'}-{self.registry_type or self.index}"
+
+    def describe(self, problem: Problem) -> str:
+        """One line for a problem: ``registry[0] (acme/NPM_REGISTRY_SECRET): url: reason``."""
+        return f"{self.label}: {problem.field}: {problem.reason}"
+
+    def declaration(self, value: Any = None, resolved_ids: Sequence[Any] = ()) -> dict[str, Any]:
+        """The ``OrgPrivateRegistry`` inputs, with the secret ``value`` and the resolved repository ids."""
+        props = dict(self.inputs)
+        given = props.get("selected_repository_ids")
+        # Ids that are not a list stay as they are, for the check to name.
+        if self.repository_names and (given is None or isinstance(given, (list, tuple))):
+            props["selected_repository_ids"] = [*(given or ()), *resolved_ids]
+        if value is not None:
+            props["value"] = value
+        return props
+
+
+def _suggest(key: str) -> str:
+    hint = difflib.get_close_matches(key, ENTRY_FIELDS, n=1)
+    return f"; did you mean '{hint[0]}'?" if hint else ""
+
+
+def _auth_type(raw: Mapping[str, Any]) -> Any:
+    auth_type = raw.get("auth_type")
+    return schema.DECLARATION_DEFAULTS["auth_type"] if auth_type is None else auth_type
+
+
+def _has_secret(raw: Mapping[str, Any]) -> bool:
+    auth_type = _auth_type(raw)
+    return isinstance(auth_type, str) and auth_type in schema.SECRET_AUTH_TYPES
+
+
+def _parse_codespaces(raw: Mapping[str, Any]) -> tuple[CodespacesSecret | None, list[Problem]]:
+    spec = raw.get(CODESPACES_FIELD)
+    if spec is None:
+        return None, []
+    visibility = raw.get("visibility")
+    name: Any
+    wanted: Any
+    if isinstance(spec, str):
+        name, wanted = spec, visibility
+    elif isinstance(spec, Mapping):
+        unknown = sorted(set(spec) - {"name", "visibility"})
+        if unknown:
+            reason = f"unknown key '{unknown[0]}': it takes name and visibility"
+            return None, [Problem(CODESPACES_FIELD, reason)]
+        name, wanted = spec.get("name"), spec.get("visibility", visibility)
+    else:
+        reason = "give the secret's name, or a mapping with name and visibility"
+        return None, [Problem(CODESPACES_FIELD, reason)]
+    problems: list[Problem] = []
+    if not isinstance(name, str) or not _SECRET_NAME_RE.match(name) or name.upper().startswith("GITHUB_"):
+        problems.append(
+            Problem(
+                CODESPACES_FIELD,
+                f"{name!r} is not a valid secret name: letters, digits and underscores, not starting "
+                "with a digit or GITHUB_",
+            )
+        )
+    if wanted not in CODESPACES_VISIBILITIES:
+        problems.append(
+            Problem(
+                CODESPACES_FIELD,
+                f"visibility {wanted!r} is not one of: {', '.join(CODESPACES_VISIBILITIES)}",
+            )
+        )
+    elif wanted == "selected" and visibility != "selected":
+        problems.append(
+            Problem(
+                CODESPACES_FIELD,
+                "visibility 'selected' shares the registry's repositories, but the registry's "
+                f"visibility is {visibility!r}",
+            )
+        )
+    if not _has_secret(raw):
+        problems.append(
+            Problem(
+                CODESPACES_FIELD,
+                f"it carries the registry's secret, and auth_type {_auth_type(raw)!r} has none",
+            )
+        )
+    if problems or not isinstance(name, str) or not isinstance(wanted, str):
+        return None, problems
+    return CodespacesSecret(name=name, visibility=wanted), []
+
+
+def _parse_entry(raw: Any, index: int, default_org: str | None) -> RegistryEntry:
+    if not isinstance(raw, Mapping):
+        reason = "each registry must be a mapping of fields (registry_type: ..., url: ...)"
+        problem = Problem("registry", reason)
+        return RegistryEntry(index=index, inputs={}, problems=(problem,), is_mapping=False)
+    inputs = {k: raw[k] for k in _PASSTHROUGH_FIELDS if raw.get(k) is not None}
+    if inputs.get("org") is None and default_org:
+        inputs["org"] = default_org
+    suggested = default_secret_key(inputs.get("org"), inputs.get("registry_type"))
+
+    problems: list[Problem] = []
+    for key in raw:
+        if key in _SECRET_INPUTS:
+            problems.append(
+                Problem(
+                    str(key),
+                    "secrets are not written in the stack file: name a secret config key instead "
+                    f"(`secret: {suggested}`) and set it with `{set_secret_command(suggested)}`",
+                )
+            )
+        elif key not in ENTRY_FIELDS:
+            problems.append(Problem(str(key), f"unknown field '{key}'{_suggest(str(key))}"))
+
+    secret_key = raw.get(SECRET_FIELD)
+    if secret_key is not None and (not isinstance(secret_key, str) or not _CONFIG_KEY_RE.match(secret_key)):
+        problems.append(
+            Problem(
+                SECRET_FIELD,
+                f"{secret_key!r} is not a config key name (like npmToken, without a namespace)",
+            )
+        )
+        secret_key = None
+    elif secret_key is not None and not _has_secret(raw) and _auth_type(raw) in schema.AUTH_TYPES:
+        problems.append(Problem(SECRET_FIELD, f"auth_type '{_auth_type(raw)}' takes no secret: remove it"))
+        secret_key = None
+    elif secret_key is None and _has_secret(raw):
+        problems.append(
+            Problem(
+                SECRET_FIELD,
+                f"auth_type '{_auth_type(raw)}' needs a secret: name its config key "
+                f"(`secret: {suggested}`) and set it with `{set_secret_command(suggested)}`",
+            )
+        )
+
+    names = raw.get(REPOSITORY_NAMES_FIELD)
+    repository_names: tuple[str, ...] = ()
+    if names is not None:
+        if isinstance(names, list) and all(isinstance(n, str) and n.strip() for n in names):
+            repository_names = tuple(n.strip() for n in names)
+        else:
+            problems.append(Problem(REPOSITORY_NAMES_FIELD, "must be a list of repository names"))
+
+    codespaces, codespaces_problems = _parse_codespaces(raw)
+    problems.extend(codespaces_problems)
+    return RegistryEntry(
+        index=index,
+        inputs=inputs,
+        secret_key=secret_key,
+        repository_names=repository_names,
+        codespaces=codespaces,
+        problems=tuple(problems),
+    )
+
+
+def parse_registries(raw: Any, *, default_org: str | None = None) -> tuple[list[RegistryEntry], list[str]]:
+    """Parse the registries list; returns the entries and problems with the list itself.
+
+    Entries that would name the same registry (same org and type) or the same Codespaces secret
+    get a problem on the later one.
+    """
+    if raw is None:
+        return [], []
+    if not isinstance(raw, list):
+        return [], [f"{full_key(REGISTRIES_KEY)} must be a list of registries, got {type(raw).__name__}"]
+    entries = [_parse_entry(item, i, default_org) for i, item in enumerate(raw)]
+    seen: dict[tuple[str, str], RegistryEntry] = {}
+    seen_codespaces: dict[tuple[str, str], RegistryEntry] = {}
+    result = []
+    for entry in entries:
+        extra: list[Problem] = []
+        if entry.org and entry.name:
+            first = seen.setdefault((entry.org.lower(), entry.name), entry)
+            if first is not entry:
+                extra.append(
+                    Problem(
+                        "registry_type",
+                        f"registry[{first.index}] already declares {entry.org}/{entry.name}: the name "
+                        "comes from the type, so an org has one registry of each type",
+                    )
+                )
+        if entry.org and entry.codespaces:
+            key = (entry.org.lower(), entry.codespaces.name.upper())
+            first = seen_codespaces.setdefault(key, entry)
+            if first is not entry:
+                extra.append(
+                    Problem(
+                        CODESPACES_FIELD,
+                        f"registry[{first.index}] already declares the Codespaces secret "
+                        f"{entry.codespaces.name} in {entry.org}",
+                    )
+                )
+        if extra:
+            entry = replace(entry, problems=(*entry.problems, *extra))
+        result.append(entry)
+    return result, []
+
+
+def secret_problems(
+    entry: RegistryEntry, status: Callable[[str], SecretStatus], stack: str | None = None
+) -> list[Problem]:
+    """Whether the entry's secret config key is set, and set as a secret; ``status`` looks a key up."""
+    if entry.secret_key is None or not entry.takes_secret:
+        return []
+    where = status(entry.secret_key)
+    command = set_secret_command(entry.secret_key, stack)
+    if where == "missing":
+        return [Problem(SECRET_FIELD, f"the secret {full_key(entry.secret_key)} is not set: run `{command}`")]
+    if where == "plaintext":
+        return [
+            Problem(
+                SECRET_FIELD,
+                f"{full_key(entry.secret_key)} is set in plaintext: remove it with `pulumi config rm "
+                f"{full_key(entry.secret_key)}` and set it with `{command}`",
+            )
+        ]
+    return []
+
+
+# Stands for a secret or a repository id that the offline check cannot see but knows is there.
+_PLACEHOLDER_VALUE: Final = "placeholder"
+_PLACEHOLDER_ID: Final = 1
+
+
+def declaration_problems(entry: RegistryEntry, *, default_org: str | None = None) -> list[Problem]:
+    """The provider's own check (:func:`.schema.declaration_problems`) on the entry, offline.
+
+    The secret and the repository names stand for values the check cannot see; a missing secret
+    key is :func:`secret_problems`' to report. Problems are named by the entry's fields.
+    """
+    if not entry.is_mapping:
+        return []
+    # The secret stands in as present: one that is not set is secret_problems' to report, and
+    # one that is not named was reported when the entry was parsed.
+    value = _PLACEHOLDER_VALUE if entry.takes_secret else None
+    props = entry.declaration(value, [_PLACEHOLDER_ID] * len(entry.repository_names))
+    ids_given = entry.inputs.get("selected_repository_ids") is not None
+    problems = []
+    for problem in schema.declaration_problems(props, default_org=default_org):
+        name, reason = problem.field, problem.reason
+        if name == "value":
+            name, reason = SECRET_FIELD, reason.replace("'value'", f"'{SECRET_FIELD}'")
+        elif name == "selected_repository_ids" and entry.repository_names and not ids_given:
+            name = REPOSITORY_NAMES_FIELD
+        elif name == "selected_repository_ids" and not entry.repository_names and not ids_given:
+            reason += f" (or repository names in '{REPOSITORY_NAMES_FIELD}')"
+        problems.append(Problem(name, reason))
+    return problems
+
+
+def default_secret_key(org: Any, registry_type: Any) -> str:
+    """A secret config key for a registry: ``acme``, ``npm_registry`` -> ``acmeNpmRegistry``."""
+    words = re.split(r"[^A-Za-z0-9]+", f"{org or ''} {registry_type or 'registry'}")
+    words = [w for w in words if w]
+    if not words:
+        return "registrySecret"
+    return words[0].lower() + "".join(w[:1].upper() + w[1:].lower() for w in words[1:])
+
+
+def repository_full_name(org: str, name: str) -> str:
+    """``owner/name`` of a repository given by name: its org's unless the name says ``owner/repo``."""
+    return name if "/" in name else f"{org}/{name}"
+
+
+def entry_from_record(org: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """A registries entry that adopts a registry as GitHub lists it.
+
+    GitHub returns neither the secret nor the repository ids: a secret auth type gets a ``secret``
+    key to set, and ``visibility: selected`` an empty ``selected_repositories`` to fill in.
+    """
+    entry: dict[str, Any] = {"org": org}
+    for name in _PASSTHROUGH_FIELDS:
+        if name in ("org", "adopt") or record.get(name) is None:
+            continue
+        if name == "replaces_base" and not record[name]:
+            continue
+        entry[name] = record[name]
+    if _has_secret(entry):
+        entry[SECRET_FIELD] = default_secret_key(org, record.get("registry_type"))
+    if entry.get("visibility") == "selected":
+        entry[REPOSITORY_NAMES_FIELD] = []
+    entry["adopt"] = True
+    return entry

@@ -1,0 +1,130 @@
+"""The stack program: the registries declared in stack config, and the org infrastructure beside them.
+
+Reads ``github-private-registries:registries`` (its shape is
+:mod:`pulumi_github_private_registry.stackconfig`'s), declares one ``OrgPrivateRegistry`` per
+entry and, for entries that ask, a pulumi-github ``CodespacesOrganizationSecret`` carrying the same
+credential. Secrets come only from secret config keys. Repositories given by name are resolved to
+ids with pulumi-github's ``get_repository``. pulumi-github is used only when an entry needs it, so
+a stack of ids and no Codespaces secrets deploys with no pulumi-github plugin at all (the demo).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi_github as github
+
+from pulumi_github_private_registry import OrgPrivateRegistry, stackconfig
+from pulumi_github_private_registry.schema import Problem
+from pulumi_github_private_registry.stackconfig import RegistryEntry, SecretStatus
+
+__all__ = ["GitHubProviders", "main"]
+
+
+class GitHubProviders:
+    """pulumi-github providers, one per org, made on first use.
+
+    ``github:owner``'s org uses the default provider; any other org gets an explicit provider with
+    the same ``github:*`` settings and its own owner.
+    """
+
+    def __init__(self, owner: str | None, config: pulumi.Config) -> None:
+        self._owner = owner
+        self._config = config
+        self._providers: dict[str, github.Provider] = {}
+
+    def provider(self, org: str) -> github.Provider | None:
+        """The provider for ``org``; None means pulumi-github's default provider."""
+        if self._owner is not None and org.lower() == self._owner.lower():
+            return None
+        key = org.lower()
+        if key not in self._providers:
+            self._providers[key] = github.Provider(
+                f"github-{key}",
+                owner=org,
+                token=self._config.get_secret("token"),
+                base_url=self._config.get("baseUrl"),
+                write_delay_ms=self._config.get_int("writeDelayMs"),
+            )
+        return self._providers[key]
+
+    def invoke_options(self, org: str) -> pulumi.InvokeOptions:
+        """Options for a pulumi-github data source read in ``org``."""
+        return pulumi.InvokeOptions(provider=self.provider(org))
+
+    def resource_options(self, org: str) -> pulumi.ResourceOptions:
+        """Options for a pulumi-github resource in ``org``."""
+        return pulumi.ResourceOptions(provider=self.provider(org))
+
+
+def _secret_status(config: pulumi.Config) -> Callable[[str], SecretStatus]:
+    def status(key: str) -> SecretStatus:
+        if config.get(key) is None:
+            return "missing"
+        return "secret" if pulumi.runtime.is_config_secret(stackconfig.full_key(key)) else "plaintext"
+
+    return status
+
+
+def _repository_ids(entry: RegistryEntry, providers: GitHubProviders) -> list[pulumi.Output[int]]:
+    """The ids of the entry's repositories given by name, read with pulumi-github."""
+    org = entry.org or ""
+    return [
+        github.get_repository_output(
+            full_name=stackconfig.repository_full_name(org, name),
+            opts=providers.invoke_options(org),
+        ).repo_id
+        for name in entry.repository_names
+    ]
+
+
+def main() -> None:
+    """Declare every registry of the stack config; fail before declaring any if the config is wrong."""
+    config = pulumi.Config(stackconfig.PROJECT)
+    github_config = pulumi.Config("github")
+    owner = github_config.get("owner") or os.environ.get("GITHUB_OWNER") or None
+    stack = pulumi.get_stack()
+
+    entries, list_problems = stackconfig.parse_registries(
+        config.get_object(stackconfig.REGISTRIES_KEY), default_org=owner
+    )
+    status = _secret_status(config)
+    lines = list(list_problems)
+    for entry in entries:
+        problems = [*entry.problems, *stackconfig.secret_problems(entry, status, stack)]
+        if entry.org is None and (entry.repository_names or entry.codespaces):
+            # Without an org, the provider's check reports it; pulumi-github needs it before that.
+            problems.append(
+                Problem("org", "set `org` on the registry or `pulumi config set github:owner ORG`")
+            )
+        lines.extend(entry.describe(p) for p in problems)
+    if lines:
+        raise pulumi.RunError(
+            f"the stack configuration of '{stack}' has {len(lines)} problem(s):\n  " + "\n  ".join(lines)
+        )
+
+    providers = GitHubProviders(owner, github_config)
+    exported: list[dict[str, Any]] = []
+    for entry in entries:
+        secret = config.require_secret(entry.secret_key) if entry.secret_key and entry.takes_secret else None
+        props = entry.declaration(secret, _repository_ids(entry, providers))
+        registry = OrgPrivateRegistry(entry.resource_name, **props)
+        exported.append({"org": registry.org, "name": registry.name, "id": registry.id})
+        if entry.codespaces is not None and entry.org is not None and secret is not None:
+            codespaces = github.CodespacesOrganizationSecret(
+                f"{entry.org}-codespaces-{entry.codespaces.name}",
+                secret_name=entry.codespaces.name,
+                visibility=entry.codespaces.visibility,
+                plaintext_value=secret,
+                selected_repository_ids=(
+                    props.get("selected_repository_ids")
+                    if entry.codespaces.visibility == "selected"
+                    else None
+                ),
+                opts=providers.resource_options(entry.org),
+            )
+            exported[-1]["codespaces_secret"] = codespaces.secret_name
+    pulumi.export("registries", exported)
