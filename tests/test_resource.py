@@ -173,3 +173,45 @@ def test_the_provider_takes_no_arguments_and_pickles_without_state() -> None:
     blob = serialize_provider(OrgPrivateRegistryProvider())
     assert len(blob) < 200, "the provider must pickle by reference, with no attributes"
     assert vars(OrgPrivateRegistryProvider()) == {}
+
+
+def readme_program() -> str:
+    """The Python example of README.md's "In a Pulumi program" section."""
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    section = text.split("### In a Pulumi program", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+@pulumi.runtime.test
+def test_the_readme_declares_a_valid_registry_of_each_auth_type(
+    mocks: Mocks, monkeypatch: pytest.MonkeyPatch
+) -> pulumi.Output[Any]:
+    from pulumi_github_private_registry.schema import AUTH_TYPES, declaration_problems
+
+    created: list[OrgPrivateRegistry] = []
+    original = OrgPrivateRegistry.__init__
+
+    def recording_init(self: OrgPrivateRegistry, *args: Any, **kwargs: Any) -> None:
+        created.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(OrgPrivateRegistry, "__init__", recording_init)
+    pulumi.runtime.set_config("project:npmToken", "npm-token")
+    pulumi.runtime.set_config("project:mavenPassword", "maven-password")
+    exec(compile(readme_program(), "README.md", "exec"), {"__name__": "__main__"})
+
+    def check(_: Any) -> None:
+        declared = [a for a in mocks.registered if a.typ == TYPE_TOKEN]
+        assert sorted(a.inputs.get("auth_type", "token") for a in declared) == sorted(AUTH_TYPES)
+        for args in declared:
+            # Secrets reach the mock monitor in their envelope: {<signature>: ..., "value": v}.
+            inputs = {
+                k: v["value"] if isinstance(v, dict) and "value" in v else v
+                for k, v in args.inputs.items()
+                if k != "__provider"
+            }
+            assert declaration_problems(inputs) == [], args.name
+
+    return pulumi.Output.all(*[r.urn for r in created]).apply(check)
