@@ -52,7 +52,9 @@ def deployment(emulator: Emulator) -> Iterator[Callable[..., ProviderHost]]:
 
     hosts: list[ProviderHost] = []
 
-    def start(emu: Emulator | None = None, *, env: dict[str, str] | None = None, **config: Any) -> ProviderHost:
+    def start(
+        emu: Emulator | None = None, *, env: dict[str, str] | None = None, **config: Any
+    ) -> ProviderHost:
         target = emu or emulator
         host = ProviderHost(OrgPrivateRegistryProvider(), env=env).start()
         hosts.append(host)

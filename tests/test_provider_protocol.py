@@ -318,3 +318,29 @@ def test_a_create_lists_the_org_once_and_fetches_its_key_once(deployment: Deploy
     assert emulator.count("GET", "/private-registries") == 2  # one list + one public key
     assert emulator.count("GET", "public-key") == 1
     assert emulator.count("POST") == 3 and emulator.count() == 5
+
+
+def test_fields_github_does_not_report_keep_their_state_on_refresh() -> None:
+    """GitHub's own example answers leave out `url` and `auth_type`: a refresh must not read them as cleared."""
+    from provider_host import ProviderHost as Host
+
+    with Emulator(token="test-token", omit_fields=("url", "auth_type")) as terse:
+        hosts: list[Host] = []
+
+        def deploy() -> Host:
+            host = Host(OrgPrivateRegistryProvider()).start()
+            hosts.append(host)
+            host.configure(
+                {"github:token": "test-token", "github:baseUrl": terse.base_url, "github:writeDelayMs": "0"}
+            )
+            return host
+
+        try:
+            id_, outs, inputs = up(deploy(), declaration("oidc_azure", "terse"))
+            refreshed = deploy().read(id_, outs, inputs)
+            assert refreshed.outputs["auth_type"] == "oidc_azure" and refreshed.outputs["url"] == outs["url"]
+            diff = deploy().diff(id_, refreshed.outputs, inputs)
+            assert diff.changes == "none" and diff.replaces == []
+        finally:
+            for host in hosts:
+                host.stop()

@@ -4,11 +4,12 @@ One :class:`GitHubClient` per (base URL, token). It knows nothing of Pulumi. Sen
 three policies, each in one place:
 
 * transport retries: GET, PATCH and DELETE are retried on 5xx and dropped connections by urllib3's
-  ``Retry`` with capped, jittered backoff; POST is never retried once sent (a create whose outcome
-  is unknown raises :class:`~.errors.OutcomeUnknown` for the caller to resolve);
+  ``Retry`` with capped, jittered backoff; POST is never resent: a create sent without a usable
+  answer (none, or a 5xx) raises :class:`~.errors.OutcomeUnknown` for the caller to resolve;
 * rate limits: GitHub's primary and secondary limits (403/429 with ``Retry-After`` or
-  ``x-ratelimit-*``) are waited on, for every method since a rate-limited request was not applied,
-  up to ``Limits.max_retry_wait``, then :class:`~.errors.RateLimited` says when to retry;
+  ``x-ratelimit-*``) are waited on here only, for every method since a rate-limited request was
+  not applied, up to ``Limits.max_retry_wait``, then :class:`~.errors.RateLimited` says when to
+  retry;
 * the :class:`Throttle`, shared process-wide, caps concurrent requests and spaces writes, and makes
   every thread pause when one learns that the limit is hit.
 """
@@ -59,6 +60,9 @@ DEFAULT_BASE_URL: Final = "https://api.github.com/"
 API_VERSION: Final = "2026-03-10"
 USER_AGENT: Final = f"pulumi-github-private-registry/{__version__}"
 _WRITES: Final = frozenset({"POST", "PATCH", "DELETE"})
+# Methods whose request can be sent again without harm: urllib3 resends them; any other request
+# sent without a usable answer has an unknown outcome.
+_RESENDABLE: Final = frozenset({"GET", "PATCH", "DELETE"})
 _LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -201,19 +205,21 @@ def rate_limit_wait(status: int, headers: Mapping[str, str], message: str, now: 
 def _transport_retry(limits: Limits) -> Retry:
     # POST is left out of allowed_methods: a create sent but unanswered must not be sent twice.
     # urllib3 still retries connect errors for every method, since nothing reached GitHub.
+    # Retry-After is not urllib3's business: it would sleep it on a 429 or 503 without bound,
+    # outside the throttle; rate limits are waited on in GitHubClient._send.
     return Retry(
         total=limits.retries,
         connect=limits.retries,
         read=limits.retries,
         status=limits.retries,
         other=0,
-        allowed_methods=frozenset({"GET", "PATCH", "DELETE"}),
+        allowed_methods=_RESENDABLE,
         status_forcelist=(500, 502, 503, 504),
         backoff_factor=limits.backoff_factor,
         backoff_max=limits.backoff_max,
         backoff_jitter=limits.backoff_factor,
         raise_on_status=False,
-        respect_retry_after_header=True,
+        respect_retry_after_header=False,
     )
 
 
@@ -242,16 +248,14 @@ def _message_of(response: requests.Response) -> tuple[str, list[str], list[str]]
             field = item.get("field")
             if field:
                 fields.append(str(field))
-            text = item.get("message") or " ".join(
-                str(item[k]) for k in ("field", "code") if item.get(k)
-            )
+            text = item.get("message") or " ".join(str(item[k]) for k in ("field", "code") if item.get(k))
             errors.append(str(text))
         else:
             errors.append(str(item))
     return message, errors, fields
 
 
-def _raise_for(request: str, response: requests.Response) -> None:
+def _raise_for(method: str, request: str, response: requests.Response) -> None:
     """Map a non-2xx answer onto the exception tree: the one place statuses become errors."""
     status = response.status_code
     if status < 400:
@@ -269,6 +273,9 @@ def _raise_for(request: str, response: requests.Response) -> None:
     if status == 422:
         raise ValidationFailed(request, message, errors, fields)
     if status >= 500:
+        if method not in _RESENDABLE:
+            # A 5xx does not say whether GitHub applied the request before failing.
+            raise OutcomeUnknown(request, f"only a {status} answer: {message}")
         raise ServerError(request, status, message)
     raise GitHubError(request, f"GitHub answered {status}: {message}", status=status)
 
@@ -389,7 +396,7 @@ class GitHubClient:
             message, _, _ = _message_of(response)
             wait = rate_limit_wait(response.status_code, response.headers, message, time.time())
             if wait is None or waited + wait > self.limits.max_retry_wait:
-                _raise_for(request, response)
+                _raise_for(method, request, response)
             assert wait is not None
             log.warning("%s: GitHub rate limit, waiting %.0f s", request, wait)
             waited += wait
@@ -402,6 +409,6 @@ class GitHubClient:
         reason = getattr(exc, "args", None)
         if reason:
             cause += f": {str(reason[0])[:160]}"
-        if method in _WRITES and _was_sent(exc):
+        if method not in _RESENDABLE and _was_sent(exc):
             return OutcomeUnknown(request, cause)
         return TransportError(request, cause)

@@ -185,11 +185,14 @@ class Emulator:
         orgs: Iterable[str] | None = None,
         latency: float = 0.0,
         max_per_page: int = 100,
+        omit_fields: Iterable[str] = (),
     ) -> None:
         """``max_per_page`` caps page sizes below GitHub's 100 so tests can page through an org,
-        which holds at most one registry per type (15)."""
+        which holds at most one registry per type (15). ``omit_fields`` leaves fields out of every
+        answer, as GitHub's own examples leave out ``url`` and ``auth_type``."""
         self._token = token
         self._max_per_page = max_per_page
+        self._omit = frozenset(omit_fields)
         self._read_only_token = read_only_token
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
         self._allowed = None if orgs is None else {o.lower() for o in orgs}
@@ -559,9 +562,9 @@ class Emulator:
             return [_field_error("encrypted_value", "invalid", "encrypted_value could not be decrypted")]
         return []
 
-    @staticmethod
-    def _view(record: Mapping[str, Any], *, with_ids: bool = False) -> dict[str, Any]:
-        view = {f: record[f] for f in schema.RESPONSE_FIELDS if record.get(f) is not None}
+    def _view(self, record: Mapping[str, Any], *, with_ids: bool = False) -> dict[str, Any]:
+        fields = [f for f in schema.RESPONSE_FIELDS if f not in self._omit]
+        view = {f: record[f] for f in fields if record.get(f) is not None}
         if with_ids and record.get("visibility") == "selected":
             view["selected_repository_ids"] = list(record.get("selected_repository_ids", []))
         return view

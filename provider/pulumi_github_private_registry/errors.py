@@ -125,9 +125,7 @@ class TransportError(GitHubError):
 
 
 class OutcomeUnknown(TransportError):
-    """A write was sent but no answer came: GitHub may or may not have applied it."""
+    """A create was sent but no usable answer came (none, or a 5xx): it may or may not be applied."""
 
     def __init__(self, request: str, cause: str) -> None:
-        GitHubError.__init__(
-            self, request, f"sent, but no answer came ({cause}): it may or may not have been applied."
-        )
+        GitHubError.__init__(self, request, f"GitHub's answer does not say whether it was applied ({cause}).")

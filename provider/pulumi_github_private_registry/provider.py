@@ -141,14 +141,15 @@ def current_settings() -> Settings:
     )
 
 
-def _client() -> GitHubClient:
-    """The process's client for the current settings; all share one throttle."""
+def _client(org: str, name: str) -> GitHubClient:
+    """The process's client for the current settings (all share one throttle); ``org``/``name``
+    only name the registry in the error when no token is configured."""
     global _throttle
     settings = current_settings()
     if not settings.token:
         raise RegistryError(
-            "no GitHub token: set it with `pulumi config set --secret github:token <TOKEN>` "
-            "or the GITHUB_TOKEN environment variable"
+            f"OrgPrivateRegistry {org}/{name}: no GitHub token: set it with "
+            "`pulumi config set --secret github:token <TOKEN>` or the GITHUB_TOKEN environment variable"
         )
     # The dict is keyed by a digest, not the token itself.
     slot = (settings.base_url, hashlib.sha256(settings.token.encode()).hexdigest())
@@ -273,9 +274,9 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         changes = changes or drifted(olds) or not _same_org(olds.get("org"), news.get("org"))
         # The name derives from the type, so a new registry of the same type in the same org can
         # exist only once the old one is gone.
-        same_name = _same_org(olds.get("org"), news.get("org")) and olds.get(
+        same_name = _same_org(olds.get("org"), news.get("org")) and olds.get("registry_type") == news.get(
             "registry_type"
-        ) == news.get("registry_type")
+        )
         return DiffResult(
             changes=changes,
             replaces=replaces,
@@ -288,7 +289,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         """POST the registry, or adopt an existing one when ``adopt`` is true; never GET after."""
         org = str(props["org"])
         name = schema.configuration_name(str(props["registry_type"]))
-        client = _client()
+        client = _client(org, name)
         try:
             existing = INVENTORY.lookup(org, name, client.list_registries)
         except GitHubError as exc:
@@ -317,9 +318,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         INVENTORY.record(org, record)
         return CreateResult(f"{org}/{name}", _outputs(props, record, sealed, None))
 
-    def _take_over(
-        self, client: GitHubClient, org: str, name: str, props: Mapping[str, Any]
-    ) -> CreateResult:
+    def _take_over(self, client: GitHubClient, org: str, name: str, props: Mapping[str, Any]) -> CreateResult:
         """Adopt a registry that already exists (``adopt: true``), or explain how to."""
         try:
             existing = client.get_registry(org, name)
@@ -368,6 +367,13 @@ class OrgPrivateRegistryProvider(ResourceProvider):
             # make a duplicate even if the first one lands late: it would be refused.
             try:
                 record, sealed = self._send_secret(org, props, body, lambda b: client.create_registry(org, b))
+            except OutcomeUnknown as exc:
+                raise RegistryError(
+                    f"OrgPrivateRegistry {org}/{name}: could not create it: GitHub gave no usable answer "
+                    f"to two creates; the second: {exc} Try again later (see https://www.githubstatus.com); "
+                    f"if the next run says that {name} already exists, it is the one sent here: set "
+                    "`adopt: true` to take it over."
+                ) from None
             except GitHubError as exc:
                 raise _fail(org, name, "create it (second attempt after no answer)", exc) from None
             INVENTORY.record(org, record)
@@ -377,7 +383,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         mismatched = [
             f
             for f in schema.RESPONSE_FIELDS
-            if f in body and _normalized(f, record.get(f)) != _normalized(f, body.get(f))
+            if f in body and f in record and _normalized(f, record[f]) != _normalized(f, body[f])
         ]
         if mismatched:
             raise RegistryError(
@@ -401,7 +407,9 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         else:
             fields = changed_fields(olds, news)
             send_value = value_changed(olds, news)
-        return UpdateResult(self._patch(_client(), org, name, news, fields, send_value=send_value, olds=olds))
+        return UpdateResult(
+            self._patch(_client(org, name), org, name, news, fields, send_value=send_value, olds=olds)
+        )
 
     def _patch(
         self,
@@ -467,9 +475,19 @@ class OrgPrivateRegistryProvider(ResourceProvider):
             try:
                 return send(full), sealed
             except ValidationFailed as exc:
-                rotated = props.get("value") is not None and sealed is not None and _rejects_key(exc)
-                if attempt == 0 and rotated:
-                    assert sealed is not None
+                if sealed is None or not _rejects_key(exc):
+                    raise
+                if props.get("value") is None:
+                    # Sealed by the user: only they can seal it again.
+                    name = schema.configuration_name(str(props["registry_type"]))
+                    raise RegistryError(
+                        f"OrgPrivateRegistry {org}/{name}: GitHub refused value_encrypted ({exc.detail}): "
+                        "it must be sealed with the org's current private-registries key, which may have "
+                        "been rotated. Seal the value again with the key from "
+                        f"GET /orgs/{org}/private-registries/public-key and set value_encrypted and key_id "
+                        "to match, or declare the plaintext `value` as a secret and let the provider seal it."
+                    ) from None
+                if attempt == 0:
                     KEYS.drop(org, sealed.key_id)
                     continue
                 raise
@@ -479,7 +497,8 @@ class OrgPrivateRegistryProvider(ResourceProvider):
     def _secret(org: str, props: Mapping[str, Any]) -> Sealed | None:
         """The declared secret, sealed with the org's key (fetched once per process)."""
         if props.get("value") is not None:
-            key = KEYS.get(org, _client().get_public_key)
+            name = schema.configuration_name(str(props["registry_type"]))
+            key = KEYS.get(org, _client(org, name).get_public_key)
             return seal(str(props["value"]), key)
         if props.get("value_encrypted") is not None:
             return Sealed(str(props["value_encrypted"]), str(props["key_id"]))
@@ -489,7 +508,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         """DELETE the registry; already gone counts as deleted."""
         org, name = _locate(id_, props)
         try:
-            _client().delete_registry(org, name)
+            _client(org, name).delete_registry(org, name)
         except NotFound:
             pass
         except GitHubError as exc:
@@ -501,7 +520,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh from the org's list (one call per org), GET where the list lacks what state has."""
         org, name = _locate(id_, props)
-        client = _client()
+        client = _client(org, name)
         try:
             record = INVENTORY.lookup(org, name, client.list_registries)
             needed = [f for f in REPORTED_FIELDS if props.get(f) is not None]
@@ -514,7 +533,11 @@ class OrgPrivateRegistryProvider(ResourceProvider):
             raise _fail(org, name, "read it", exc) from None
         outs = dict(props)
         for field in REPORTED_FIELDS:
-            outs[field] = record.get(field)
+            # A field GitHub does not report at all keeps its state (GitHub's own examples omit
+            # `url` and `auth_type`; reading those as None would plan a replacement). An explicit
+            # null is a cleared field; any outside change also moves `remote_updated_at`.
+            if field in record:
+                outs[field] = record[field]
         outs.update(
             name=record.get("name", name),
             created_at=record.get("created_at", props.get("created_at")),

@@ -1,0 +1,268 @@
+"""Canary token and canary value through every provider call and error path: where may they appear?
+
+The token (sent as a secret Configure value, as `pulumi config set --secret github:token` does) must appear
+nowhere the provider writes: no output, no error, no check failure, not its stderr or stdout, not the provider
+blob that travels in the state. The plaintext value may appear only as the ``value`` output, which the engine
+keeps secret: never in ``value_encrypted``, an error or the process's output.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from provider_host import ProviderError, ProviderHost
+from pulumi_github_private_registry.emulator import SECONDARY_MESSAGE, Emulator
+from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
+from samples import declaration
+
+CANARY_TOKEN = "ghp_CANARYTOKEN0123456789"
+CANARY_VALUE = "CANARY-SECRET-VALUE-42"
+NAME = "NPM_REGISTRY_SECRET"
+
+Start = Callable[..., ProviderHost]
+
+
+@pytest.fixture
+def canary_emulator() -> Iterator[Emulator]:
+    """An emulator that accepts only the canary token."""
+    with Emulator(token=CANARY_TOKEN) as emu:
+        yield emu
+
+
+@pytest.fixture
+def start(provider_host_factory: Callable[..., ProviderHost], canary_emulator: Emulator) -> Start:
+    """A provider process configured with the canary token as a secret, against ``canary_emulator``."""
+
+    def start_one(emu: Emulator | None = None, **config: str) -> ProviderHost:
+        host = provider_host_factory(OrgPrivateRegistryProvider())
+        host.configure(
+            {
+                "github:token": CANARY_TOKEN,
+                "github:baseUrl": (emu or canary_emulator).base_url,
+                "github:writeDelayMs": "0",
+                "github-private-registry:maxRetryWait": "2",
+                **config,
+            },
+            secret_keys={"github:token"},
+        )
+        return host
+
+    return start_one
+
+
+def canary_declaration(org: str, **changes: Any) -> dict[str, Any]:
+    return declaration("token", org, value=CANARY_VALUE, **changes)
+
+
+def up(host: ProviderHost, news: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    checked = host.check(news)
+    assert checked.failures == []
+    id_, outs = host.create(checked.inputs)
+    return id_, outs, checked.inputs
+
+
+def decoded(text: str) -> bytes:
+    """``text`` as base64 decoded, or b"" when it is not base64: a value merely encoded is still leaked."""
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def assert_outputs_clean(outputs: dict[str, Any]) -> None:
+    """The token nowhere; the plaintext value only under ``value``, and not even encoded elsewhere."""
+    assert CANARY_TOKEN not in json.dumps(outputs)
+    others = {k: v for k, v in outputs.items() if k != "value"}
+    assert CANARY_VALUE not in json.dumps(others)
+    for text in (v for v in others.values() if isinstance(v, str)):
+        assert CANARY_VALUE.encode() not in decoded(text) and CANARY_TOKEN.encode() not in decoded(text)
+
+
+def assert_host_clean(host: ProviderHost) -> None:
+    """Neither canary in what the process wrote, nor in the provider blob the state carries."""
+    for text in (host.stderr_text(), host.stdout_text(), host.provider_blob):
+        assert CANARY_TOKEN not in text and CANARY_VALUE not in text
+    blob = decoded(host.provider_blob)
+    assert blob, "the provider blob is base64"
+    assert CANARY_TOKEN.encode() not in blob and CANARY_VALUE.encode() not in blob
+
+
+def test_the_lifecycle_shows_the_value_only_as_the_value_output(
+    start: Start, canary_emulator: Emulator
+) -> None:
+    host = start()
+    news = canary_declaration("hygiene")
+    id_, outs, inputs = up(host, news)
+    # Positive controls: the canary token was accepted and the canary value reached GitHub, sealed.
+    assert canary_emulator.decrypted_value("hygiene", NAME) == CANARY_VALUE
+    assert outs["value"] == CANARY_VALUE and outs["value_encrypted"]
+    read = host.read(id_, outs, inputs)
+    canary_emulator.rotate_key("hygiene")  # the update reseals after GitHub refuses the old key
+    second = dict(news, url="https://npm.pkg.github.com/acme/v2/", value=CANARY_VALUE + "-2")
+    checked = host.check(second, inputs)
+    assert host.diff(id_, read.outputs, checked.inputs).changes == "some"
+    updated = host.update(id_, read.outputs, checked.inputs)
+    assert canary_emulator.decrypted_value("hygiene", NAME) == CANARY_VALUE + "-2"
+    host.delete(id_, updated)
+    assert canary_emulator.registry("hygiene", NAME) is None
+    for outputs in (outs, read.outputs, read.inputs or {}, checked.inputs, updated):
+        assert_outputs_clean(outputs)
+    assert_host_clean(host)
+
+
+def _wrong_token(start: Start, emu: Emulator) -> list[str]:
+    with Emulator(token="some-other-token") as other:
+        host = start(other)
+        with pytest.raises(ProviderError) as failure:
+            up(host, canary_declaration("wrong-token"))
+        assert "rejected the token" in failure.value.details
+        assert_host_clean(host)
+        return [failure.value.details]
+
+
+def _refused_create(start: Start, emu: Emulator) -> list[str]:
+    emu.inject(
+        method="POST",
+        status=422,
+        body={
+            "message": "Validation Failed",
+            "errors": [{"resource": "PrivateRegistry", "field": "url", "code": "invalid"}],
+        },
+    )
+    host = start()
+    with pytest.raises(ProviderError) as failure:
+        up(host, canary_declaration("refused"))
+    assert "GitHub refused it" in failure.value.details
+    assert_host_clean(host)
+    return [failure.value.details]
+
+
+def _server_errors_on_every_create(start: Start, emu: Emulator) -> list[str]:
+    emu.inject(method="POST", status=500, times=10)
+    host = start()
+    with pytest.raises(ProviderError) as failure:
+        up(host, canary_declaration("failing"))
+    assert emu.count("POST") == 2, "the sealed value was sent twice, both times refused"
+    assert_host_clean(host)
+    return [failure.value.details]
+
+
+def _rate_limited_update(start: Start, emu: Emulator) -> list[str]:
+    host = start()
+    news = canary_declaration("limited")
+    id_, outs, inputs = up(host, news)
+    emu.inject(
+        method="PATCH", status=403, headers={"Retry-After": "3600"}, body={"message": SECONDARY_MESSAGE}
+    )
+    checked = host.check(dict(news, value=CANARY_VALUE + "-new"), inputs)
+    with pytest.raises(ProviderError) as failure:
+        host.update(id_, outs, checked.inputs)
+    assert "retry after" in failure.value.details
+    assert_host_clean(host)
+    return [failure.value.details]
+
+
+def _rate_limit_waited_on(start: Start, emu: Emulator) -> list[str]:
+    emu.inject(method="POST", status=429, headers={"Retry-After": "1"}, body={"message": SECONDARY_MESSAGE})
+    host = start()
+    _, outs, _ = up(host, canary_declaration("waited"))
+    assert_outputs_clean(outs)
+    assert "rate limit" in host.stderr_text(), "the wait is logged: stderr is really looked at"
+    assert_host_clean(host)
+    return []
+
+
+def _exists_without_adopt(start: Start, emu: Emulator) -> list[str]:
+    emu.put_registry(
+        "taken", registry_type="npm_registry", url="https://x.example.com", visibility="all", value="theirs"
+    )
+    host = start()
+    with pytest.raises(ProviderError) as failure:
+        up(host, canary_declaration("taken"))
+    assert "adopt: true" in failure.value.details
+    assert_host_clean(host)
+    return [failure.value.details]
+
+
+def _adopt_with_another_auth_type(start: Start, emu: Emulator) -> list[str]:
+    emu.put_registry(
+        "other-auth",
+        registry_type="npm_registry",
+        url="https://x.example.com",
+        visibility="all",
+        auth_type="username_password",
+        username="u",
+        value="theirs",
+    )
+    host = start()
+    with pytest.raises(ProviderError) as failure:
+        up(host, canary_declaration("other-auth", adopt=True))
+    assert "auth_type" in failure.value.details
+    assert_host_clean(host)
+    return [failure.value.details]
+
+
+def _refused_delete(start: Start, emu: Emulator) -> list[str]:
+    host = start()
+    id_, outs, _ = up(host, canary_declaration("undeletable"))
+    emu.inject(method="DELETE", status=403, body={"message": "Resource not accessible by integration"})
+    with pytest.raises(ProviderError) as failure:
+        host.delete(id_, outs)
+    assert "permission" in failure.value.details
+    assert_host_clean(host)
+    return [failure.value.details]
+
+
+def _refresh_rate_limited(start: Start, emu: Emulator) -> list[str]:
+    host = start()
+    id_, outs, inputs = up(host, canary_declaration("unreadable"))
+    other = start()  # a new process lists the org again
+    emu.inject(
+        method="GET",
+        status=403,
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "9999999999"},
+        body={"message": "API rate limit exceeded"},
+    )
+    with pytest.raises(ProviderError) as failure:
+        other.read(id_, outs, inputs)
+    assert "retry after" in failure.value.details
+    assert_host_clean(other)
+    return [failure.value.details]
+
+
+def _invalid_declaration(start: Start, emu: Emulator) -> list[str]:
+    host = start()
+    checked = host.check(declaration("oidc_azure", "invalid", value=CANARY_VALUE))
+    assert checked.failures, "a value on an OIDC registry is refused at check"
+    assert_host_clean(host)
+    assert emu.count() == 0
+    return [reason for _, reason in checked.failures]
+
+
+ERROR_PATHS: dict[str, Callable[[Start, Emulator], list[str]]] = {
+    "wrong token (401)": _wrong_token,
+    "create refused (422)": _refused_create,
+    "server error on every create": _server_errors_on_every_create,
+    "update rate-limited beyond the wait allowed": _rate_limited_update,
+    "create rate-limited then waited on": _rate_limit_waited_on,
+    "exists without adopt": _exists_without_adopt,
+    "adopt with another auth_type": _adopt_with_another_auth_type,
+    "delete refused (403)": _refused_delete,
+    "refresh rate-limited": _refresh_rate_limited,
+    "invalid declaration at check": _invalid_declaration,
+}
+
+
+@pytest.mark.parametrize("path", list(ERROR_PATHS))
+def test_no_error_path_shows_the_token_or_the_value(
+    start: Start, canary_emulator: Emulator, path: str
+) -> None:
+    for text in ERROR_PATHS[path](start, canary_emulator):
+        assert CANARY_TOKEN not in text
+        assert CANARY_VALUE not in text
