@@ -9,8 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from nacl.public import PrivateKey, SealedBox
 
-from pulumi_github_private_registry.client import PublicKey
-from pulumi_github_private_registry.crypto import PublicKeyCache, seal
+from pulumi_github_private_registry.crypto import PublicKey, PublicKeyCache, seal
 from pulumi_github_private_registry.inventory import Inventory
 from pulumi_github_private_registry.schema import is_standard_base64
 

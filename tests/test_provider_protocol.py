@@ -14,8 +14,7 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from provider_host import UNKNOWN, ProviderError, ProviderHost
-from pulumi_github_private_registry.client import PublicKey
-from pulumi_github_private_registry.crypto import seal
+from pulumi_github_private_registry.crypto import PublicKey, seal
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 from pulumi_github_private_registry.schema import configuration_name
@@ -321,7 +320,7 @@ def test_a_create_lists_the_org_once_and_fetches_its_key_once(deployment: Deploy
 
 
 def test_fields_github_does_not_report_keep_their_state_on_refresh() -> None:
-    """GitHub's own example answers leave out `url` and `auth_type`: a refresh must not read them as cleared."""
+    """GitHub's own example answers leave out `url` and `auth_type`: refresh must not read them as cleared."""
     from provider_host import ProviderHost as Host
 
     with Emulator(token="test-token", omit_fields=("url", "auth_type")) as terse:

@@ -25,8 +25,7 @@ from typing import Any
 import pytest
 
 from provider_host import ProviderError, ProviderHost
-from pulumi_github_private_registry.client import PublicKey
-from pulumi_github_private_registry.crypto import seal
+from pulumi_github_private_registry.crypto import PublicKey, seal
 from pulumi_github_private_registry.emulator import SECONDARY_MESSAGE, Emulator, LoggedRequest
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 from pulumi_github_private_registry.schema import configuration_name

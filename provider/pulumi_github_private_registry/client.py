@@ -31,6 +31,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from . import __version__
+from .crypto import PublicKey
 from .errors import (
     AuthenticationError,
     GitHubError,
@@ -157,14 +158,6 @@ class Throttle:
     def release(self) -> None:
         """Give the slot back."""
         self._slots.release()
-
-
-@dataclass(frozen=True)
-class PublicKey:
-    """An org's private-registries public key: base64 X25519 key and its id."""
-
-    key_id: str
-    key: str
 
 
 # --- rate limits: small rules, read from GitHub's answer -------------------------------------

@@ -13,9 +13,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .client import PublicKey
+__all__ = ["PublicKey", "PublicKeyCache", "Sealed", "seal"]
 
-__all__ = ["PublicKeyCache", "Sealed", "seal"]
+
+@dataclass(frozen=True)
+class PublicKey:
+    """An org's private-registries public key: base64 X25519 key and its id."""
+
+    key_id: str
+    key: str
 
 
 @dataclass(frozen=True)

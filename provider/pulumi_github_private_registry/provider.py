@@ -19,7 +19,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -34,10 +34,13 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 
 from . import schema
-from .client import GitHubClient, Limits, Throttle
 from .crypto import PublicKeyCache, Sealed, seal
 from .errors import GitHubError, NotFound, OutcomeUnknown, ValidationFailed
 from .inventory import Inventory
+
+if TYPE_CHECKING:
+    # Imported where first needed: `requests` would double the time to answer the first Check.
+    from .client import GitHubClient, Limits, Throttle
 
 __all__ = ["OrgPrivateRegistryProvider", "RegistryError", "Settings", "current_settings"]
 
@@ -104,6 +107,8 @@ _lock = threading.Lock()
 _config: dict[str, Any] = {}
 _clients: dict[tuple[str | None, str], GitHubClient] = {}
 _throttle: Throttle | None = None
+_unreported: set[str] = set()  # fields a GET showed GitHub leaves out of its answers
+_learning = threading.Lock()
 KEYS = PublicKeyCache()
 INVENTORY = Inventory()
 
@@ -125,6 +130,8 @@ def _number(key: str, env: str, default: float) -> float:
 
 def current_settings() -> Settings:
     """The settings in force: the stack config given to ``configure``, else the environment."""
+    from .client import Limits
+
     base = Limits()
     limits = replace(
         base,
@@ -145,6 +152,8 @@ def _client(org: str, name: str) -> GitHubClient:
     """The process's client for the current settings (all share one throttle); ``org``/``name``
     only name the registry in the error when no token is configured."""
     global _throttle
+    from .client import GitHubClient, Throttle
+
     settings = current_settings()
     if not settings.token:
         raise RegistryError(
@@ -161,6 +170,16 @@ def _client(org: str, name: str) -> GitHubClient:
             client = GitHubClient(settings.token, settings.base_url, throttle=_throttle)
             _clients[slot] = client
         return client
+
+
+def _unlisted(props: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
+    """Fields the state has that the org's list left out of ``record``, unless GitHub never reports them."""
+    with _lock:
+        return [
+            f
+            for f in REPORTED_FIELDS
+            if props.get(f) is not None and f not in record and f not in _unreported
+        ]
 
 
 def _is_unknown(value: Any) -> bool:
@@ -255,7 +274,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         for field, default in schema.DECLARATION_DEFAULTS.items():
             if inputs.get(field) is None:
                 inputs[field] = default
-        owner = current_settings().owner
+        owner = _setting(OWNER_KEY, OWNER_ENV)
         if inputs.get("org") is None and owner:
             inputs["org"] = owner
         problems = schema.declaration_problems(inputs, default_org=owner, is_unknown=_contains_unknown)
@@ -523,10 +542,20 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         client = _client(org, name)
         try:
             record = INVENTORY.lookup(org, name, client.list_registries)
-            needed = [f for f in REPORTED_FIELDS if props.get(f) is not None]
-            if record is None or any(f not in record for f in needed):
-                record = client.get_registry(org, name)
+            if record is None:
+                record = client.get_registry(org, name)  # gone, or too new for the list
                 INVENTORY.record(org, record)
+            elif _unlisted(props, record):
+                # One GET at a time, so that what it teaches spares the threads waiting here.
+                with _learning:
+                    missing = _unlisted(props, record)
+                    if missing:
+                        record = client.get_registry(org, name)
+                        INVENTORY.record(org, record)
+                        # GET and list share one schema: what the GET leaves out too, GitHub
+                        # does not report, and asking for other registries would learn nothing.
+                        with _lock:
+                            _unreported.update(f for f in missing if f not in record)
         except NotFound:
             return ReadResult("", {}, {})
         except GitHubError as exc:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -425,6 +424,8 @@ def declaration_problems(
     for key in props:
         if key.startswith("__") or key in allowed:
             continue
+        import difflib  # only for a misspelled property: kept off the provider's start-up path
+
         hint = difflib.get_close_matches(key, INPUT_FIELDS, n=1)
         suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
         problems.append(Problem(key, f"unknown property '{key}'{suggestion}"))
