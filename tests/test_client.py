@@ -94,7 +94,7 @@ def test_every_call_under_the_enterprise_api_v3_prefix(emulator_v3: Emulator) ->
     assert client.list_registries("acme") == []
     key = client.get_public_key("acme")
     assert key.key_id == emulator_v3.public_key("acme")[0]
-    created = client.create_registry("acme", create_body(emulator_v3, "acme", selected_repository_ids=None))
+    created = client.create_registry("acme", create_body(emulator_v3, "acme"))
     assert created["name"] == "NPM_REGISTRY_SECRET"
     assert emulator_v3.decrypted_value("acme", "NPM_REGISTRY_SECRET") == "s3cret"
     assert client.get_registry("acme", "NPM_REGISTRY_SECRET")["url"] == "https://registry.example.com/"

@@ -352,8 +352,12 @@ def test_patch_keeps_required_fields_required(emulator: Emulator, api: requests.
     create(api, emulator, auth_type="username_password", username="monalisa")
     response = api.patch(url(emulator, "/NPM_REGISTRY_SECRET"), json={"username": None})
     assert error_fields(response) == {"username": "missing_field"}
+    # Only `username` is nullable in GitHub's OpenAPI: no other field can be cleared with null.
     assert error_fields(api.patch(url(emulator, "/NPM_REGISTRY_SECRET"), json={"url": None})) == {
-        "url": "missing_field"
+        "url": "invalid"
+    }
+    assert error_fields(api.patch(url(emulator, "/NPM_REGISTRY_SECRET"), json={"audience": None})) == {
+        "audience": "invalid"
     }
     assert api.get(url(emulator, "/NPM_REGISTRY_SECRET")).json()["username"] == "monalisa"
 

@@ -343,3 +343,88 @@ def test_fields_github_does_not_report_keep_their_state_on_refresh() -> None:
         finally:
             for host in hosts:
                 host.stop()
+
+
+def test_refresh_that_cannot_see_the_org_fails_instead_of_dropping_the_registry(
+    deployment: Deploy, emulator: Emulator
+) -> None:
+    id_, outs, inputs = up(deployment(), declaration("token", "visible"))
+    # A wrong token or base URL: GitHub answers 404 for an org it will not show.
+    with Emulator(token="test-token", orgs=["someone-else"]) as elsewhere:
+        with pytest.raises(ProviderError) as failure:
+            deployment(elsewhere).read(id_, outs, inputs)
+    assert "visible/NPM_REGISTRY_SECRET" in failure.value.details
+    assert "token can see it" in failure.value.details
+    assert emulator.registry("visible", "NPM_REGISTRY_SECRET") is not None
+
+
+def test_destroy_that_cannot_see_the_org_fails_instead_of_forgetting_the_registry(
+    deployment: Deploy, emulator: Emulator
+) -> None:
+    id_, outs, _ = up(deployment(), declaration("token", "kept"))
+    with Emulator(token="test-token", orgs=["someone-else"]) as elsewhere:
+        with pytest.raises(ProviderError) as failure:
+            deployment(elsewhere).delete(id_, outs)
+    assert "kept/NPM_REGISTRY_SECRET" in failure.value.details
+    assert emulator.registry("kept", "NPM_REGISTRY_SECRET") is not None
+
+
+def test_delete_of_a_registry_already_gone_confirms_it_with_the_orgs_list(
+    deployment: Deploy, emulator: Emulator
+) -> None:
+    id_, outs, _ = up(deployment(), declaration("oidc_azure", "gone-already"))
+    emulator.delete_registry("gone-already", "DOCKER_REGISTRY_SECRET")
+    emulator.reset_log()
+    deployment().delete(id_, outs)
+    assert [(r.method, r.status) for r in emulator.requests] == [("DELETE", 404), ("GET", 200)]
+
+
+def test_dropping_a_field_github_cannot_clear_replaces_the_registry(deployment: Deploy) -> None:
+    host = deployment()
+    news = declaration("oidc_gcp", "unclear", audience="dependabot")
+    id_, outs, inputs = up(host, news)
+    dropped = {k: v for k, v in news.items() if k != "audience"}
+    diff = host.diff(id_, outs, host.check(dropped, inputs).inputs)
+    assert diff.replaces == ["audience"] and diff.delete_before_replace is True
+
+
+def test_dropping_the_username_clears_it_in_place(deployment: Deploy, emulator: Emulator) -> None:
+    news = declaration("token", "clear-user", username="monalisa")
+    id_, outs, inputs = up(deployment(), news)
+    emulator.reset_log()
+    update(deployment(), id_, outs, inputs, {k: v for k, v in news.items() if k != "username"})
+    assert next(r for r in emulator.requests if r.method == "PATCH").body == {"username": None}
+    assert "username" not in emulator.registry("clear-user", "NPM_REGISTRY_SECRET")  # type: ignore[operator]
+
+
+def test_adopt_refuses_a_field_it_would_have_to_clear(deployment: Deploy, emulator: Emulator) -> None:
+    emulator.put_registry(
+        "stuck",
+        **{k: v for k, v in DECLARATIONS["oidc_jfrog"].items()},
+        identity_mapping_name="legacy-mapping",
+    )
+    with pytest.raises(ProviderError) as failure:
+        up(deployment(), declaration("oidc_jfrog", "stuck", adopt=True))
+    assert "identity_mapping_name 'legacy-mapping'" in failure.value.details
+    assert emulator.count("PATCH") == 0
+
+
+def test_adopt_lists_patches_and_reads_once(deployment: Deploy, emulator: Emulator) -> None:
+    emulator.put_registry("adopt-count", **DECLARATIONS["oidc_azure"])
+    emulator.reset_log()
+    up(deployment(), declaration("oidc_azure", "adopt-count", adopt=True, client_id="new-client"))
+    assert [r.method for r in emulator.requests] == ["GET", "PATCH", "GET"]
+    assert emulator.requests[0].path == "/orgs/adopt-count/private-registries"
+
+
+def test_adopt_when_github_does_not_report_auth_type() -> None:
+    with (
+        Emulator(token="test-token", omit_fields=("url", "auth_type")) as terse,
+        ProviderHost(OrgPrivateRegistryProvider()) as host,
+    ):
+        host.configure(
+            {"github:token": "test-token", "github:baseUrl": terse.base_url, "github:writeDelayMs": "0"}
+        )
+        terse.put_registry("terse-adopt", **DECLARATIONS["oidc_azure"])
+        id_, _, _ = up(host, declaration("oidc_azure", "terse-adopt", adopt=True))
+        assert id_ == "terse-adopt/DOCKER_REGISTRY_SECRET"

@@ -414,6 +414,8 @@ class Emulator:
         if len(parts) not in (3, 4) or parts[0] != "orgs" or parts[2] != "private-registries":
             raise _not_found()
         state = self._org(unquote(parts[1]), http=True)
+        if method in ("POST", "PATCH") and (nulls := schema.null_problems(body or {})):
+            raise _invalid([_field_error(p.field, "invalid", p.reason) for p in nulls])
         if len(parts) == 3 and method in ("GET", "POST"):
             return self._list(state, request) if method == "GET" else self._create(state, body or {})
         if len(parts) == 4 and parts[3] == "public-key" and method == "GET":

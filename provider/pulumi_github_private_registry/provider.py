@@ -213,6 +213,21 @@ def changed_fields(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str
     return changed
 
 
+def unclearable(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """Fields set in ``olds`` that ``news`` drops and GitHub cannot clear in place (not nullable).
+
+    Repository ids are left out: they go away with a visibility other than ``selected``.
+    """
+    return [
+        f
+        for f in UPDATABLE_FIELDS
+        if f not in schema.NULLABLE_FIELDS
+        and f != "selected_repository_ids"
+        and olds.get(f) is not None
+        and news.get(f) is None
+    ]
+
+
 def value_changed(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
     """Whether the declared secret differs from the one in state (compared as plaintext)."""
     if news.get("value") is not None:
@@ -286,11 +301,13 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         for field in schema.REPLACE_FIELDS:
             old, new = olds.get(field), news.get(field)
             if field == "auth_type":
-                old, new = old or "token", new or "token"
+                old, new = schema.auth_type_of(olds), schema.auth_type_of(news)
             if _is_unknown(new) or not (old == new or (field == "org" and _same_org(old, new))):
                 replaces.append(field)
+        # GitHub cannot clear these once set: dropping one from the declaration needs a new registry.
+        replaces += unclearable(olds, news)
         changes = bool(replaces) or bool(changed_fields(olds, news)) or value_changed(olds, news)
-        changes = changes or drifted(olds) or not _same_org(olds.get("org"), news.get("org"))
+        changes = changes or drifted(olds)
         # The name derives from the type, so a new registry of the same type in the same org can
         # exist only once the old one is gone.
         same_name = _same_org(olds.get("org"), news.get("org")) and olds.get("registry_type") == news.get(
@@ -317,7 +334,11 @@ class OrgPrivateRegistryProvider(ResourceProvider):
             created = self._post(client, org, name, props)
             if created is not None:
                 return created
-        return self._take_over(client, org, name, props)
+            try:  # made since the org was listed
+                existing = client.get_registry(org, name, expect_exists=True)
+            except GitHubError as exc:
+                raise _fail(org, name, "look it up", exc) from None
+        return self._take_over(client, org, name, props, existing)
 
     def _post(
         self, client: GitHubClient, org: str, name: str, props: Mapping[str, Any]
@@ -325,7 +346,9 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         """POST; None when GitHub says the registry already exists."""
         body = schema.to_rest_body({k: v for k, v in props.items() if v is not None})
         try:
-            record, sealed = self._send_secret(org, props, body, lambda b: client.create_registry(org, b))
+            record, sealed = self._send_secret(
+                client, org, props, body, lambda b: client.create_registry(org, b)
+            )
         except OutcomeUnknown:
             return self._resolve_unknown_create(client, org, name, props, body)
         except ValidationFailed as exc:
@@ -337,19 +360,15 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         INVENTORY.record(org, record)
         return CreateResult(f"{org}/{name}", _outputs(props, record, sealed, None))
 
-    def _take_over(self, client: GitHubClient, org: str, name: str, props: Mapping[str, Any]) -> CreateResult:
+    def _take_over(
+        self,
+        client: GitHubClient,
+        org: str,
+        name: str,
+        props: Mapping[str, Any],
+        existing: Mapping[str, Any],
+    ) -> CreateResult:
         """Adopt a registry that already exists (``adopt: true``), or explain how to."""
-        try:
-            existing = client.get_registry(org, name)
-        except NotFound:
-            # The org's snapshot predates an outside delete: the way is clear after all.
-            INVENTORY.forget(org, name)
-            created = self._post(client, org, name, props)
-            if created is None:
-                raise _fail(org, name, "create it", "GitHub says it exists but cannot read it") from None
-            return created
-        except GitHubError as exc:
-            raise _fail(org, name, "look it up", exc) from None
         if not props.get("adopt"):
             raise RegistryError(
                 f"OrgPrivateRegistry {org}/{name}: org '{org}' already has the private registry "
@@ -359,12 +378,22 @@ class OrgPrivateRegistryProvider(ResourceProvider):
                 f"`python -m pulumi_github_private_registry discover --org {org}` prints a config "
                 "block for it."
             )
-        declared_auth = props.get("auth_type") or "token"
-        if (existing.get("auth_type") or "token") != declared_auth:
+        declared_auth = schema.auth_type_of(props)
+        # Compared only when GitHub reports it (its own example answers leave auth_type out).
+        if existing.get("auth_type") is not None and existing["auth_type"] != declared_auth:
             raise RegistryError(
                 f"OrgPrivateRegistry {org}/{name}: cannot adopt: it exists with auth_type "
                 f"'{existing.get('auth_type')}' and you declare '{declared_auth}', which GitHub cannot "
                 "change in place. Declare its auth_type to adopt it, or delete it at GitHub first."
+            )
+        stuck = unclearable(existing, props)
+        if stuck:
+            raise RegistryError(
+                f"OrgPrivateRegistry {org}/{name}: cannot adopt: it has "
+                + ", ".join(f"{f} '{existing[f]}'" for f in stuck)
+                + ", which you do not declare and GitHub cannot clear in place. Declare "
+                + ("them" if len(stuck) > 1 else "it")
+                + " to adopt it, or delete it at GitHub first."
             )
         fields = [f for f in UPDATABLE_FIELDS if props.get(f) is not None or existing.get(f) is not None]
         outs = self._patch(client, org, name, props, fields, send_value=True)
@@ -385,7 +414,9 @@ class OrgPrivateRegistryProvider(ResourceProvider):
             # Nothing was made. GitHub allows one registry per type, so a second POST cannot
             # make a duplicate even if the first one lands late: it would be refused.
             try:
-                record, sealed = self._send_secret(org, props, body, lambda b: client.create_registry(org, b))
+                record, sealed = self._send_secret(
+                    client, org, props, body, lambda b: client.create_registry(org, b)
+                )
             except OutcomeUnknown as exc:
                 raise RegistryError(
                     f"OrgPrivateRegistry {org}/{name}: could not create it: GitHub gave no usable answer "
@@ -411,7 +442,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
                 "made by someone else. Delete it at GitHub or set `adopt: true`, then run again."
             )
         INVENTORY.record(org, record)
-        if (props.get("auth_type") or "token") not in schema.SECRET_AUTH_TYPES:
+        if not schema.takes_secret(props):
             return CreateResult(f"{org}/{name}", _outputs(props, record, None, None))
         # It is ours, but GitHub holds no readable trace of which value came with it: send the
         # value once more so that state and GitHub surely agree.
@@ -450,14 +481,17 @@ class OrgPrivateRegistryProvider(ResourceProvider):
             value = props.get(field)
             if field == "selected_repository_ids" and props.get("visibility") != "selected":
                 continue
-            body.update(schema.to_rest_body({field: value}) if value is not None else {field: None})
-        secret_auth = (props.get("auth_type") or "token") in schema.SECRET_AUTH_TYPES
+            if value is not None:
+                body.update(schema.to_rest_body({field: value}))
+            elif field in schema.NULLABLE_FIELDS:
+                body[field] = None  # GitHub clears only nullable fields; diff replaces for the rest
+        secret_auth = schema.takes_secret(props)
         sealed: Sealed | None = None
         if body or (send_value and secret_auth):
             try:
                 if send_value and secret_auth:
                     _, sealed = self._send_secret(
-                        org, props, body, lambda b: client.update_registry(org, name, b)
+                        client, org, props, body, lambda b: client.update_registry(org, name, b)
                     )
                 else:
                     client.update_registry(org, name, body)
@@ -480,6 +514,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
 
     def _send_secret(
         self,
+        client: GitHubClient,
         org: str,
         props: Mapping[str, Any],
         body: Mapping[str, Any],
@@ -487,7 +522,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
     ) -> tuple[T, Sealed | None]:
         """Send ``body`` with the declared secret; re-seal once if GitHub rejects a rotated key."""
         for attempt in range(2):
-            sealed = self._secret(org, props)
+            sealed = self._secret(client, org, props)
             full = dict(body)
             if sealed is not None:
                 full.update(encrypted_value=sealed.encrypted_value, key_id=sealed.key_id)
@@ -513,23 +548,33 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         raise AssertionError("unreachable")
 
     @staticmethod
-    def _secret(org: str, props: Mapping[str, Any]) -> Sealed | None:
+    def _secret(client: GitHubClient, org: str, props: Mapping[str, Any]) -> Sealed | None:
         """The declared secret, sealed with the org's key (fetched once per process)."""
         if props.get("value") is not None:
-            name = schema.configuration_name(str(props["registry_type"]))
-            key = KEYS.get(org, _client(org, name).get_public_key)
+            key = KEYS.get(org, client.get_public_key)
             return seal(str(props["value"]), key)
         if props.get("value_encrypted") is not None:
             return Sealed(str(props["value_encrypted"]), str(props["key_id"]))
         return None
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """DELETE the registry; already gone counts as deleted."""
+        """DELETE the registry; already gone counts as deleted once the org's list confirms it."""
         org, name = _locate(id_, props)
+        client = _client(org, name)
         try:
-            _client(org, name).delete_registry(org, name)
+            client.delete_registry(org, name)
         except NotFound:
-            pass
+            # GitHub also answers 404 for an org the token cannot see (wrong token or base URL):
+            # only an org list without the registry proves it gone, else it would stay at GitHub
+            # with live credentials while the stack forgets it.
+            try:
+                listed = client.list_registries(org)
+            except GitHubError as exc:
+                raise _fail(org, name, "delete it", exc) from None
+            if any(str(r.get("name", "")).upper() == name.upper() for r in listed):
+                raise _fail(
+                    org, name, "delete it", "GitHub answers 404 to DELETE but still lists it"
+                ) from None
         except GitHubError as exc:
             raise _fail(org, name, "delete it", exc) from None
         INVENTORY.forget(org, name)
@@ -541,7 +586,12 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         org, name = _locate(id_, props)
         client = _client(org, name)
         try:
+            # A 404 here is the org, not the registry: GitHub hides orgs the token cannot see,
+            # and reading that as "gone" would drop every registry of the org from the state.
             record = INVENTORY.lookup(org, name, client.list_registries)
+        except GitHubError as exc:
+            raise _fail(org, name, "list the org's registries", exc) from None
+        try:
             if record is None:
                 record = client.get_registry(org, name)  # gone, or too new for the list
                 INVENTORY.record(org, record)
@@ -592,7 +642,7 @@ def _outputs(
     )
     if sealed is not None:
         outs.update(value_encrypted=sealed.encrypted_value, key_id=sealed.key_id)
-    elif previous is not None and (props.get("auth_type") or "token") in schema.SECRET_AUTH_TYPES:
+    elif previous is not None and schema.takes_secret(props):
         outs.update(value_encrypted=previous.get("value_encrypted"), key_id=previous.get("key_id"))
     else:
         outs.update(value_encrypted=None, key_id=None)

@@ -29,6 +29,7 @@ __all__ = [
     "AUTH_TYPES",
     "DECLARATION_DEFAULTS",
     "INPUT_FIELDS",
+    "NULLABLE_FIELDS",
     "OIDC_FIELDS",
     "OUTPUT_ONLY_FIELDS",
     "REGISTRY_TYPES",
@@ -39,10 +40,13 @@ __all__ = [
     "WRITABLE_FIELDS",
     "AuthRule",
     "Problem",
+    "auth_type_of",
     "configuration_name",
     "declaration_problems",
     "is_standard_base64",
+    "null_problems",
     "rest_problems",
+    "takes_secret",
     "to_rest_body",
 ]
 
@@ -175,6 +179,10 @@ RESPONSE_FIELDS: Final[tuple[str, ...]] = (
 
 REQUIRED_ON_CREATE: Final[tuple[str, ...]] = ("registry_type", "url", "visibility")
 
+NULLABLE_FIELDS: Final[frozenset[str]] = frozenset({"username"})
+"""Fields a request may send as null to clear them: GitHub's OpenAPI marks only ``username``
+nullable, so no other field, once set, can be cleared in place."""
+
 # --- the declaration: what an OrgPrivateRegistry takes and gives --------------------------------
 
 INPUT_FIELDS: Final[tuple[str, ...]] = (
@@ -208,6 +216,17 @@ DECLARATION_DEFAULTS: Final[Mapping[str, Any]] = {
     "adopt": False,
 }
 """Defaults the provider's check fills in (``org`` defaults to the configured owner)."""
+
+
+def auth_type_of(props: Mapping[str, Any]) -> Any:
+    """The auth type a declaration or a registry stands for: GitHub's default when unset."""
+    return props.get("auth_type") or DECLARATION_DEFAULTS["auth_type"]
+
+
+def takes_secret(props: Mapping[str, Any]) -> bool:
+    """Whether a registry of this declaration carries an encrypted value (not an OIDC one)."""
+    return auth_type_of(props) in SECRET_AUTH_TYPES
+
 
 REPLACE_FIELDS: Final[tuple[str, ...]] = ("org", "registry_type", "auth_type")
 """Changing any of these replaces the registry: GitHub cannot change them in place."""
@@ -271,6 +290,15 @@ def _present(state: Mapping[str, Any], field: str) -> bool:
 
 def _one_of(field: str, value: Any, allowed: Iterable[str]) -> str:
     return f"'{field}' is '{value}', which is not one of: {', '.join(allowed)}"
+
+
+def null_problems(body: Mapping[str, Any]) -> list[Problem]:
+    """Fields of a request body sent as null that GitHub cannot clear (see :data:`NULLABLE_FIELDS`)."""
+    return [
+        Problem(field, f"'{field}' cannot be null: once set, only a new registry can drop it")
+        for field, value in body.items()
+        if value is None and field not in NULLABLE_FIELDS
+    ]
 
 
 def rest_problems(
@@ -366,7 +394,7 @@ def _visibility_problems(state: Mapping[str, Any], known: Callable[[str], bool])
 
 def _auth_problems(state: Mapping[str, Any], known: Callable[[str], bool]) -> list[Problem]:
     problems: list[Problem] = []
-    auth_type = state.get("auth_type") or "token"
+    auth_type = auth_type_of(state)
     if _present(state, "auth_type") and not known("auth_type"):
         # auth_type is unknown during preview: nothing auth-specific can be judged yet.
         return problems
