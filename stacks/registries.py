@@ -10,14 +10,13 @@ a stack of ids and no Codespaces secrets deploys with no pulumi-github plugin at
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
 import pulumi
 import pulumi_github as github
 
-from pulumi_github_private_registry import OrgPrivateRegistry, stackconfig
+from pulumi_github_private_registry import OrgPrivateRegistry, settings, stackconfig
 from pulumi_github_private_registry.schema import Problem
 from pulumi_github_private_registry.stackconfig import RegistryEntry, SecretStatus
 
@@ -85,7 +84,7 @@ def main() -> None:
     """Declare every registry of the stack config; fail before declaring any if the config is wrong."""
     config = pulumi.Config(stackconfig.PROJECT)
     github_config = pulumi.Config("github")
-    owner = github_config.get("owner") or os.environ.get("GITHUB_OWNER") or None
+    owner = settings.OWNER.resolve(github_config.get("owner"))
     stack = pulumi.get_stack()
 
     entries, list_problems = stackconfig.parse_registries(

@@ -305,3 +305,10 @@ def test_throttle_caps_requests_in_flight() -> None:
     throttle.release()
     third.join(2)
     assert not third.is_alive()
+
+
+def test_pagination_never_follows_a_link_to_another_host(emulator: Emulator) -> None:
+    foreign = {"Link": '<https://elsewhere.example.com/orgs/acme/private-registries?page=2>; rel="next"'}
+    emulator.inject(method="GET", status=200, headers=foreign, body={"total_count": 2, "configurations": []})
+    with pytest.raises(GitHubError, match="leaves the configured API"):
+        make_client(emulator).list_registries("acme")

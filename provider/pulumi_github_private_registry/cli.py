@@ -19,16 +19,12 @@ from typing import Any, TextIO
 
 import yaml
 
-from . import schema, stackconfig
-from .client import GitHubClient
+from . import schema, settings, stackconfig
 from .errors import GitHubError
 from .stackconfig import SecretStatus
 
 __all__ = ["discover", "main", "render_discovery", "validate", "validate_file"]
 
-TOKEN_ENV = "GITHUB_TOKEN"
-BASE_URL_ENV = "GITHUB_BASE_URL"
-OWNER_ENV = "GITHUB_OWNER"
 _STACK_FILE_RE = re.compile(r"^Pulumi\.(?P<stack>.+)\.ya?ml$")
 
 
@@ -74,7 +70,7 @@ def discover(
     org: str,
     *,
     base_url: str | None = None,
-    token_env: str = TOKEN_ENV,
+    token_env: str = settings.TOKEN.env,
     stack: str | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
@@ -89,7 +85,9 @@ def discover(
         )
         return 1
     try:
-        client = GitHubClient(token, base_url or os.environ.get(BASE_URL_ENV) or None)
+        from .client import GitHubClient  # the network is discover's alone: validate stays light
+
+        client = GitHubClient(token, settings.BASE_URL.resolve(base_url))
     except ValueError as exc:
         print(f"error: {exc}", file=err)
         return 1
@@ -144,7 +142,7 @@ def validate_file(path: Path) -> tuple[int, list[str]]:
             f"`pulumi config set --secret{f' --stack {stack}' if stack else ''} github:token`"
         )
     owner = config.get("github:owner")
-    default_org = owner if isinstance(owner, str) and owner else os.environ.get(OWNER_ENV) or None
+    default_org = settings.OWNER.resolve(owner if isinstance(owner, str) else None)
     entries, list_problems = stackconfig.parse_registries(
         config.get(stackconfig.full_key(stackconfig.REGISTRIES_KEY)), default_org=default_org
     )
@@ -194,13 +192,13 @@ def _parser() -> argparse.ArgumentParser:
     found.add_argument(
         "--base-url",
         default=None,
-        help=f"GitHub's API URL (default: ${BASE_URL_ENV}, else github.com; as github:baseUrl)",
+        help=f"GitHub's API URL (default: ${settings.BASE_URL.env}, else github.com; as github:baseUrl)",
     )
     found.add_argument(
         "--token-env",
-        default=TOKEN_ENV,
+        default=settings.TOKEN.env,
         metavar="NAME",
-        help=f"the environment variable holding the token (default: {TOKEN_ENV})",
+        help=f"the environment variable holding the token (default: {settings.TOKEN.env})",
     )
     found.add_argument(
         "--stack", default=None, help="the stack the block is for, named in the commands printed"

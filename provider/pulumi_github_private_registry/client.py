@@ -216,6 +216,11 @@ def _transport_retry(limits: Limits) -> Retry:
     )
 
 
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port
+
+
 def _was_sent(exc: requests.RequestException) -> bool:
     """Whether the request may have reached GitHub (a refused or timed-out connect did not)."""
     if isinstance(exc, requests.ConnectTimeout):
@@ -326,6 +331,9 @@ class GitHubClient:
             response = self._send("GET", url)
             found.extend(response.json().get("configurations") or [])
             url = response.links.get("next", {}).get("url")
+            if url and _origin(url) != _origin(self.base_url):
+                # The session would send the token along: follow only links to the same API.
+                raise GitHubError(f"GET {urlsplit(url).path}", "pagination link leaves the configured API")
         return found
 
     def create_registry(self, org: str, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,6 @@ update PATCHes what changed then GETs once (PATCH returns no body); delete DELET
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -33,7 +32,7 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
-from . import schema
+from . import schema, settings
 from .crypto import PublicKeyCache, Sealed, seal
 from .errors import GitHubError, NotFound, OutcomeUnknown, ValidationFailed
 from .inventory import Inventory
@@ -46,39 +45,12 @@ __all__ = ["OrgPrivateRegistryProvider", "RegistryError", "Settings", "current_s
 
 T = TypeVar("T")
 
-# Config keys: pulumi-github's own, so one stack config serves both providers, then ours.
-TOKEN_KEY, TOKEN_ENV = "github:token", "GITHUB_TOKEN"
-BASE_URL_KEY, BASE_URL_ENV = "github:baseUrl", "GITHUB_BASE_URL"
-OWNER_KEY, OWNER_ENV = "github:owner", "GITHUB_OWNER"
-WRITE_DELAY_KEY, WRITE_DELAY_ENV = "github:writeDelayMs", "GITHUB_WRITE_DELAY_MS"
-CONCURRENCY_KEY, CONCURRENCY_ENV = (
-    "github-private-registry:maxConcurrency",
-    "GITHUB_PRIVATE_REGISTRY_MAX_CONCURRENCY",
-)
-RETRY_WAIT_KEY, RETRY_WAIT_ENV = (
-    "github-private-registry:maxRetryWait",
-    "GITHUB_PRIVATE_REGISTRY_MAX_RETRY_WAIT",
-)
-TIMEOUT_KEY, TIMEOUT_ENV = (
-    "github-private-registry:requestTimeout",
-    "GITHUB_PRIVATE_REGISTRY_REQUEST_TIMEOUT",
-)
-CONFIG_KEYS: tuple[str, ...] = (
-    TOKEN_KEY,
-    BASE_URL_KEY,
-    OWNER_KEY,
-    WRITE_DELAY_KEY,
-    CONCURRENCY_KEY,
-    RETRY_WAIT_KEY,
-    TIMEOUT_KEY,
-)
-
 # Fields an in-place update can change: everything declared but what forces a replacement, the
 # secret (compared as a whole below) and `adopt`, which only matters at create.
 UPDATABLE_FIELDS: tuple[str, ...] = tuple(
     f
     for f in schema.INPUT_FIELDS
-    if f not in schema.REPLACE_FIELDS and f not in ("adopt", "value", "value_encrypted", "key_id")
+    if f not in schema.REPLACE_FIELDS and f != "adopt" and f not in schema.SECRET_INPUTS
 )
 # Fields GitHub reports back, in declaration terms (what a refresh can see drift in).
 REPORTED_FIELDS: tuple[str, ...] = tuple(
@@ -113,19 +85,18 @@ KEYS = PublicKeyCache()
 INVENTORY = Inventory()
 
 
-def _setting(key: str, env: str) -> Any:
-    value = _config.get(key)
-    return value if value not in (None, "") else os.environ.get(env) or None
+def _setting(setting: settings.Setting) -> Any:
+    return setting.resolve(_config.get(setting.key))
 
 
-def _number(key: str, env: str, default: float) -> float:
-    raw = _setting(key, env)
+def _number(setting: settings.Setting, default: float) -> float:
+    raw = _setting(setting)
     if raw is None:
         return default
     try:
         return float(raw)
     except (TypeError, ValueError):
-        raise RegistryError(f"config {key} must be a number, got {raw!r}") from None
+        raise RegistryError(f"config {setting.key} must be a number, got {raw!r}") from None
 
 
 def current_settings() -> Settings:
@@ -135,15 +106,15 @@ def current_settings() -> Settings:
     base = Limits()
     limits = replace(
         base,
-        write_interval=_number(WRITE_DELAY_KEY, WRITE_DELAY_ENV, base.write_interval * 1000) / 1000,
-        max_concurrency=int(_number(CONCURRENCY_KEY, CONCURRENCY_ENV, base.max_concurrency)),
-        max_retry_wait=_number(RETRY_WAIT_KEY, RETRY_WAIT_ENV, base.max_retry_wait),
-        timeout=_number(TIMEOUT_KEY, TIMEOUT_ENV, base.timeout),
+        write_interval=_number(settings.WRITE_DELAY_MS, base.write_interval * 1000) / 1000,
+        max_concurrency=int(_number(settings.MAX_CONCURRENCY, base.max_concurrency)),
+        max_retry_wait=_number(settings.MAX_RETRY_WAIT, base.max_retry_wait),
+        timeout=_number(settings.REQUEST_TIMEOUT, base.timeout),
     )
     return Settings(
-        token=_setting(TOKEN_KEY, TOKEN_ENV),
-        base_url=_setting(BASE_URL_KEY, BASE_URL_ENV),
-        owner=_setting(OWNER_KEY, OWNER_ENV),
+        token=_setting(settings.TOKEN),
+        base_url=_setting(settings.BASE_URL),
+        owner=_setting(settings.OWNER),
         limits=limits,
     )
 
@@ -279,7 +250,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         """Take the stack config (``github:token``, ``github:baseUrl``, ``github:owner``, limits)."""
         with _lock:
             _config.clear()
-            _config.update({k: req.config.get(k) for k in CONFIG_KEYS})
+            _config.update({s.key: req.config.get(s.key) for s in settings.ALL})
 
     # --- preview: no request, no token ---------------------------------------------------------
 
@@ -289,7 +260,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         for field, default in schema.DECLARATION_DEFAULTS.items():
             if inputs.get(field) is None:
                 inputs[field] = default
-        owner = _setting(OWNER_KEY, OWNER_ENV)
+        owner = _setting(settings.OWNER)
         if inputs.get("org") is None and owner:
             inputs["org"] = owner
         problems = schema.declaration_problems(inputs, default_org=owner, is_unknown=_contains_unknown)

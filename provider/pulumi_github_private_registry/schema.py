@@ -36,6 +36,7 @@ __all__ = [
     "REPLACE_FIELDS",
     "RESPONSE_FIELDS",
     "SECRET_AUTH_TYPES",
+    "SECRET_INPUTS",
     "VISIBILITIES",
     "WRITABLE_FIELDS",
     "AuthRule",
@@ -202,6 +203,9 @@ INPUT_FIELDS: Final[tuple[str, ...]] = (
 )
 """The inputs of ``OrgPrivateRegistry``, named as GitHub's fields (issue-pinned interface)."""
 
+SECRET_INPUTS: Final[tuple[str, ...]] = ("value", "value_encrypted", "key_id")
+"""The inputs that carry the secret: a plaintext ``value``, or a sealed one with its ``key_id``."""
+
 OUTPUT_ONLY_FIELDS: Final[tuple[str, ...]] = (
     "name",
     "created_at",
@@ -234,7 +238,6 @@ REPLACE_FIELDS: Final[tuple[str, ...]] = ("org", "registry_type", "auth_type")
 # Declaration names that differ from GitHub's: the pinned interface calls the ciphertext
 # `value_encrypted`, GitHub calls it `encrypted_value`.
 _DECLARATION_TO_REST: Final[Mapping[str, str]] = {"value_encrypted": "encrypted_value"}
-_REST_TO_DECLARATION: Final[Mapping[str, str]] = {"encrypted_value": "value"}
 
 # Standard, padded base64, as GitHub's OpenAPI pattern for encrypted_value.
 _BASE64_RE: Final = re.compile(

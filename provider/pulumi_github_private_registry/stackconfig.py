@@ -68,8 +68,9 @@ CODESPACES_FIELD: Final = "codespaces_secret"
 
 # The declaration's inputs an entry takes as they are. The secret itself never appears in a stack
 # file: it comes from a secret config key named by `secret`.
-_SECRET_INPUTS: Final = ("value", "value_encrypted", "key_id")
-_PASSTHROUGH_FIELDS: Final[tuple[str, ...]] = tuple(f for f in schema.INPUT_FIELDS if f not in _SECRET_INPUTS)
+_PASSTHROUGH_FIELDS: Final[tuple[str, ...]] = tuple(
+    f for f in schema.INPUT_FIELDS if f not in schema.SECRET_INPUTS
+)
 
 ENTRY_FIELDS: Final[tuple[str, ...]] = (
     *_PASSTHROUGH_FIELDS,
@@ -259,7 +260,7 @@ def _parse_entry(raw: Any, index: int, default_org: str | None) -> RegistryEntry
 
     problems: list[Problem] = []
     for key in raw:
-        if key in _SECRET_INPUTS:
+        if key in schema.SECRET_INPUTS:
             problems.append(
                 Problem(
                     str(key),
