@@ -59,6 +59,8 @@ __all__ = [
     "ProviderError",
     "ProviderHost",
     "ReadOutcome",
+    "change",
+    "up",
 ]
 
 PROVIDER_KEY: Final = "__provider"
@@ -601,3 +603,26 @@ class ProviderHost:
         thread = threading.Thread(target=target, args=args, daemon=True)
         thread.start()
         self._threads.append(thread)
+
+
+def up(host: ProviderHost, news: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Check + Create, as `pulumi up` does for a new resource: (id, outputs, checked inputs)."""
+    checked = host.check(news)
+    assert checked.failures == [], checked.failures
+    id_, outs = host.create(checked.inputs)
+    return id_, outs, checked.inputs
+
+
+def change(
+    host: ProviderHost,
+    id_: str,
+    state: Mapping[str, Any],
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Check + Diff + Update, as `pulumi up` does for a resource changed in place: the new outputs."""
+    checked = host.check(news, olds)
+    assert checked.failures == [], checked.failures
+    diff = host.diff(id_, state, checked.inputs)
+    assert diff.changes == "some" and diff.replaces == [], diff
+    return host.update(id_, state, checked.inputs)

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from typing import Any
 
 import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from provider_host import UNKNOWN, ProviderError, ProviderHost
+from provider_host import UNKNOWN, ProviderError, ProviderHost, change, up
 from pulumi_github_private_registry.crypto import PublicKey, seal
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
@@ -29,25 +28,6 @@ def other_provider_blob() -> str:
     blob = base64.b64encode(dill.dumps(OrgPrivateRegistryProvider(), protocol=3)).decode()
     assert blob != serialize_provider(OrgPrivateRegistryProvider())
     return blob
-
-
-def up(host: ProviderHost, news: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """check + create, as `pulumi up` does for a new resource: (id, outputs, checked inputs)."""
-    checked = host.check(news)
-    assert checked.failures == []
-    id_, outs = host.create(checked.inputs)
-    return id_, outs, checked.inputs
-
-
-def update(
-    host: ProviderHost, id_: str, state: dict[str, Any], olds: dict[str, Any], news: dict[str, Any]
-) -> dict[str, Any]:
-    """check + diff + update, as `pulumi up` does for an existing resource."""
-    checked = host.check(news, olds)
-    assert checked.failures == []
-    diff = host.diff(id_, state, checked.inputs)
-    assert diff.changes == "some" and diff.replaces == []
-    return host.update(id_, state, checked.inputs)
 
 
 @pytest.mark.parametrize("auth_type", AUTH_TYPES)
@@ -79,7 +59,7 @@ def test_full_lifecycle_of_each_auth_type(deployment: Deploy, emulator: Emulator
     changed = dict(news, url=news["url"].rstrip("/") + "/v2/")
     if "value" in news:
         changed["value"] = news["value"] + "-rotated"
-    new_outs = update(deployment(), id_, refreshed.outputs, inputs, changed)
+    new_outs = change(deployment(), id_, refreshed.outputs, inputs, changed)
     assert emulator.registry(org, name)["url"] == changed["url"]  # type: ignore[index]
     assert [r.method for r in emulator.requests if "public-key" not in r.path] == ["PATCH", "GET"]
     assert new_outs["updated_at"] != outs["updated_at"] and new_outs["url"] == changed["url"]
@@ -95,7 +75,7 @@ def test_update_sends_only_the_changed_field(deployment: Deploy, emulator: Emula
     news = declaration("username_password", "only-changed")
     id_, outs, inputs = up(deployment(), news)
     emulator.reset_log()
-    update(deployment(), id_, outs, inputs, dict(news, replaces_base=False))
+    change(deployment(), id_, outs, inputs, dict(news, replaces_base=False))
     patch = next(r for r in emulator.requests if r.method == "PATCH")
     assert patch.body == {"replaces_base": False}
     assert emulator.count() == 2  # PATCH + one GET for updated_at
@@ -105,7 +85,7 @@ def test_value_change_reseals_and_sends_only_the_secret(deployment: Deploy, emul
     news = declaration("token", "value-only")
     id_, outs, inputs = up(deployment(), news)
     emulator.reset_log()
-    new_outs = update(deployment(), id_, outs, inputs, dict(news, value="second-value"))
+    new_outs = change(deployment(), id_, outs, inputs, dict(news, value="second-value"))
     patch = next(r for r in emulator.requests if r.method == "PATCH")
     assert set(patch.body) == {"encrypted_value", "key_id"}
     assert emulator.decrypted_value("value-only", "NPM_REGISTRY_SECRET") == "second-value"
@@ -392,7 +372,7 @@ def test_dropping_the_username_clears_it_in_place(deployment: Deploy, emulator: 
     news = declaration("token", "clear-user", username="monalisa")
     id_, outs, inputs = up(deployment(), news)
     emulator.reset_log()
-    update(deployment(), id_, outs, inputs, {k: v for k, v in news.items() if k != "username"})
+    change(deployment(), id_, outs, inputs, {k: v for k, v in news.items() if k != "username"})
     assert next(r for r in emulator.requests if r.method == "PATCH").body == {"username": None}
     assert "username" not in emulator.registry("clear-user", "NPM_REGISTRY_SECRET")  # type: ignore[operator]
 

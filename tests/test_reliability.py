@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from provider_host import ProviderError, ProviderHost
+from provider_host import ProviderError, ProviderHost, change, up
 from pulumi_github_private_registry.crypto import PublicKey, seal
 from pulumi_github_private_registry.emulator import SECONDARY_MESSAGE, Emulator, LoggedRequest
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
@@ -46,24 +46,6 @@ PRIMARY_MESSAGE = "API rate limit exceeded for user ID 1."
 
 
 # --- what a deployment does ------------------------------------------------------------------------
-
-
-def up(host: ProviderHost, news: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """check + create, as `pulumi up` does for a new resource: (id, outputs, checked inputs)."""
-    checked = host.check(news)
-    assert checked.failures == []
-    id_, outs = host.create(checked.inputs)
-    return id_, outs, checked.inputs
-
-
-def change(
-    host: ProviderHost, id_: str, state: dict[str, Any], olds: dict[str, Any], news: dict[str, Any]
-) -> dict[str, Any]:
-    """check + diff + update, as `pulumi up` does for a changed resource: the new outputs."""
-    checked = host.check(news, olds)
-    assert checked.failures == []
-    assert host.diff(id_, state, checked.inputs).changes == "some"
-    return host.update(id_, state, checked.inputs)
 
 
 def changed(news: dict[str, Any]) -> dict[str, Any]:
