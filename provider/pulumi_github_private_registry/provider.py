@@ -125,20 +125,20 @@ def _client(org: str, name: str) -> GitHubClient:
     global _throttle
     from .client import GitHubClient, Throttle
 
-    settings = current_settings()
-    if not settings.token:
+    current = current_settings()
+    if not current.token:
         raise RegistryError(
             f"OrgPrivateRegistry {org}/{name}: no GitHub token: set it with "
             "`pulumi config set --secret github:token <TOKEN>` or the GITHUB_TOKEN environment variable"
         )
     # The dict is keyed by a digest, not the token itself.
-    slot = (settings.base_url, hashlib.sha256(settings.token.encode()).hexdigest())
+    slot = (current.base_url, hashlib.sha256(current.token.encode()).hexdigest())
     with _lock:
         client = _clients.get(slot)
         if client is None:
             if _throttle is None:
-                _throttle = Throttle(settings.limits)
-            client = GitHubClient(settings.token, settings.base_url, throttle=_throttle)
+                _throttle = Throttle(current.limits)
+            client = GitHubClient(current.token, current.base_url, throttle=_throttle)
             _clients[slot] = client
         return client
 
@@ -153,14 +153,11 @@ def _unlisted(props: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
         ]
 
 
-def _is_unknown(value: Any) -> bool:
-    return isinstance(value, Unknown)
-
-
 def _contains_unknown(value: Any) -> bool:
+    """Whether a value, or an element of a list, is not known yet (preview)."""
     if isinstance(value, (list, tuple)):
         return any(_contains_unknown(v) for v in value)
-    return _is_unknown(value)
+    return isinstance(value, Unknown)
 
 
 def _normalized(field: str, value: Any) -> Any:
@@ -273,7 +270,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
             old, new = olds.get(field), news.get(field)
             if field == "auth_type":
                 old, new = schema.auth_type_of(olds), schema.auth_type_of(news)
-            if _is_unknown(new) or not (old == new or (field == "org" and _same_org(old, new))):
+            if _contains_unknown(new) or not (old == new or (field == "org" and _same_org(old, new))):
                 replaces.append(field)
         # GitHub cannot clear these once set: dropping one from the declaration needs a new registry.
         replaces += unclearable(olds, news)
