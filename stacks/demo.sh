@@ -23,6 +23,7 @@ if [ ! -x "$python" ]; then
     exit 1
 fi
 
+# --- start-up: begin (tests/test_stack_program.py runs this block alone, many times over)
 work="$(mktemp -d "${TMPDIR:-/tmp}/github-private-registries-demo.XXXXXX")"
 emulator_pid=""
 cleanup() {
@@ -35,12 +36,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The emulator, on a free port; it prints "emulator listening on URL" once it serves.
+# The emulator, on a free port; it prints "emulator listening on URL" once it serves. Its log is
+# made first: the background job creates it only once it gets to run, which may be after the first
+# read below (sed on a missing file exits 2, and `set -e` would end the demo there).
+: >"$work/emulator.log"
 "$python" -u -m pulumi_github_private_registry.emulator --port 0 --token demo-token >"$work/emulator.log" 2>&1 &
 emulator_pid=$!
 url=""
 for _ in $(seq 1 100); do
-    url="$(sed -n 's/^emulator listening on //p' "$work/emulator.log")"
+    url="$(sed -n 's/^emulator listening on //p' "$work/emulator.log" 2>/dev/null || true)"
     [ -n "$url" ] && break
     if ! kill -0 "$emulator_pid" 2>/dev/null; then
         break
@@ -53,6 +57,7 @@ if [ -z "$url" ]; then
     exit 1
 fi
 echo "demo: GitHub API emulator at $url"
+# --- start-up: end
 
 # A scratch copy of the project, using the same virtualenv.
 mkdir -p "$work/project/stacks" "$work/state"

@@ -1,8 +1,9 @@
 """The stack program: the registries declared in stack config, and the org infrastructure beside them.
 
 Reads ``github-private-registries:registries`` (its shape is
-:mod:`pulumi_github_private_registry.stackconfig`'s), declares one ``OrgPrivateRegistry`` per
-entry and, for entries that ask, a pulumi-github ``CodespacesOrganizationSecret`` carrying the same
+:mod:`pulumi_github_private_registry.stackconfig`'s; without it, the program fails rather than
+declare nothing and so delete every registry), declares one ``OrgPrivateRegistry`` per entry
+and, for entries that ask, a pulumi-github ``CodespacesOrganizationSecret`` carrying the same
 credential. Secrets come only from secret config keys. Repositories given by name are resolved to
 ids with pulumi-github's ``get_repository``. pulumi-github is used only when an entry needs it, so
 a stack of ids and no Codespaces secrets deploys with no pulumi-github plugin at all (the demo).
@@ -68,6 +69,16 @@ def _secret_status(config: pulumi.Config) -> Callable[[str], SecretStatus]:
     return status
 
 
+def _config_keys() -> list[str]:
+    """Every key of the stack config, of any namespace, for the hint at a misnamed registries key.
+
+    The Pulumi CLI hands a program its config as JSON in ``PULUMI_CONFIG``; the Automation API's
+    inline programs and ``pulumi.runtime.set_all_config`` (the tests, under mocks) fill the
+    runtime's config map instead. ``pulumi.Config`` reads both, but only looks keys up by name.
+    """
+    return [*dict.fromkeys([*pulumi.runtime.config.CONFIG.get(), *pulumi.runtime.get_config_env()])]
+
+
 def _repository_ids(entry: RegistryEntry, providers: GitHubProviders) -> list[pulumi.Output[int]]:
     """The ids of the entry's repositories given by name, read with pulumi-github."""
     org = entry.org or ""
@@ -88,7 +99,7 @@ def main() -> None:
     stack = pulumi.get_stack()
 
     entries, list_problems = stackconfig.parse_registries(
-        config.get_object(stackconfig.REGISTRIES_KEY), default_org=owner
+        config.get_object(stackconfig.REGISTRIES_KEY), default_org=owner, config_keys=_config_keys()
     )
     status = _secret_status(config)
     lines = list(list_problems)

@@ -263,9 +263,48 @@ def test_the_demo_stack_lacks_only_the_secrets_its_script_sets() -> None:
         assert f"pulumi config set --secret {key}" in script
 
 
-def test_validate_without_a_registries_list_finds_nothing_wrong(tmp_path: Path) -> None:
+def test_validate_refuses_a_stack_file_without_the_registries_list(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     stack_file = tmp_path / "Pulumi.dev.yaml"
-    stack_file.write_text("config:\n  github:owner: acme\n")
+    stack_file.write_text("config:\n  github:owner: acme\n  github-private-registries:npmToken: x\n")
+
+    status = cli.main(["validate", str(stack_file)])
+    out = capsys.readouterr().out
+
+    assert status == 1
+    assert f"{stack_file}: github-private-registries:registries is not set" in out
+    assert "`pulumi up` would delete every one it manages" in out
+    assert "set it to [] to declare none" in out
+    assert "did you mean" not in out  # npmToken is no misspelling of it
+    assert out.endswith(f"{stack_file}: 0 registries, 1 problem\n")
+
+
+@pytest.mark.parametrize(
+    "misnamed",
+    [
+        "github-private-registry:registries",  # the provider's namespace, singular
+        "github-private-registries:registry",
+        "github:registries",
+    ],
+)
+def test_validate_refuses_a_misnamed_registries_key_and_names_the_right_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, misnamed: str
+) -> None:
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(yaml.safe_dump({"config": {"github:owner": "acme", misnamed: [BASE_ENTRY]}}))
+
+    status = cli.main(["validate", str(stack_file)])
+    out = capsys.readouterr().out
+
+    assert status == 1
+    assert f"; {misnamed} is set: did you mean `github-private-registries:registries`?\n" in out
+    assert out.endswith(f"{stack_file}: 0 registries, 1 problem\n")
+
+
+def test_an_empty_registries_list_declares_none_and_validates(tmp_path: Path) -> None:
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text("config:\n  github:owner: acme\n  github-private-registries:registries: []\n")
 
     assert cli.validate_file(stack_file) == (0, [])
 

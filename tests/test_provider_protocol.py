@@ -32,7 +32,7 @@ def other_provider_blob() -> str:
 
 @pytest.mark.parametrize("auth_type", AUTH_TYPES)
 def test_full_lifecycle_of_each_auth_type(deployment: Deploy, emulator: Emulator, auth_type: str) -> None:
-    org = f"life-{auth_type}"
+    org = f"life-{auth_type.replace('_', '-')}"
     news = declaration(auth_type, org)
     name = configuration_name(news["registry_type"])
 

@@ -14,6 +14,7 @@ retries) are printed when the module ends (``pytest -s``).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -157,7 +158,11 @@ class Scenario:
 
     @property
     def org(self) -> str:
-        return f"rel-{self.endpoint.slug}-{self.fault.slug}"
+        # An org login has at most 39 characters: long scenario names keep a digest for uniqueness.
+        org = f"rel-{self.endpoint.slug}-{self.fault.slug}"
+        if len(org) > 39:
+            org = f"{org[:30].rstrip('-')}-{hashlib.sha256(org.encode()).hexdigest()[:8]}"
+        return org
 
 
 RECOVERING = [Scenario(e, f) for e in ENDPOINTS for f in RECOVERABLE if f.slug != "none"]

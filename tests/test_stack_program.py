@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,9 +194,11 @@ def test_repository_names_are_resolved_to_ids_with_pulumi_github(run_program: Pr
         repo_ids={"acme/web": 101, "acme/api": 102},
     )
 
-    assert [c.args["fullName"] for c in run.mocks.calls if c.token == GET_REPOSITORY] == [
-        "acme/web",
+    # The reads run concurrently, so they may reach the engine in either order; the ids keep the
+    # entry's order.
+    assert sorted(c.args["fullName"] for c in run.mocks.calls if c.token == GET_REPOSITORY) == [
         "acme/api",
+        "acme/web",
     ]
     assert run.mocks.registry("acme-npm_registry")["selected_repository_ids"] == [7, 101, 102]
     assert "selected_repositories" not in run.mocks.registry("acme-npm_registry")
@@ -276,18 +280,22 @@ def test_a_missing_secret_fails_naming_the_registry_and_the_command_that_sets_it
     assert "registry[1]" not in message
 
 
-def test_nothing_is_declared_when_the_config_has_a_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+def _fails_declaring_nothing(config: Mapping[str, str]) -> str:
+    """Run the program under mocks with ``config``; returns its error, having checked it declared nothing."""
     mocks = Recorder({})
     pulumi.runtime.set_mocks(mocks, project=stackconfig.PROJECT, stack=STACK, preview=True)
-    pulumi.runtime.set_all_config(
-        {REGISTRIES: json.dumps([AZURE, NPM]), "github:owner": "acme"}, secret_keys=[]
-    )
+    pulumi.runtime.set_all_config(dict(config), secret_keys=[])
     try:
-        with pytest.raises(pulumi.RunError):
+        with pytest.raises(pulumi.RunError) as failure:
             registries.main()
     finally:
         pulumi.runtime.set_all_config({}, secret_keys=[])
     assert mocks.resources == []
+    return str(failure.value)
+
+
+def test_nothing_is_declared_when_the_config_has_a_problem() -> None:
+    _fails_declaring_nothing({REGISTRIES: json.dumps([AZURE, NPM]), "github:owner": "acme"})
 
 
 def test_a_secret_set_in_plaintext_is_refused_without_showing_it(run_program: ProgramRunner) -> None:
@@ -329,11 +337,41 @@ def test_without_an_owner_an_entry_that_needs_pulumi_github_must_name_its_org(
         run_program(_config(entry, owner=None))
 
 
-def test_no_registries_declares_nothing(run_program: ProgramRunner) -> None:
-    run = run_program({"github:owner": "acme"})
+def test_an_empty_registries_list_declares_nothing(run_program: ProgramRunner) -> None:
+    run = run_program({"github:owner": "acme", REGISTRIES: []})
 
     assert run.mocks.resources == []
     assert run.outputs == {"registries": []}
+
+
+def test_a_stack_without_the_registries_list_fails_instead_of_deleting_every_registry() -> None:
+    message = _fails_declaring_nothing({"github:owner": "acme"})
+
+    assert "github-private-registries:registries is not set" in message
+    assert "`pulumi up` would delete every one it manages" in message
+    assert "set it to [] to declare none" in message
+    assert "did you mean" not in message
+
+
+@pytest.mark.parametrize(
+    "misnamed", ["github-private-registry:registries", "github-private-registries:registry"]
+)
+def test_a_misnamed_registries_key_fails_naming_the_right_one(misnamed: str) -> None:
+    message = _fails_declaring_nothing({"github:owner": "acme", misnamed: json.dumps([AZURE])})
+
+    assert f"{misnamed} is set: did you mean `github-private-registries:registries`?" in message
+
+
+def test_a_misnamed_registries_key_is_found_in_the_config_the_pulumi_cli_passes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The Pulumi CLI hands the program its config in PULUMI_CONFIG, not through set_all_config.
+    config = {"github:owner": "acme", "github-private-registry:registries": json.dumps([AZURE])}
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
+
+    message = _fails_declaring_nothing({})
+
+    assert "github-private-registry:registries is set: did you mean" in message
 
 
 def _stack_config(name: str) -> dict[str, Any]:
@@ -453,3 +491,78 @@ def test_the_demo_script_starts_the_emulator_deploys_from_a_scratch_copy_and_sto
         assert probe.connect_ex(("127.0.0.1", port)) != 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "calls.jsonl"]
     assert demo_file.read_bytes() == before
+
+
+# --- the demo script's start-up, alone and many times over ------------------------------------------
+
+STAND_IN_EMULATOR = """\
+#!/bin/sh
+# Stands for the emulator: says where it listens, then "serves" (sleeps, a minute at most) until
+# the demo stops it.
+echo $$ >>"$STAND_IN_PIDS"
+echo "emulator listening on http://127.0.0.1:9/"
+exec sleep 60
+"""
+# xtrace prints a background job's command from the job itself, after the fork and before its
+# redirections. This PS4 sleeps there, in a process that is not the shell ($BASHPID) and knows no
+# job yet ($!): the emulator's job (and, harmlessly, the command substitution before it). That holds
+# the job back before it opens its log, as a busy machine may.
+HOLD_THE_JOB = """\
+fast=("+ ")
+PS4='${fast[BASHPID != $$ && ${!:-0} == 0]-$(sleep 0.5)+ }'
+set -x
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _start_the_demo_emulator(tmp_path: Path, times: int, prelude: str = "") -> None:
+    """Run the demo's start-up block ``times`` over with a stand-in emulator; assert each found it."""
+    script = (REPO / "stacks" / "demo.sh").read_text()
+    # The lines between the marker lines.
+    start_up = script.split("\n# --- start-up: begin", 1)[1].split("\n", 1)[1].split("# --- start-up: end")[0]
+    stand_in = tmp_path / "python"
+    stand_in.write_text(STAND_IN_EMULATOR)
+    stand_in.chmod(0o755)
+    pids = tmp_path / "pids"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "STAND_IN_PIDS": str(pids), "TMPDIR": str(scratch)}
+    # As the demo runs it: a fresh shell under `set -euo pipefail`, with the stand-in as $python.
+    shell = f"set -euo pipefail\npython={shlex.quote(str(stand_in))}\n{prelude}{start_up}"
+
+    def start(_: int) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-c", shell], env=env, capture_output=True, text=True, timeout=30, check=False
+        )
+
+    # Side by side, so that hundreds of start-ups (each waits for a 0.1 s poll or so) take seconds.
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        runs = list(pool.map(start, range(times)))
+
+    found = "demo: GitHub API emulator at http://127.0.0.1:9/\n"
+    failed = [r for r in runs if (r.returncode, r.stdout) != (0, found)]
+    assert not failed, (
+        f"{len(failed)} of {times} start-ups failed; the first exited {failed[0].returncode}: "
+        f"{failed[0].stdout}{failed[0].stderr[-2000:]}"
+    )
+    started = [int(pid) for pid in pids.read_text().split()]
+    assert len(started) == times
+    assert [pid for pid in started if _running(pid)] == []
+    assert list(scratch.iterdir()) == []  # each start-up's scratch directory is gone too
+
+
+def test_the_demo_script_finds_the_emulator_every_time_it_starts_and_stops_it(tmp_path: Path) -> None:
+    # Real scheduling: the old script lost the race for its log in one or two start-ups of a
+    # thousand on an idle machine, more often on a busy one; the next test makes it lose every time.
+    _start_the_demo_emulator(tmp_path, 300)
+
+
+def test_the_demo_script_waits_for_an_emulator_slow_to_open_its_log(tmp_path: Path) -> None:
+    _start_the_demo_emulator(tmp_path, 16, prelude=HOLD_THE_JOB)

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import yaml
 
 from . import schema, settings, stackconfig
-from .errors import GitHubError
+from .errors import GitHubError, redact, remember_secret
 from .stackconfig import SecretStatus
 
 __all__ = ["discover", "main", "render_discovery", "validate", "validate_file"]
@@ -77,24 +77,34 @@ def discover(
 ) -> int:
     """List ``org``'s registries as a stack config block; returns the exit status."""
     out, err = out or sys.stdout, err or sys.stderr
-    token = os.environ.get(token_env)
+    try:
+        token = settings.clean_token(os.environ.get(token_env), token_env)
+    except settings.SettingError as exc:
+        print(f"error: {exc}", file=err)
+        return 1
     if not token:
         print(
             f"error: no GitHub token in ${token_env}: export it (or name another variable with --token-env)",
             file=err,
         )
         return 1
+    remember_secret(token)
+    reason = schema.org_problem(org)
+    if reason:
+        print(f"error: --org: {reason}", file=err)
+        return 1
+    url, source = (base_url, "--base-url") if base_url else settings.BASE_URL.lookup(None)
     try:
         from .client import GitHubClient  # the network is discover's alone: validate stays light
 
-        client = GitHubClient(token, settings.BASE_URL.resolve(base_url))
+        client = GitHubClient(token, url, base_url_source=source, token_source=token_env)
     except ValueError as exc:
-        print(f"error: {exc}", file=err)
+        print(f"error: {redact(str(exc))}", file=err)
         return 1
     try:
         records = client.list_registries(org)
     except GitHubError as exc:
-        print(f"error: {exc}", file=err)
+        print(f"error: {redact(str(exc))}", file=err)
         return 1
     finally:
         client.close()
@@ -141,10 +151,21 @@ def validate_file(path: Path) -> tuple[int, list[str]]:
             "github:token is in plaintext: remove it with `pulumi config rm github:token` and set it with "
             f"`pulumi config set --secret{f' --stack {stack}' if stack else ''} github:token`"
         )
+    base_url = config.get(settings.BASE_URL.key)
+    if base_url is not None:
+        problem = (
+            settings.base_url_problem(base_url)
+            if isinstance(base_url, str)
+            else f"{settings.BASE_URL.key} must be a URL string"
+        )
+        if problem:
+            lines.append(problem)
     owner = config.get("github:owner")
     default_org = settings.OWNER.resolve(owner if isinstance(owner, str) else None)
     entries, list_problems = stackconfig.parse_registries(
-        config.get(stackconfig.full_key(stackconfig.REGISTRIES_KEY)), default_org=default_org
+        config.get(stackconfig.full_key(stackconfig.REGISTRIES_KEY)),
+        default_org=default_org,
+        config_keys=[str(key) for key in config],
     )
     lines.extend(list_problems)
     status = _status_in(config)

@@ -12,37 +12,54 @@ three policies, each in one place:
   retry;
 * the :class:`Throttle`, shared process-wide, caps concurrent requests and spaces writes, and makes
   every thread pause when one learns that the limit is hit.
+
+Everything that comes back is distrusted: a redirect is never followed nor taken for success, a
+body that is not what the API documents is an error naming the endpoint (for a create, an unknown
+outcome), pagination stays on the org's own list, and each attempt of a request has a deadline
+for the whole exchange, not only for each socket read.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email.utils
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit, urlunsplit
 
 import requests
+import requests.auth
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
-from . import __version__
+from . import __version__, schema
 from .crypto import PublicKey
 from .errors import (
     AuthenticationError,
     GitHubError,
+    MalformedResponse,
     NotFound,
     OutcomeUnknown,
     PermissionDenied,
     RateLimited,
+    Redirected,
     ServerError,
     TransportError,
     ValidationFailed,
+    bounded,
+    redact,
+    remember_secret,
 )
+from .settings import DEFAULT_BASE_URL, clean_token, normalize_base_url
 
 __all__ = [
     "API_VERSION",
@@ -57,42 +74,22 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL: Final = "https://api.github.com/"
 API_VERSION: Final = "2026-03-10"
 USER_AGENT: Final = f"pulumi-github-private-registry/{__version__}"
 _WRITES: Final = frozenset({"POST", "PATCH", "DELETE"})
 # Methods whose request can be sent again without harm: urllib3 resends them; any other request
 # sent without a usable answer has an unknown outcome.
 _RESENDABLE: Final = frozenset({"GET", "PATCH", "DELETE"})
-_LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-def normalize_base_url(url: str | None) -> str:
-    """The REST API root for a configured base URL, always ending in ``/``.
-
-    ``https://github.com`` and ``https://api.github.com`` mean github.com; ``https://NAME.ghe.com``
-    means GHE.com's ``https://api.NAME.ghe.com/``; any other host is GitHub Enterprise Server,
-    whose API lives under ``/api/v3/`` (added when the URL has no path, as pulumi-github does). A
-    loopback URL is taken as given: that is the emulator.
-    """
-    if not url:
-        return DEFAULT_BASE_URL
-    url = url.strip()
-    if not url.endswith("/"):
-        url += "/"
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or not host:
-        raise ValueError(f"github:baseUrl must be an absolute http(s) URL, got {url!r}")
-    if host in ("github.com", "api.github.com"):
-        return DEFAULT_BASE_URL
-    if host.endswith(".ghe.com"):
-        if not host.startswith("api."):
-            host = "api." + host
-        return f"https://{host}/"
-    if host not in _LOOPBACK and parts.path in ("", "/"):
-        return url + "api/v3/"
-    return url
+# A rate limit that says "retry after 0 s" (or a date in the past) still waits this long: without a
+# floor, such answers make a busy loop of requests.
+RATE_LIMIT_FLOOR: Final = 1.0
+# An org holds at most one registry per type (15 today): at 100 a page one page is the norm, and a
+# list that runs on for pages is not GitHub's.
+MAX_PAGES: Final = 20
+# GitHub's text in an error is kept to this: the first messages, each bounded, and how many were left.
+_MAX_MESSAGE: Final = 300
+_MAX_ERRORS: Final = 5
+_MAX_ERROR_TEXT: Final = 200
 
 
 @dataclass(frozen=True)
@@ -102,7 +99,8 @@ class Limits:
     GitHub allows at most 100 concurrent requests and asks integrators to wait at least one second
     between writes (80 a minute at most): ``write_interval`` does the latter, like pulumi-github's
     ``writeDelayMs``. ``max_retry_wait`` bounds the total time spent waiting on rate limits for one
-    request.
+    request. ``timeout`` bounds each attempt of a request as a whole: connecting, the headers and
+    the body, however slowly they trickle in.
     """
 
     max_concurrency: int = 4
@@ -113,6 +111,8 @@ class Limits:
     backoff_factor: float = 0.5
     backoff_max: float = 8.0
     consistency_retries: int = 4
+    max_rate_limit_retries: int = 8
+    """At most this many waits on rate limits for one request, whatever their lengths."""
 
 
 class Throttle:
@@ -183,13 +183,14 @@ def rate_limit_wait(status: int, headers: Mapping[str, str], message: str, now: 
 
     GitHub's rules: obey ``Retry-After``; else with ``x-ratelimit-remaining: 0`` wait for
     ``x-ratelimit-reset``; else a secondary limit with neither header means at least a minute.
-    A 403 that says none of this is a permission problem, not a rate limit.
+    A 403 that says none of this is a permission problem, not a rate limit. Every wait is at least
+    :data:`RATE_LIMIT_FLOOR`.
     """
     if status not in (403, 429):
         return None
     wait = _header_seconds(headers, now)
     if wait is not None:
-        return wait
+        return max(RATE_LIMIT_FLOOR, wait)
     if status == 429 or "rate limit" in message.lower():
         return 60.0
     return None
@@ -199,12 +200,14 @@ def _transport_retry(limits: Limits) -> Retry:
     # POST is left out of allowed_methods: a create sent but unanswered must not be sent twice.
     # urllib3 still retries connect errors for every method, since nothing reached GitHub.
     # Retry-After is not urllib3's business: it would sleep it on a 429 or 503 without bound,
-    # outside the throttle; rate limits are waited on in GitHubClient._send.
+    # outside the throttle; rate limits are waited on in GitHubClient._send. Redirects are never
+    # followed (redirect=0 with raise_on_redirect=False hands the 3xx back to _send).
     return Retry(
         total=limits.retries,
         connect=limits.retries,
         read=limits.retries,
         status=limits.retries,
+        redirect=0,
         other=0,
         allowed_methods=_RESENDABLE,
         status_forcelist=(500, 502, 503, 504),
@@ -212,13 +215,127 @@ def _transport_retry(limits: Limits) -> Retry:
         backoff_max=limits.backoff_max,
         backoff_jitter=limits.backoff_factor,
         raise_on_status=False,
+        raise_on_redirect=False,
         respect_retry_after_header=False,
     )
 
 
+# --- a deadline for each attempt: connect, headers and body ---------------------------------------
+#
+# urllib3's read timeout applies to each socket read, so an answer trickled a byte at a time holds a
+# request for as long as the server likes. Each attempt (urllib3 makes one per retry) gets a timer
+# instead; when it runs out the attempt's socket is shut down, which ends any read blocked on it.
+
+
+class _Deadline:
+    """The time limit of the current thread's request: re-armed at each attempt, shuts its socket."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._socket: socket.socket | None = None
+
+    def arm(self, sock: socket.socket | None) -> None:
+        """A new attempt starts on ``sock`` (None: not connected yet): it has the full time."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self.expired = False
+            self._socket = sock
+            self._timer = threading.Timer(self.seconds, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """The attempt's connection is made: shut ``sock`` when the time runs out."""
+        with self._lock:
+            self._socket = sock
+            if self.expired:
+                _shut(sock)
+
+    def disarm(self) -> None:
+        """The request is over."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self._socket = None
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            _shut(self._socket)
+
+
+def _shut(sock: socket.socket | None) -> None:
+    if sock is None:
+        return
+    try:
+        # socket.socket's own shutdown, also for an SSLSocket: it ends a read blocked in another
+        # thread without touching the TLS state that thread is using.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+_current = threading.local()  # the _Deadline of the request this thread is sending, if any
+
+
+def _deadline() -> _Deadline | None:
+    deadline: _Deadline | None = getattr(_current, "deadline", None)
+    return deadline
+
+
+class _TimedHTTPConnection(HTTPConnection):
+    """A connection whose every request answers to the current thread's :class:`_Deadline`."""
+
+    def connect(self) -> None:
+        super().connect()
+        if (deadline := _deadline()) is not None:
+            deadline.watch(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if (deadline := _deadline()) is not None:
+            deadline.arm(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _TimedHTTPSConnection(_TimedHTTPConnection, HTTPSConnection):
+    """The same over TLS (the MRO puts HTTPSConnection's connect under the deadline's)."""
+
+
+class _TimedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _TimedHTTPConnection
+
+
+class _TimedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _TimedHTTPSConnection
+
+
+class _TimedAdapter(HTTPAdapter):
+    """requests' adapter whose connections answer to the current thread's :class:`_Deadline`."""
+
+    _POOLS: Final = {"http": _TimedHTTPPool, "https": _TimedHTTPSPool}
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        # A new dict: PoolManager's default is shared by every manager in the process.
+        self.poolmanager.pool_classes_by_scheme = dict(self._POOLS)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = dict(self._POOLS)
+        return manager
+
+
+# --- reading GitHub's answers -------------------------------------------------------------------
+
+
 def _origin(url: str) -> tuple[str, str | None, int | None]:
     parts = urlsplit(url)
-    return parts.scheme, parts.hostname, parts.port
+    return parts.scheme, (parts.hostname or "").lower() or None, parts.port
 
 
 def _was_sent(exc: requests.RequestException) -> bool:
@@ -230,26 +347,54 @@ def _was_sent(exc: requests.RequestException) -> bool:
     return not isinstance(reason, (NewConnectionError, ConnectTimeoutError))
 
 
+def _cause_of(exc: BaseException) -> str:
+    """A transport failure in a few words: the innermost reason, whose end says what happened.
+
+    ``requests`` wraps urllib3's ``MaxRetryError``, whose text is mostly the pool and the URL; the
+    reason inside it ("Failed to resolve 'x'", "Connection refused") is what a user needs.
+    """
+    reason: BaseException = exc
+    for _ in range(4):  # bounded: the chain is requests -> MaxRetryError -> reason
+        inner = reason.args[0] if reason.args and isinstance(reason.args[0], BaseException) else None
+        inner = getattr(inner, "reason", None) or inner or getattr(reason, "reason", None)
+        if not isinstance(inner, BaseException) or inner is reason:
+            break
+        reason = inner
+    text = str(reason)
+    # urllib3 prefixes some reasons with the connection object's repr: "<...Connection object at 0x..>: "
+    if text.startswith("<") and ">: " in text:
+        text = text.split(">: ", 1)[1]
+    return f"{type(reason).__name__}: {text}" if text else type(reason).__name__
+
+
 def _message_of(response: requests.Response) -> tuple[str, list[str], list[str]]:
-    """GitHub's message, its ``errors`` as text (objects or plain strings), and the fields named."""
+    """GitHub's message, its ``errors`` as text (objects or plain strings), and the fields named.
+
+    All bounded: an answer may carry 100 KB of errors, and the message travels to the user in gRPC
+    metadata, which has a size limit.
+    """
     try:
         body = response.json()
     except ValueError:
-        return (response.reason or f"HTTP {response.status_code}"), [], []
+        return bounded(response.reason or f"HTTP {response.status_code}", _MAX_MESSAGE), [], []
     if not isinstance(body, dict):
-        return str(body)[:200], [], []
-    message = str(body.get("message") or response.reason or "")
+        return bounded(str(body), _MAX_MESSAGE), [], []
+    message = bounded(str(body.get("message") or response.reason or ""), _MAX_MESSAGE)
+    items = body.get("errors")
+    items = items if isinstance(items, list) else []
     errors: list[str] = []
     fields: list[str] = []
-    for item in body.get("errors") or []:
+    for item in items[:_MAX_ERRORS]:
         if isinstance(item, dict):
             field = item.get("field")
             if field:
-                fields.append(str(field))
+                fields.append(bounded(str(field), 60))
             text = item.get("message") or " ".join(str(item[k]) for k in ("field", "code") if item.get(k))
-            errors.append(str(text))
+            errors.append(bounded(str(text), _MAX_ERROR_TEXT))
         else:
-            errors.append(str(item))
+            errors.append(bounded(str(item), _MAX_ERROR_TEXT))
+    if len(items) > _MAX_ERRORS:
+        errors.append(f"and {len(items) - _MAX_ERRORS} more left out")
     return message, errors, fields
 
 
@@ -278,11 +423,91 @@ def _raise_for(method: str, request: str, response: requests.Response) -> None:
     raise GitHubError(request, f"GitHub answered {status}: {message}", status=status)
 
 
+def _json(response: requests.Response, request: str) -> Any:
+    """The JSON body of a 2xx answer, or :class:`MalformedResponse` naming what came instead."""
+    try:
+        return response.json()
+    except ValueError:
+        kind = bounded(response.headers.get("Content-Type") or "no content type", 60)
+        size = len(response.content or b"")
+        what = "an empty body" if not size else f"{size} bytes of {kind}"
+        raise MalformedResponse(request, f"{what}, not JSON", response.status_code) from None
+
+
+_RECORD_TYPES: Final[Mapping[str, type]] = {
+    **{f: str for f in schema.RESPONSE_FIELDS},
+    "replaces_base": bool,
+    "selected_repository_ids": list,
+}
+
+
+def _record(data: Any, request: str, *, name: str | None = None) -> dict[str, Any]:
+    """A registry as GitHub documents it; anything else is :class:`MalformedResponse`.
+
+    ``name``: the registry asked for, which the answer must be.
+    """
+    if not isinstance(data, dict):
+        raise MalformedResponse(request, f"a registry must be a JSON object, got {type(data).__name__}")
+    if not schema.is_configuration_name(data.get("name")):
+        raise MalformedResponse(request, "a registry without a valid name")
+    if name is not None and data["name"].upper() != name.upper():
+        raise MalformedResponse(request, "the answer is about another registry")
+    for field, kind in _RECORD_TYPES.items():
+        value = data.get(field)
+        if value is not None and not isinstance(value, kind):
+            raise MalformedResponse(request, f"'{field}' is a {type(value).__name__}, not a {kind.__name__}")
+    ids = data.get("selected_repository_ids")
+    if ids is not None and not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise MalformedResponse(request, "'selected_repository_ids' must hold integers")
+    return data
+
+
+def _page_key(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    parts = urlsplit(url)
+    return unquote(parts.path).lower(), tuple(sorted(parse_qsl(parts.query)))
+
+
+def _redirect_target(location: str, url: str, base_url: str) -> tuple[str, str | None]:
+    """The redirect's target as it may be shown, and the base URL it suggests (None if none does).
+
+    Shown without user-info, query or fragment, and bounded: it comes from whoever answered.
+    """
+    target = urlsplit(urljoin(url, location.strip()))
+    host = target.hostname or ""
+    if target.scheme not in ("http", "https") or not host:
+        return bounded(location, 120), None
+    netloc = host if target.port is None else f"{host}:{target.port}"
+    shown = bounded(urlunsplit((target.scheme, netloc, target.path, "", "")), 200)
+    tail = urlsplit(url).path[len(urlsplit(base_url).path) :]
+    suggestion = None
+    if tail and target.path.endswith(tail):
+        suggestion = bounded(urlunsplit((target.scheme, netloc, target.path[: -len(tail)], "", "")), 200)
+    return shown, suggestion
+
+
+class _BearerAuth(requests.auth.AuthBase):
+    """Sets ``Authorization: Bearer`` on each request (none without a token); its repr hides it."""
+
+    def __init__(self, token: str | None) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self._token:
+            request.headers["Authorization"] = f"Bearer {self._token}"
+        else:
+            request.headers.pop("Authorization", None)
+        return request
+
+    def __repr__(self) -> str:
+        return "_BearerAuth(***)"
+
+
 class GitHubClient:
     """GitHub's REST API for organization private registries.
 
     Thread-safe; share one per (base URL, token). The token is kept in the session's headers only:
-    it appears in no message, log line or repr.
+    it appears in no message, log line or repr. ``base_url_source`` names where the base URL came
+    from (a config key, an environment variable, a flag) in errors that ask to change it.
     """
 
     def __init__(
@@ -292,12 +517,19 @@ class GitHubClient:
         *,
         limits: Limits | None = None,
         throttle: Throttle | None = None,
+        base_url_source: str = "github:baseUrl",
+        token_source: str = "the token",
     ) -> None:
-        self.base_url = normalize_base_url(base_url)
+        self.base_url = normalize_base_url(base_url, base_url_source)
         self.limits = limits or (throttle.limits if throttle else Limits())
         self._throttle = throttle or Throttle(self.limits)
+        self._token = clean_token(token, token_source)
+        remember_secret(self._token)
         self._session = requests.Session()
-        adapter = HTTPAdapter(
+        # Session-level auth: without it requests would take a .netrc entry (or URL user-info) for
+        # GitHub's host and send Basic auth instead of our token.
+        self._session.auth = _BearerAuth(self._token)
+        adapter = _TimedAdapter(
             max_retries=_transport_retry(self.limits),
             pool_connections=4,
             pool_maxsize=max(4, self.limits.max_concurrency),
@@ -311,8 +543,6 @@ class GitHubClient:
                 "User-Agent": USER_AGENT,
             }
         )
-        if token:
-            self._session.headers["Authorization"] = f"Bearer {token}"
 
     def __repr__(self) -> str:
         return f"GitHubClient(base_url={self.base_url!r})"
@@ -324,27 +554,72 @@ class GitHubClient:
     # --- the six endpoints ---------------------------------------------------------------------
 
     def list_registries(self, org: str) -> list[dict[str, Any]]:
-        """Every private registry of ``org``, following ``Link`` pagination (100 a page)."""
-        url: str | None = self._url(org) + "?per_page=100"
+        """Every private registry of ``org``, following ``Link`` pagination (100 a page).
+
+        Only to further pages of the same org's list on the same origin, never to a page already
+        read, and at most :data:`MAX_PAGES` pages: anything else is :class:`MalformedResponse`.
+        """
+        first = self._url(org)
+        url = first + "?per_page=100"
+        seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
         found: list[dict[str, Any]] = []
-        while url:
+        for _ in range(MAX_PAGES):
+            seen.add(_page_key(url))
             response = self._send("GET", url)
-            found.extend(response.json().get("configurations") or [])
-            url = response.links.get("next", {}).get("url")
-            if url and _origin(url) != _origin(self.base_url):
-                # The session would send the token along: follow only links to the same API.
-                raise GitHubError(f"GET {urlsplit(url).path}", "pagination link leaves the configured API")
-        return found
+            request = f"GET {urlsplit(url).path}"
+            data = _json(response, request)
+            items = data.get("configurations") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise MalformedResponse(request, "no 'configurations' list in the org's list")
+            found.extend(_record(item, request) for item in items)
+            link = response.links.get("next", {}).get("url")
+            if not link:
+                return found
+            url = urljoin(url, link)
+            if _origin(url) != _origin(self.base_url) or _page_key(url)[0] != _page_key(first)[0]:
+                # The session would send the token along, and another org's registries are not ours.
+                raise MalformedResponse(
+                    request, "its next-page link leaves the configured API or this org's list"
+                )
+            if _page_key(url) in seen:
+                raise MalformedResponse(request, "its next-page link points back at a page already read")
+        raise MalformedResponse(f"GET {urlsplit(first).path}", f"the list runs on past {MAX_PAGES} pages")
 
     def create_registry(self, org: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """POST a new registry; returns GitHub's 201 body (with ``selected_repository_ids``)."""
-        result: dict[str, Any] = self._send("POST", self._url(org), body).json()
-        return result
+        """POST a new registry; returns GitHub's 201 body (with ``selected_repository_ids``).
+
+        A 2xx whose body is not a registry leaves it unknown whether one was made: that is
+        :class:`~.errors.OutcomeUnknown`, for the caller to resolve by looking it up.
+        """
+        url = self._url(org)
+        response = self._send("POST", url, body)
+        request = f"POST {urlsplit(url).path}"
+        name = schema.configuration_name(str(body.get("registry_type")))
+        try:
+            return _record(_json(response, request), request, name=name)
+        except MalformedResponse as exc:
+            raise OutcomeUnknown(
+                request, f"a {response.status_code} whose body is unusable: {exc.detail}"
+            ) from None
 
     def get_public_key(self, org: str) -> PublicKey:
         """The org's private-registries public key, for sealing values."""
-        data = self._send("GET", self._url(org, "public-key")).json()
-        return PublicKey(key_id=str(data["key_id"]), key=str(data["key"]))
+        url = self._url(org, "public-key")
+        request = f"GET {urlsplit(url).path}"
+        data = _json(self._send("GET", url), request)
+        key_id = data.get("key_id") if isinstance(data, dict) else None
+        key = data.get("key") if isinstance(data, dict) else None
+        if isinstance(key_id, int) and not isinstance(key_id, bool):
+            key_id = str(key_id)
+        if not isinstance(key_id, str) or not 0 < len(key_id) <= 100 or not key_id.isprintable():
+            raise MalformedResponse(request, "no usable 'key_id'")
+        try:
+            raw = base64.b64decode(key, validate=True) if isinstance(key, str) else b""
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise MalformedResponse(request, "'key' is not a base64 X25519 public key")
+        return PublicKey(key_id=key_id, key=str(key))
 
     def get_registry(self, org: str, name: str, *, expect_exists: bool = False) -> dict[str, Any]:
         """One registry by name (no value, no repository ids).
@@ -353,11 +628,11 @@ class GitHubClient:
         counts: GitHub's reads can lag its writes.
         """
         url = self._url(org, name)
+        request = f"GET {urlsplit(url).path}"
         attempts = self.limits.consistency_retries if expect_exists else 0
         for attempt in range(attempts + 1):
             try:
-                result: dict[str, Any] = self._send("GET", url).json()
-                return result
+                return _record(_json(self._send("GET", url), request), request, name=name)
             except NotFound:
                 if attempt == attempts:
                     raise
@@ -375,41 +650,76 @@ class GitHubClient:
     # --- sending ------------------------------------------------------------------------------
 
     def _url(self, org: str, tail: str | None = None) -> str:
+        """The endpoint's URL; an org or name that could move the path is refused before sending."""
+        if schema.org_problem(org) is not None or (
+            tail is not None and tail != "public-key" and not schema.is_configuration_name(tail)
+        ):
+            raise GitHubError(
+                "(not sent)",
+                f"refusing a request for org {bounded(repr(org), 60)}"
+                + (f" and name {bounded(repr(tail), 60)}" if tail else "")
+                + ": not an organization login and configuration name",
+            )
         url = f"{self.base_url}orgs/{quote(org, safe='')}/private-registries"
         return f"{url}/{quote(tail, safe='')}" if tail else url
 
     def _send(self, method: str, url: str, body: Mapping[str, Any] | None = None) -> requests.Response:
-        """Send one request through the throttle, waiting out rate limits; raise on failure."""
+        """Send one request through the throttle, waiting out rate limits; raise on failure.
+
+        Bounded: at most ``max_rate_limit_retries`` waits, adding up to ``max_retry_wait`` at most.
+        """
         request = f"{method} {urlsplit(url).path}"
         waited = 0.0
-        while True:
-            self._throttle.acquire(method)
-            try:
-                response = self._session.request(
-                    method, url, json=body, timeout=self.limits.timeout, allow_redirects=False
+        for retry in range(self.limits.max_rate_limit_retries + 1):
+            response = self._attempt(method, url, body, request)
+            status = response.status_code
+            if 300 <= status < 400:
+                shown, suggestion = _redirect_target(
+                    response.headers.get("Location") or "", url, self.base_url
                 )
-            except requests.RequestException as exc:
-                raise self._transport_error(method, request, exc) from None
-            finally:
-                self._throttle.release()
-            if response.status_code < 400:
+                raise Redirected(request, status, shown, suggestion)
+            if status < 300:
                 return response
             message, _, _ = _message_of(response)
-            wait = rate_limit_wait(response.status_code, response.headers, message, time.time())
-            if wait is None or waited + wait > self.limits.max_retry_wait:
+            wait = rate_limit_wait(status, response.headers, message, time.time())
+            if (
+                wait is None
+                or waited + wait > self.limits.max_retry_wait
+                or retry == self.limits.max_rate_limit_retries
+            ):
                 _raise_for(method, request, response)
             assert wait is not None
-            log.warning("%s: GitHub rate limit, waiting %.0f s", request, wait)
+            log.warning("%s", redact(f"{request}: GitHub rate limit, waiting {wait:.0f} s"))
             waited += wait
             self._throttle.pause_until(time.time() + wait)
+        raise AssertionError("unreachable")
 
-    @staticmethod
-    def _transport_error(method: str, request: str, exc: requests.RequestException) -> GitHubError:
-        # The exception's text names the URL (no token); keep only its class and reason.
-        cause = type(exc).__name__
-        reason = getattr(exc, "args", None)
-        if reason:
-            cause += f": {str(reason[0])[:160]}"
+    def _attempt(
+        self, method: str, url: str, body: Mapping[str, Any] | None, request: str
+    ) -> requests.Response:
+        """One request (with urllib3's transport retries), each attempt under its deadline."""
+        self._throttle.acquire(method)
+        deadline = _Deadline(self.limits.timeout)
+        _current.deadline = deadline
+        try:
+            return self._session.request(
+                method, url, json=body, timeout=self.limits.timeout, allow_redirects=False
+            )
+        except requests.RequestException as exc:
+            raise self._transport_error(method, request, exc, deadline.expired) from None
+        finally:
+            deadline.disarm()
+            _current.deadline = None
+            self._throttle.release()
+
+    def _transport_error(
+        self, method: str, request: str, exc: requests.RequestException, expired: bool
+    ) -> GitHubError:
+        # The reason's text may quote the URL or a header: it is redacted, and its end is kept.
+        if expired:
+            cause = f"no complete answer within {self.limits.timeout:g} s"
+        else:
+            cause = bounded(redact(_cause_of(exc), [self._token]), 240, keep="end")
         if method not in _RESENDABLE and _was_sent(exc):
             return OutcomeUnknown(request, cause)
         return TransportError(request, cause)

@@ -95,6 +95,9 @@ class Fault:
     apply_then_drop: bool = False
     times: int = 1
     fired: int = 0
+    raw: bytes | None = None
+    apply: bool = False
+    trickle: float = 0.0
 
     def matches(self, method: str, path: str) -> bool:
         """Whether this fault applies to a request (method exactly, path as a substring)."""
@@ -108,6 +111,8 @@ class _Reply:
     status: int
     body: Any = None  # None: no body
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # sent as it is instead of ``body``
+    trickle: float = 0.0  # seconds between the body's bytes
 
 
 class _ApiError(Exception):
@@ -317,16 +322,36 @@ class Emulator:
         drop: bool = False,
         apply_then_drop: bool = False,
         times: int = 1,
+        raw: bytes | None = None,
+        apply: bool = False,
+        trickle: float = 0.0,
     ) -> Fault:
         """Misbehave on the next ``times`` matching requests; faults are matched in order.
 
-        ``status`` answers with it (and ``headers``, JSON ``body``) without applying the request;
-        ``delay`` sleeps first; ``drop`` closes the connection without applying or answering;
-        ``apply_then_drop`` applies the request, then closes the connection without answering.
+        ``status`` answers with it (and ``headers``, JSON ``body`` or the bytes ``raw``) without
+        applying the request, or after applying it with ``apply``; ``delay`` sleeps first; ``drop``
+        closes the connection without applying or answering; ``apply_then_drop`` applies the
+        request, then closes the connection without answering; ``trickle`` sends the answer's body
+        one byte every ``trickle`` seconds.
         """
         if (status is not None) + drop + apply_then_drop > 1 or times < 1:
             raise ValueError("give at most one of status, drop, apply_then_drop; times >= 1")
-        fault = Fault(method, path, status, dict(headers or {}), body, delay, drop, apply_then_drop, times)
+        if apply and status is None:
+            raise ValueError("apply goes with status: the request is applied, then answered with it")
+        fault = Fault(
+            method,
+            path,
+            status,
+            dict(headers or {}),
+            body,
+            delay,
+            drop,
+            apply_then_drop,
+            times,
+            raw=raw,
+            apply=apply,
+            trickle=trickle,
+        )
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -388,7 +413,14 @@ class Emulator:
             return None
         with self._lock:
             if fault is not None and fault.status is not None:
-                reply = _Reply(fault.status, fault.body, _merge(self._rate_headers(), fault.headers))
+                if fault.apply:
+                    try:
+                        self._dispatch(request)
+                    except _ApiError:
+                        pass
+                reply = _Reply(
+                    fault.status, fault.body, _merge(self._rate_headers(), fault.headers), raw=fault.raw
+                )
             else:
                 try:
                     reply = self._dispatch(request)
@@ -397,6 +429,8 @@ class Emulator:
                 reply.headers = _merge(self._rate_headers(), reply.headers)
         if fault is not None and fault.apply_then_drop:
             return None
+        if fault is not None:
+            reply.trickle = fault.trickle
         version = headers.get("x-github-api-version", DEFAULT_API_VERSION)
         reply.headers["X-GitHub-Api-Version-Selected"] = version
         logged.status = reply.status
@@ -657,7 +691,10 @@ class _Handler(BaseHTTPRequestHandler):
         if reply is None:
             self.close_connection = True  # no response at all, like a connection lost mid-request
             return
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
+        if reply.raw is not None:
+            payload = reply.raw
+        else:
+            payload = b"" if reply.body is None else json.dumps(reply.body).encode()
         self.send_response(reply.status)
         if reply.body is not None and not any(k.lower() == "content-type" for k in reply.headers):
             self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -665,7 +702,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        if not reply.trickle:
+            self.wfile.write(payload)
+            return
+        self.wfile.flush()
+        try:
+            for i in range(len(payload)):  # bounded by the body's length
+                time.sleep(reply.trickle)
+                self.wfile.write(payload[i : i + 1])
+                self.wfile.flush()
+        except OSError:
+            self.close_connection = True  # the client gave up, as it should
 
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _handle
 

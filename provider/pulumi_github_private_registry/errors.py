@@ -8,20 +8,76 @@ request bodies are never quoted.
 
 from __future__ import annotations
 
+import re
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Final
 
 __all__ = [
     "AuthenticationError",
     "GitHubError",
+    "MalformedResponse",
     "NotFound",
     "OutcomeUnknown",
     "PermissionDenied",
     "RateLimited",
+    "Redirected",
     "ServerError",
     "TransportError",
     "ValidationFailed",
+    "bounded",
+    "redact",
+    "remember_secret",
 ]
+
+MAX_DETAIL: Final = 2000
+"""The most characters of an error's detail: a long one overflows gRPC's metadata (RESOURCE_EXHAUSTED)."""
+
+# --- redaction: the one step every user-visible message and log line goes through ----------------
+
+_known_secrets: set[str] = set()
+_known_lock = threading.Lock()
+_AUTHORIZATION: Final = re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)[^\"'\r\n,}]*")
+_SCHEME_CREDENTIAL: Final = re.compile(r"(?i)\b(bearer|basic)(\s+)[^\s\"',;)}]{8,}")
+# GitHub's token formats (classic, fine-grained, App installation, OAuth, refresh).
+_GITHUB_TOKEN: Final = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})")
+_USER_INFO: Final = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@]*@")
+# Control characters (CR/LF could forge log lines) and bidirectional overrides (could disguise text).
+_UNPRINTABLE: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def remember_secret(secret: str | None) -> None:
+    """Note a credential in use, so that :func:`redact` removes it from any text from now on."""
+    if secret and len(secret) >= 4:
+        with _known_lock:
+            _known_secrets.add(secret)
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """``text`` without credentials: known tokens, ``Authorization`` values and URL user-info."""
+    with _known_lock:
+        known = [*_known_secrets]
+    for secret in sorted({s for s in [*known, *secrets] if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    text = _AUTHORIZATION.sub(r"\1***", text)
+    text = _SCHEME_CREDENTIAL.sub(r"\1\2***", text)
+    text = _GITHUB_TOKEN.sub("***", text)
+    return _USER_INFO.sub(r"\1***@", text)
+
+
+def bounded(text: str, limit: int, *, keep: str = "start") -> str:
+    """``text`` from outside made printable on one line and cut to ``limit`` characters.
+
+    ``keep="end"`` keeps the end instead (a connection error's useful part is its last words).
+    """
+    text = _UNPRINTABLE.sub(" ", text).replace("\n", " ").strip()
+    if len(text) <= limit:
+        return text
+    if keep == "end":
+        return "…" + text[-(limit - 1) :]
+    return text[: limit - 1] + "…"
+
 
 _PERMISSION_HINT = (
     "the token needs the 'admin:org' scope (classic token) or the 'Organization private "
@@ -40,7 +96,7 @@ class GitHubError(Exception):
         self.detail = detail
         if status is not None:
             self.status = status
-        super().__init__(f"{request}: {detail}")
+        super().__init__(bounded(redact(f"{request}: {detail}"), MAX_DETAIL))
 
 
 class AuthenticationError(GitHubError):
@@ -101,6 +157,36 @@ class RateLimited(GitHubError):
             request,
             f"GitHub's rate limit ({message}): retry after {when} (in {wait} s), or raise "
             "github-private-registry:maxRetryWait to wait longer.",
+            status=status,
+        )
+
+
+class Redirected(GitHubError):
+    """3xx: never followed (the token would go along, and a write would not be applied)."""
+
+    def __init__(self, request: str, status: int, location: str, suggestion: str | None) -> None:
+        where = f" to {location}" if location else ""
+        fix = (
+            f"set the base URL (github:baseUrl or GITHUB_BASE_URL) to {suggestion}"
+            if suggestion
+            else "set the base URL (github:baseUrl or GITHUB_BASE_URL) to the URL GitHub's API is served at"
+        )
+        super().__init__(
+            request,
+            f"GitHub answered {status}, a redirect{where}. Redirects are not followed, so nothing was "
+            f"sent there and nothing was changed: {fix}.",
+            status=status,
+        )
+
+
+class MalformedResponse(GitHubError):
+    """A 2xx whose body is not what GitHub's API documents (not JSON, or the wrong shape)."""
+
+    def __init__(self, request: str, detail: str, status: int = 0) -> None:
+        super().__init__(
+            request,
+            f"GitHub's answer is not what its API documents ({detail}); a proxy in front of GitHub may "
+            "have answered instead: check the base URL, or try again later.",
             status=status,
         )
 

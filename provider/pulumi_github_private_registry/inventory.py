@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["Inventory"]
+__all__ = ["Claims", "Inventory"]
 
 Record = dict[str, Any]
 
@@ -67,3 +67,33 @@ class Inventory:
         """Forget every snapshot."""
         with self._guard:
             self._snapshots.clear()
+
+
+class Claims:
+    """Which registries this deployment's resources have created or adopted, in this process.
+
+    GitHub holds one registry per type in an org. Two resources that declare the same one (both with
+    ``adopt``, or one renamed without ``aliases``) would each succeed, and their states would hold
+    different values while GitHub holds one: the second claim is refused instead.
+    """
+
+    def __init__(self) -> None:
+        self._claims: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, org: str, name: str, label: str) -> str | None:
+        """Claim ``org``/``name`` for a resource described by ``label``.
+
+        Returns None when the claim is granted, else the earlier claim's label (and claims nothing).
+        """
+        slot = (org.lower(), name.upper())
+        with self._lock:
+            if slot in self._claims:
+                return self._claims[slot]
+            self._claims[slot] = label
+            return None
+
+    def release(self, org: str, name: str) -> None:
+        """The registry was deleted, or its create failed: it may be claimed again."""
+        with self._lock:
+            self._claims.pop((org.lower(), name.upper()), None)

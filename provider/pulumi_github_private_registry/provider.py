@@ -14,7 +14,9 @@ update PATCHes what changed then GETs once (PATCH returns no body); delete DELET
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -34,8 +36,8 @@ from pulumi.output import Unknown
 
 from . import schema, settings
 from .crypto import PublicKeyCache, Sealed, seal
-from .errors import GitHubError, NotFound, OutcomeUnknown, ValidationFailed
-from .inventory import Inventory
+from .errors import GitHubError, NotFound, OutcomeUnknown, ValidationFailed, bounded, redact, remember_secret
+from .inventory import Claims, Inventory
 
 if TYPE_CHECKING:
     # Imported where first needed: `requests` would double the time to answer the first Check.
@@ -59,7 +61,14 @@ REPORTED_FIELDS: tuple[str, ...] = tuple(
 
 
 class RegistryError(Exception):
-    """A failure the user sees: names the org and the registry, says what to do."""
+    """A failure the user sees: names the org and the registry, says what to do.
+
+    Its text goes through the one redaction step (no token, no ``Authorization`` value, no URL
+    user-info) and is bounded, so that it fits the engine's error channel.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(bounded(redact(message), 4000))
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,8 @@ class Settings:
     base_url: str | None
     owner: str | None
     limits: Limits
+    token_source: str = settings.TOKEN.key
+    base_url_source: str = settings.BASE_URL.key
 
     def __repr__(self) -> str:
         return f"Settings(base_url={self.base_url!r}, owner={self.owner!r}, limits={self.limits!r})"
@@ -83,39 +94,48 @@ _unreported: set[str] = set()  # fields a GET showed GitHub leaves out of its an
 _learning = threading.Lock()
 KEYS = PublicKeyCache()
 INVENTORY = Inventory()
+CLAIMS = Claims()
 
 
 def _setting(setting: settings.Setting) -> Any:
     return setting.resolve(_config.get(setting.key))
 
 
-def _number(setting: settings.Setting, default: float) -> float:
-    raw = _setting(setting)
-    if raw is None:
-        return default
-    try:
-        return float(raw)
-    except (TypeError, ValueError):
-        raise RegistryError(f"config {setting.key} must be a number, got {raw!r}") from None
-
-
 def current_settings() -> Settings:
-    """The settings in force: the stack config given to ``configure``, else the environment."""
+    """The settings in force: the stack config given to ``configure``, else the environment.
+
+    Raises :class:`RegistryError` naming the setting (config key or environment variable) whose
+    value cannot be used; a token's characters are never shown.
+    """
     from .client import Limits
 
-    base = Limits()
+    try:
+        number = {
+            rule.setting: settings.parse_number(rule, *rule.setting.lookup(_config.get(rule.setting.key)))
+            for rule in settings.NUMBERS
+        }
+        token, token_source = settings.TOKEN.lookup(_config.get(settings.TOKEN.key))
+        token = settings.clean_token(token, token_source)
+        base_url, base_url_source = settings.BASE_URL.lookup(_config.get(settings.BASE_URL.key))
+        if base_url is not None:
+            settings.normalize_base_url(base_url, base_url_source)
+    except settings.SettingError as exc:
+        raise RegistryError(f"configuration: {exc}") from None
+    remember_secret(token)
     limits = replace(
-        base,
-        write_interval=_number(settings.WRITE_DELAY_MS, base.write_interval * 1000) / 1000,
-        max_concurrency=int(_number(settings.MAX_CONCURRENCY, base.max_concurrency)),
-        max_retry_wait=_number(settings.MAX_RETRY_WAIT, base.max_retry_wait),
-        timeout=_number(settings.REQUEST_TIMEOUT, base.timeout),
+        Limits(),
+        write_interval=number[settings.WRITE_DELAY_MS] / 1000,
+        max_concurrency=int(number[settings.MAX_CONCURRENCY]),
+        max_retry_wait=number[settings.MAX_RETRY_WAIT],
+        timeout=number[settings.REQUEST_TIMEOUT],
     )
     return Settings(
-        token=_setting(settings.TOKEN),
-        base_url=_setting(settings.BASE_URL),
+        token=token,
+        base_url=base_url,
         owner=_setting(settings.OWNER),
         limits=limits,
+        token_source=token_source,
+        base_url_source=base_url_source,
     )
 
 
@@ -129,7 +149,10 @@ def _client(org: str, name: str) -> GitHubClient:
     if not current.token:
         raise RegistryError(
             f"OrgPrivateRegistry {org}/{name}: no GitHub token: set it with "
-            "`pulumi config set --secret github:token <TOKEN>` or the GITHUB_TOKEN environment variable"
+            "`pulumi config set --secret github:token` (it prompts for the token, which keeps it out of "
+            "your shell history), or export GITHUB_TOKEN from a file or a credential helper "
+            '(`export GITHUB_TOKEN="$(cat ~/.config/github-token)"` or '
+            '`export GITHUB_TOKEN="$(gh auth token)"`)'
         )
     # The dict is keyed by a digest, not the token itself.
     slot = (current.base_url, hashlib.sha256(current.token.encode()).hexdigest())
@@ -138,7 +161,13 @@ def _client(org: str, name: str) -> GitHubClient:
         if client is None:
             if _throttle is None:
                 _throttle = Throttle(current.limits)
-            client = GitHubClient(current.token, current.base_url, throttle=_throttle)
+            client = GitHubClient(
+                current.token,
+                current.base_url,
+                throttle=_throttle,
+                base_url_source=current.base_url_source,
+                token_source=current.token_source,
+            )
             _clients[slot] = client
         return client
 
@@ -161,14 +190,31 @@ def _contains_unknown(value: Any) -> bool:
 
 
 def _normalized(field: str, value: Any) -> Any:
-    """A value as compared by diff: ids as a sorted set of ints, defaults made explicit."""
+    """A value as compared by diff: ids as a sorted set of ints, defaults made explicit.
+
+    State may hold anything (hand-edited, or written by another version): ids that are not a list
+    of finite whole numbers compare as they are, so diff plans an update instead of crashing.
+    """
     if field == "selected_repository_ids":
-        return sorted({int(i) for i in value}) if value else None
+        if not value:
+            return None
+        if not isinstance(value, (list, tuple)) or not all(_is_whole(i) for i in value):
+            return ("unusable", repr(value)[:200])
+        return sorted({int(i) for i in value})
     if field == "replaces_base":
         return bool(value)
     if value == "":
         return None
     return value
+
+
+def _is_whole(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and float(value).is_integer()
+    )
 
 
 def changed_fields(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
@@ -219,11 +265,29 @@ def _same_org(a: Any, b: Any) -> bool:
 
 
 def _locate(id_: str, props: Mapping[str, Any]) -> tuple[str, str]:
-    """(org, name) of a registry from its id ``{org}/{name}``, else from its properties."""
-    if id_ and "/" in id_:
-        org, _, name = id_.rpartition("/")
-        return org, name
-    return str(props["org"]), schema.configuration_name(str(props["registry_type"]))
+    """(org, name) of a registry from its id ``{org}/{name}``, else from its properties.
+
+    Ids and state can be hand-edited or imported: an org or name that is not GitHub's shape (``..``
+    would make ``DELETE /orgs/acme/``, GitHub's delete-an-organization) fails here, before any
+    request, and changes nothing.
+    """
+    if id_:
+        org, _, name = id_.partition("/")
+        if schema.org_problem(org) is None and schema.is_configuration_name(name):
+            return org, name
+        raise RegistryError(
+            f"OrgPrivateRegistry: the id {bounded(repr(id_), 120)} is not '{{org}}/{{NAME}}' (an "
+            "organization login, then a configuration name such as NPM_REGISTRY_SECRET): nothing was "
+            "sent to GitHub and nothing changed. Fix the id in the state (`pulumi state edit`) or the "
+            "one given to import."
+        )
+    where, registry_type = props.get("org"), props.get("registry_type")
+    if schema.org_problem(where) is not None or registry_type not in schema.REGISTRY_TYPES:
+        raise RegistryError(
+            f"OrgPrivateRegistry: the state holds no usable org and registry_type ({bounded(repr(where), 60)}"
+            f", {bounded(repr(registry_type), 60)}): nothing was sent to GitHub and nothing changed."
+        )
+    return str(where), schema.configuration_name(str(registry_type))
 
 
 def _fail(org: str, name: str, action: str, exc: GitHubError | str) -> RegistryError:
@@ -240,17 +304,46 @@ def _already_exists(exc: ValidationFailed) -> bool:
     return "already exist" in " ".join([exc.message, *exc.errors]).lower()
 
 
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    """Let only :class:`RegistryError` out: anything else is a defect, shown redacted and bounded.
+
+    The provider host reports an exception with its traceback and its chain; an unexpected one
+    (a ``KeyError`` on odd state, a library's error quoting a header) must not carry a credential
+    or a value into the user's terminal.
+    """
+
+    @functools.wraps(method)
+    def guarded(*args: Any, **kwargs: Any) -> T:
+        try:
+            return method(*args, **kwargs)
+        except RegistryError:
+            raise
+        except Exception as exc:  # the safety net itself
+            raise RegistryError(
+                f"OrgPrivateRegistry: internal error in {method.__name__} ({type(exc).__name__}: "
+                f"{bounded(str(exc), 300)}); nothing more was sent to GitHub. Please report it."
+            ) from None
+
+    return guarded
+
+
 class OrgPrivateRegistryProvider(ResourceProvider):
     """The dynamic provider behind ``OrgPrivateRegistry``. Takes no arguments, holds nothing."""
 
     def configure(self, req: ConfigureRequest) -> None:
-        """Take the stack config (``github:token``, ``github:baseUrl``, ``github:owner``, limits)."""
+        """Take the stack config (``github:token``, ``github:baseUrl``, ``github:owner``, limits).
+
+        A value that cannot be used (a plain-http base URL, a token with a control character
+        inside, a timeout of ``inf``) fails here, naming the setting, before any request.
+        """
         with _lock:
             _config.clear()
             _config.update({s.key: req.config.get(s.key) for s in settings.ALL})
+        current_settings()
 
     # --- preview: no request, no token ---------------------------------------------------------
 
+    @_guarded
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Fill defaults and report every invalid property; makes no request."""
         inputs = dict(news)
@@ -263,6 +356,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         problems = schema.declaration_problems(inputs, default_org=owner, is_unknown=_contains_unknown)
         return CheckResult(inputs, [CheckFailure(p.field, p.reason) for p in problems])
 
+    @_guarded
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Replace on org, registry_type or auth_type; update in place for all else; no request."""
         replaces = []
@@ -289,10 +383,30 @@ class OrgPrivateRegistryProvider(ResourceProvider):
 
     # --- writes ------------------------------------------------------------------------------
 
+    @_guarded
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """POST the registry, or adopt an existing one when ``adopt`` is true; never GET after."""
-        org = str(props["org"])
-        name = schema.configuration_name(str(props["registry_type"]))
+        """POST the registry, or adopt an existing one when ``adopt`` is true; never GET after.
+
+        A registry claimed by another resource of this deployment is refused before any request:
+        two states would hold two values while GitHub holds one.
+        """
+        org, name = _locate("", props)
+        earlier = CLAIMS.claim(org, name, bounded(str(props.get("url")), 200))
+        if earlier is not None:
+            raise RegistryError(
+                f"OrgPrivateRegistry {org}/{name}: two OrgPrivateRegistry resources of this deployment "
+                f"declare it: one with url '{earlier}', already created or adopted, and "
+                f"this one with url '{bounded(str(props.get('url')), 200)}'. GitHub allows one registry "
+                "per type in an org: keep one declaration (with `adopt`, both would succeed and their "
+                "states would disagree with GitHub and with each other)."
+            )
+        try:
+            return self._create(org, name, props)
+        except BaseException:
+            CLAIMS.release(org, name)
+            raise
+
+    def _create(self, org: str, name: str, props: dict[str, Any]) -> CreateResult:
         client = _client(org, name)
         try:
             existing = INVENTORY.lookup(org, name, client.list_registries)
@@ -341,10 +455,12 @@ class OrgPrivateRegistryProvider(ResourceProvider):
             raise RegistryError(
                 f"OrgPrivateRegistry {org}/{name}: org '{org}' already has the private registry "
                 f"configuration {name} (GitHub allows one per registry type), created outside this "
-                "stack or by another one. To manage it here, set `adopt: true` on this resource "
-                "(it will be updated to what you declare), or delete it at GitHub first. "
-                f"`python -m pulumi_github_private_registry discover --org {org}` prints a config "
-                "block for it."
+                "stack or by another one. If you renamed this resource (or moved it into a component), "
+                "give it `aliases` with its old name instead: with `adopt`, the old resource's delete "
+                "would remove the registry the new one now owns. Otherwise, to manage it here, set "
+                "`adopt: true` on this resource (it will be updated to what you declare), or delete it "
+                f"at GitHub first. `python -m pulumi_github_private_registry discover --org {org}` "
+                "prints a config block for it."
             )
         declared_auth = schema.auth_type_of(props)
         # Compared only when GitHub reports it (its own example answers leave auth_type out).
@@ -416,6 +532,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         # value once more so that state and GitHub surely agree.
         return CreateResult(f"{org}/{name}", self._patch(client, org, name, props, [], send_value=True))
 
+    @_guarded
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """PATCH what changed (everything, after outside drift), then GET once for updated_at."""
         org, name = _locate(id_, olds)
@@ -525,6 +642,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
             return Sealed(str(props["value_encrypted"]), str(props["key_id"]))
         return None
 
+    @_guarded
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """DELETE the registry; already gone counts as deleted once the org's list confirms it."""
         org, name = _locate(id_, props)
@@ -546,9 +664,11 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         except GitHubError as exc:
             raise _fail(org, name, "delete it", exc) from None
         INVENTORY.forget(org, name)
+        CLAIMS.release(org, name)  # a replacement of the same name may now create it
 
     # --- refresh -------------------------------------------------------------------------------
 
+    @_guarded
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh from the org's list (one call per org), GET where the list lacks what state has."""
         org, name = _locate(id_, props)

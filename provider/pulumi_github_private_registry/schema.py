@@ -44,8 +44,10 @@ __all__ = [
     "auth_type_of",
     "configuration_name",
     "declaration_problems",
+    "is_configuration_name",
     "is_standard_base64",
     "null_problems",
+    "org_problem",
     "rest_problems",
     "takes_secret",
     "to_rest_body",
@@ -245,6 +247,20 @@ _BASE64_RE: Final = re.compile(
 )
 
 
+# GitHub's rules for an organization login: letters, digits and single hyphens, neither first nor
+# last, 1 to 39 characters. Anything else would move a request's path (`..`, `a/b`, `?x`) or is
+# not an org at all.
+_ORG_RE: Final = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+# A configuration name: UPPER(registry_type) + "_SECRET"; kept generous for types GitHub may add.
+_NAME_RE: Final = re.compile(r"^[A-Z0-9_]{1,100}$")
+# Characters no field GitHub takes may hold: controls (a URL's \n or \t is silently dropped by
+# URL parsers, so the check would judge another URL than the one sent) and bidirectional controls
+# such as U+202E, which make a logged value read differently from what it is.
+_HIDDEN_CHARS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Beyond 2**53 a float (how the engine sends numbers) no longer stands for one integer; GitHub's
+# int64 ids are far below it.
+_MAX_REPOSITORY_ID: Final = 2**53
+
 # Stands for the ciphertext of a declared plaintext `value` when a declaration is checked.
 _SEALED_PLACEHOLDER: Final = "c2VhbGVk"
 
@@ -262,6 +278,23 @@ def configuration_name(registry_type: str) -> str:
     return registry_type.upper() + "_SECRET"
 
 
+def org_problem(org: Any) -> str | None:
+    """Why ``org`` is not a GitHub organization login, or None."""
+    if not isinstance(org, str) or not org:
+        return "'org' must be a non-empty organization name"
+    if not _ORG_RE.match(org):
+        return (
+            "'org' must be a GitHub organization login: letters, digits and single hyphens, not "
+            "starting or ending with a hyphen, at most 39 characters"
+        )
+    return None
+
+
+def is_configuration_name(name: Any) -> bool:
+    """Whether ``name`` has the shape of a configuration name (``NPM_REGISTRY_SECRET``)."""
+    return isinstance(name, str) and bool(_NAME_RE.match(name))
+
+
 def is_standard_base64(text: str) -> bool:
     """Whether ``text`` is non-empty standard, padded base64 (not URL-safe, no whitespace)."""
     if not _BASE64_RE.match(text):
@@ -273,18 +306,31 @@ def is_standard_base64(text: str) -> bool:
     return True
 
 
-def _is_http_url(value: str) -> bool:
+def _url_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a registry's URL, or None."""
+    if " " in value or _HIDDEN_CHARS.search(value):
+        return "'url' must not contain spaces, control characters or bidirectional-text controls"
     parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"'url' must be an absolute http(s) URL, got '{value[:200]}'"
+    if "@" in parts.netloc:
+        # A credential in the URL would sit in plain sight in state and logs: it belongs in `value`.
+        return "'url' must not contain user-info (user:password@): put the credential in 'value'"
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        return "'url' has an invalid port"
+    return None
 
 
 def _is_repository_id(value: Any) -> bool:
-    # Numbers arrive from the Pulumi engine as floats: 42.0 is the id 42.
+    # Numbers arrive from the Pulumi engine as floats: 42.0 is the id 42. 1e20 is a float too, and
+    # would be sent as a 21-digit integer: ids are bounded.
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
-        return value > 0
-    return isinstance(value, float) and value.is_integer() and value > 0
+        return 0 < value <= _MAX_REPOSITORY_ID
+    return isinstance(value, float) and value.is_integer() and 0 < value <= _MAX_REPOSITORY_ID
 
 
 def _present(state: Mapping[str, Any], field: str) -> bool:
@@ -335,8 +381,15 @@ def rest_problems(
         problems.append(
             Problem("registry_type", _one_of("registry_type", state["registry_type"], REGISTRY_TYPES))
         )
-    if known("url") and not _is_http_url(state["url"]):
-        problems.append(Problem("url", f"'url' must be an absolute http(s) URL, got '{state['url']}'"))
+    if known("url") and (url_problem := _url_problem(state["url"])):
+        problems.append(Problem("url", url_problem))
+    for field in sorted(STRING_FIELDS - {"url"}):
+        if known(field) and _HIDDEN_CHARS.search(state[field]):
+            problems.append(
+                Problem(
+                    field, f"'{field}' must not contain control characters or bidirectional-text controls"
+                )
+            )
     if known("encrypted_value") and not is_standard_base64(state["encrypted_value"]):
         problems.append(Problem("encrypted_value", "'encrypted_value' must be standard, padded base64"))
 
@@ -389,7 +442,8 @@ def _visibility_problems(state: Mapping[str, Any], known: Callable[[str], bool])
         problems.append(
             Problem(
                 "selected_repository_ids",
-                f"'selected_repository_ids' must hold positive integers, got {bad[0]!r}",
+                "'selected_repository_ids' must hold repository ids, positive integers up to "
+                f"{_MAX_REPOSITORY_ID}, got {str(bad[0])[:40]!r}",
             )
         )
     return problems
@@ -467,8 +521,11 @@ def declaration_problems(
     org = props.get("org") if props.get("org") is not None else default_org
     if org is None:
         problems.append(Problem("org", "'org' is required: set it or configure github:owner / GITHUB_OWNER"))
-    elif not is_unknown(org) and (not isinstance(org, str) or not org.strip()):
-        problems.append(Problem("org", "'org' must be a non-empty organization name"))
+    elif not is_unknown(org) and (reason := org_problem(org)):
+        problems.append(Problem("org", reason))
+    if known("auth_type") and props["auth_type"] == "":
+        # GitHub's default is `token`, but an empty string is not leaving it out: say so.
+        problems.append(Problem("auth_type", _one_of("auth_type", "", AUTH_TYPES)))
     if known("adopt") and not isinstance(props["adopt"], bool):
         problems.append(Problem("adopt", "'adopt' must be true or false"))
 

@@ -3,25 +3,48 @@
 pulumi-github's own keys come first (``github:token``, ``github:baseUrl``, ``github:owner``,
 ``github:writeDelayMs``), so one stack config serves both providers; then this provider's tuning
 keys. Each falls back to an environment variable when the config does not set it.
+
+The rules that make a token and a base URL safe to use live here too, so that the provider, the
+CLI's ``discover`` and ``validate`` and the HTTP client all refuse the same values with the same
+words. This module imports nothing heavier than the standard library: ``validate`` stays light.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import unquote, urlsplit
 
 __all__ = [
     "ALL",
     "BASE_URL",
+    "DEFAULT_BASE_URL",
     "MAX_CONCURRENCY",
     "MAX_RETRY_WAIT",
+    "NUMBERS",
     "OWNER",
     "REQUEST_TIMEOUT",
     "TOKEN",
     "WRITE_DELAY_MS",
+    "NumberRule",
     "Setting",
+    "SettingError",
+    "base_url_problem",
+    "clean_token",
+    "is_loopback",
+    "normalize_base_url",
+    "parse_number",
 ]
+
+DEFAULT_BASE_URL: Final = "https://api.github.com/"
+
+
+class SettingError(ValueError):
+    """A setting's value cannot be used; the message names the setting and never quotes a token."""
 
 
 @dataclass(frozen=True)
@@ -33,9 +56,13 @@ class Setting:
 
     def resolve(self, configured: Any) -> Any:
         """``configured`` if set, else the environment variable's value, else None."""
+        return self.lookup(configured)[0]
+
+    def lookup(self, configured: Any) -> tuple[Any, str]:
+        """The value in force and where it came from: the config key or the environment variable."""
         if configured not in (None, ""):
-            return configured
-        return os.environ.get(self.env) or None
+            return configured, self.key
+        return (os.environ.get(self.env) or None), self.env
 
 
 TOKEN: Final = Setting("github:token", "GITHUB_TOKEN")
@@ -53,3 +80,166 @@ REQUEST_TIMEOUT: Final = Setting(
 )
 ALL: Final = (TOKEN, BASE_URL, OWNER, WRITE_DELAY_MS, MAX_CONCURRENCY, MAX_RETRY_WAIT, REQUEST_TIMEOUT)
 """Every setting the provider reads in ``configure``."""
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+
+def clean_token(raw: Any, source: str) -> str | None:
+    """A token as sent: surrounding whitespace stripped (a file with CRLF endings leaves ``\\r\\n``).
+
+    A token with a space, a control or a non-ASCII character inside is refused: it cannot be a
+    GitHub token, and the HTTP library would quote it whole in its error. ``source`` (the config
+    key or environment variable it came from) is named; no character of the token is shown.
+    """
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise SettingError(f"{source} must be a string (a GitHub token)")
+    token = raw.strip()
+    if not token:
+        return None
+    if any(not 0x21 <= ord(c) <= 0x7E for c in token):
+        raise SettingError(
+            f"{source} holds a space, a control character or a non-ASCII character inside the token; "
+            "GitHub tokens have none. Set it again: `pulumi config set --secret github:token` prompts "
+            'for it, or export the variable from a file (`export GITHUB_TOKEN="$(cat token.txt)"`).'
+        )
+    return token
+
+
+# --- base URLs --------------------------------------------------------------------------------
+
+# Characters a base URL never needs and a hostile or mistyped one may carry: controls, space,
+# backslash (some parsers read it as '/'), and anything outside ASCII (bidi overrides among them).
+_BAD_URL_CHAR: Final = re.compile(r"[^\x21-\x7e]|\\")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine (the emulator), where plain http cannot leak the token."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def base_url_problem(url: str, source: str = BASE_URL.key) -> str | None:
+    """What makes ``url`` unusable as GitHub's base URL, or None; the URL itself is never quoted.
+
+    Refused: a scheme other than http(s); plain http to a host other than loopback (the token would
+    travel in cleartext); user-info (it would replace the token with Basic auth); a query, a
+    fragment or ``;`` parameters; ``.``/``..`` segments or percent-escapes (they move the path
+    elsewhere); control characters, spaces, backslashes and non-ASCII characters; a bad port.
+    """
+    url = url.strip()
+    if _BAD_URL_CHAR.search(url):
+        return (
+            f"{source} contains a control character, a space, a backslash or a non-ASCII character; "
+            "give the plain https:// URL of your GitHub"
+        )
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.netloc:
+        shown = f"a '{scheme}' URL" if scheme.isalnum() else "no absolute URL"
+        return f"{source} must be an absolute https:// URL (e.g. https://github.example.com), got {shown}"
+    if "@" in parts.netloc:
+        return (
+            f"{source} must not contain user-info (user:password@): put the token in github:token "
+            "or GITHUB_TOKEN instead"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    host = parts.hostname or ""
+    if not host or port == -1 or port == 0:
+        return f"{source} has no valid host and port"
+    if "?" in url or "#" in url:
+        return f"{source} must not have a query or a fragment ('?' or '#')"
+    if ";" in parts.path:
+        return f"{source} must not have ';' parameters in its path"
+    if "%" in parts.path or any(unquote(s) in (".", "..") for s in parts.path.split("/")):
+        return f"{source} must not have '.' or '..' segments or percent-escapes in its path"
+    if scheme == "http" and not is_loopback(host):
+        return (
+            f"{source} uses plain http:// to {host}, which would send the token in cleartext: "
+            f"use https://{parts.netloc}{parts.path}"
+        )
+    return None
+
+
+def normalize_base_url(url: str | None, source: str = BASE_URL.key) -> str:
+    """The REST API root for a configured base URL, always ending in ``/``.
+
+    ``https://github.com`` and ``https://api.github.com`` mean github.com; ``https://NAME.ghe.com``
+    means GHE.com's ``https://api.NAME.ghe.com/``; any other host is GitHub Enterprise Server,
+    whose API lives under ``/api/v3/`` (added when the URL has no path, as pulumi-github does). A
+    loopback URL is taken as given: that is the emulator. Raises :class:`SettingError` for a URL
+    :func:`base_url_problem` refuses.
+    """
+    if not url:
+        return DEFAULT_BASE_URL
+    if not isinstance(url, str):
+        raise SettingError(f"{source} must be a URL string")
+    problem = base_url_problem(url, source)
+    if problem:
+        raise SettingError(problem)
+    url = url.strip()
+    if not url.endswith("/"):
+        url += "/"
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host in ("github.com", "api.github.com"):
+        return DEFAULT_BASE_URL
+    if host.endswith(".ghe.com"):
+        if not host.startswith("api."):
+            host = "api." + host
+        return f"https://{host}/"
+    if not is_loopback(host) and parts.path in ("", "/"):
+        return url + "api/v3/"
+    return url
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NumberRule:
+    """A numeric tuning setting: its default and the closed range it must fall in."""
+
+    setting: Setting
+    default: float
+    low: float
+    high: float
+    integer: bool = False
+
+
+NUMBERS: Final[tuple[NumberRule, ...]] = (
+    NumberRule(WRITE_DELAY_MS, 1000.0, 0.0, 60_000.0),
+    NumberRule(MAX_CONCURRENCY, 4.0, 1.0, 100.0, integer=True),
+    NumberRule(MAX_RETRY_WAIT, 120.0, 0.0, 3600.0),
+    NumberRule(REQUEST_TIMEOUT, 30.0, 0.1, 600.0),
+)
+"""The numeric settings; every one bounded, so that no wait or pool is unbounded."""
+
+
+def parse_number(rule: NumberRule, raw: Any, source: str) -> float:
+    """``raw`` (a number or numeric text, None for the default) checked against ``rule``."""
+    if raw is None or raw == "":
+        return rule.default
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = math.nan
+    if isinstance(raw, bool) or not math.isfinite(value) or not rule.low <= value <= rule.high:
+        kind = "a whole number" if rule.integer else "a number"
+        return _number_error(source, f"must be {kind} from {rule.low:g} to {rule.high:g}")
+    if rule.integer and not value.is_integer():
+        return _number_error(source, "must be a whole number")
+    return value
+
+
+def _number_error(source: str, reason: str) -> float:
+    raise SettingError(f"{source} {reason}")

@@ -1,11 +1,13 @@
 """How a stack file declares registries: the one place that knows the stack configuration's shape.
 
 A stack lists its registries under ``github-private-registries:registries``; each entry becomes one
-``OrgPrivateRegistry`` (and, if it asks, a Codespaces organization secret beside it). The stack
-program (``stacks/``) and the CLI (``validate``, ``discover``) both read entries here. The API's
-rules stay in :mod:`.schema`: this module only maps an entry onto a declaration, says what is wrong
-with the entry *as configuration* (unknown keys, a plaintext secret, a secret config key that is
-not set), and runs :func:`.schema.declaration_problems` on the result. It imports no Pulumi.
+``OrgPrivateRegistry`` (and, if it asks, a Codespaces organization secret beside it). Only ``[]``
+declares none: a stack without the key (say, misnamed) is refused, as it would delete them all.
+The stack program (``stacks/``) and the CLI (``validate``, ``discover``) both read entries here.
+The API's rules stay in :mod:`.schema`: this module only maps an entry onto a declaration, says
+what is wrong with the entry *as configuration* (unknown keys, a plaintext secret, a secret config
+key that is not set), and runs :func:`.schema.declaration_problems` on the result. It imports no
+Pulumi.
 
 An entry::
 
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
@@ -50,6 +52,8 @@ __all__ = [
     "default_secret_key",
     "entry_from_record",
     "full_key",
+    "missing_registries_problem",
+    "near_registries_keys",
     "parse_registries",
     "repository_full_name",
     "secret_problems",
@@ -312,14 +316,61 @@ def _parse_entry(raw: Any, index: int, default_org: str | None) -> RegistryEntry
     )
 
 
-def parse_registries(raw: Any, *, default_org: str | None = None) -> tuple[list[RegistryEntry], list[str]]:
+# Every key of our namespace shares its 26-character prefix with the registries key: at difflib's
+# default cutoff every secret key would look like a misspelling of it.
+_NEAR_FULL_KEY_CUTOFF: Final = 0.92
+# `registry` and `registers` are near `registries`; a secret key such as `registryToken` is not.
+_NEAR_NAME_CUTOFF: Final = 0.75
+
+
+def near_registries_keys(config_keys: Iterable[str]) -> list[str]:
+    """The config keys, of any namespace, that look like a misnamed registries key, in the order given.
+
+    ``github-private-registry:registries`` (the provider's namespace) and
+    ``github-private-registries:registry`` both are.
+    """
+    wanted = full_key(REGISTRIES_KEY)
+    return [
+        key
+        for key in dict.fromkeys(config_keys)
+        if key != wanted
+        and (
+            difflib.get_close_matches(wanted, [key], n=1, cutoff=_NEAR_FULL_KEY_CUTOFF)
+            or difflib.get_close_matches(
+                REGISTRIES_KEY, [key.rpartition(":")[2]], n=1, cutoff=_NEAR_NAME_CUTOFF
+            )
+        )
+    ]
+
+
+def missing_registries_problem(config_keys: Iterable[str] = ()) -> str:
+    """What is wrong with a stack config without the registries list, naming keys that look misnamed.
+
+    A stack that declares nothing makes ``pulumi up`` delete every registry it manages, so only an
+    explicit ``[]`` may mean "none".
+    """
+    wanted = full_key(REGISTRIES_KEY)
+    problem = (
+        f"{wanted} is not set, so the stack would declare no registry and `pulumi up` would delete "
+        "every one it manages: list the registries under it, or set it to [] to declare none"
+    )
+    near = near_registries_keys(config_keys)
+    if near:
+        problem += f"; {', '.join(near)} {'is' if len(near) == 1 else 'are'} set: did you mean `{wanted}`?"
+    return problem
+
+
+def parse_registries(
+    raw: Any, *, default_org: str | None = None, config_keys: Iterable[str] = ()
+) -> tuple[list[RegistryEntry], list[str]]:
     """Parse the registries list; returns the entries and problems with the list itself.
 
-    Entries that would name the same registry (same org and type) or the same Codespaces secret
-    get a problem on the later one.
+    ``raw`` None (the key is not set) is a problem, hinting at any of ``config_keys`` (every key of
+    the stack config) that looks like a misnamed registries key. Entries that would name the same
+    registry (same org and type) or the same Codespaces secret get a problem on the later one.
     """
     if raw is None:
-        return [], []
+        return [], [missing_registries_problem(config_keys)]
     if not isinstance(raw, list):
         return [], [f"{full_key(REGISTRIES_KEY)} must be a list of registries, got {type(raw).__name__}"]
     entries = [_parse_entry(item, i, default_org) for i, item in enumerate(raw)]
