@@ -18,6 +18,7 @@ import pulumi
 import pulumi_github as github
 
 from pulumi_github_private_registry import OrgPrivateRegistry, settings, stackconfig
+from pulumi_github_private_registry.errors import redact
 from pulumi_github_private_registry.schema import Problem
 from pulumi_github_private_registry.stackconfig import RegistryEntry, SecretStatus
 
@@ -113,7 +114,9 @@ def main() -> None:
         lines.extend(entry.describe(p) for p in problems)
     if lines:
         raise pulumi.RunError(
-            f"the stack configuration of '{stack}' has {len(lines)} problem(s):\n  " + "\n  ".join(lines)
+            f"the stack configuration of '{stack}' has {len(lines)} problem(s):\n  "
+            # A secret pasted where a key name belongs would be echoed by the problem that names it.
+            + "\n  ".join(redact(line) for line in lines)
         )
 
     providers = GitHubProviders(owner, github_config)

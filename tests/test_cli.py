@@ -423,7 +423,10 @@ BASE_ENTRY = {
             {"auth_type": "oidc_jfrog", "jfrog_oidc_provider_name": "github-acme"},
             "secret: auth_type 'oidc_jfrog' takes no secret: remove it",
         ),
-        ({"secret": "github:token"}, "secret: 'github:token' is not a config key name"),
+        (
+            {"secret": "github:token"},
+            "secret: must name a secret config key (like npmToken, without a namespace)",
+        ),
         ({"selected_repositories": "web"}, "selected_repositories: must be a list of repository names"),
         (
             {"visibility": "all", "codespaces_secret": {"name": "NPM_TOKEN", "visibility": "selected"}},

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -103,6 +104,8 @@ def test_a_token_that_cannot_be_sent_is_refused_naming_the_setting_and_showing_n
         ("ftp://github.example.com/", "'ftp' URL"),
         ("github.example.com", "absolute https:// URL"),
         ("https://github.example.com:99999/", "valid host and port"),
+        ("https://[::1", "not a valid URL"),
+        ("https://[zz]/", "not a valid URL"),
     ],
 )
 def test_a_base_url_that_would_leak_or_misroute_the_token_is_refused_before_any_request(
@@ -179,8 +182,9 @@ def test_a_redirect_never_carries_the_token_to_another_origin(deployment: Deploy
         {"raw": b""},
         {"body": {"created_at": "2026-01-01T00:00:00Z"}},
         {"body": ["not", "a", "registry"]},
+        {"raw": b"[" * 200_000},
     ],
-    ids=["html", "empty", "no-name", "a-list"],
+    ids=["html", "empty", "no-name", "a-list", "nested-too-deep"],
 )
 def test_a_create_answered_with_an_unusable_body_is_resolved_by_lookup(
     deployment: Deploy, emulator: Emulator, answer: dict[str, Any]
@@ -380,6 +384,8 @@ def test_a_huge_error_from_github_is_bounded_and_still_reaches_the_user(
         "acme/NPM/../..",
         "acme/npm_registry_secret",
         "acme/NPM_REGISTRY_SECRET?x=1",
+        "acme/NPM_REGISTRY_SECRET\n",
+        "acme\n/NPM_REGISTRY_SECRET",
         "acme",
         "a" * 5000 + "/NPM_REGISTRY_SECRET",
     ],
@@ -409,8 +415,8 @@ def test_a_malformed_id_in_state_fails_before_any_request_and_changes_nothing(
         "acme\r\nX-Injected: 1",
         "a" * 5000,
         "-acme",
-        "ac--me",
-        "acme-",
+        "acme_x",
+        "acme\n",
         "a" * 40,
         "acme%2f..",
         "acme\u202e",
@@ -439,6 +445,7 @@ def test_an_owner_that_is_not_a_github_login_is_refused_at_check(deployment: Dep
         ({"url": "https://npm.pkg.github.com:99999/acme"}, "url"),
         ({"url": "https://npm.pkg.github.com:port/acme"}, "url"),
         ({"url": "https://bot:s3cr3t@npm.pkg.github.com/acme"}, "url"),
+        ({"url": "https://[x/"}, "url"),
         ({"visibility": "selected", "selected_repository_ids": [1e20]}, "selected_repository_ids"),
         ({"visibility": "selected", "selected_repository_ids": [2.0**64]}, "selected_repository_ids"),
         ({"visibility": "selected", "selected_repository_ids": [2**64]}, "selected_repository_ids"),
@@ -452,6 +459,7 @@ def test_an_owner_that_is_not_a_github_login_is_refused_at_check(deployment: Dep
         "url-port",
         "url-port-text",
         "url-userinfo",
+        "url-bad-host",
         "id-1e20",
         "id-2^64-float",
         "id-2^64",
@@ -655,3 +663,201 @@ def test_validate_refuses_a_base_url_the_provider_would_refuse(tmp_path: Path, b
 
     assert any(p.startswith("github:baseUrl") for p in problems), problems
     assert "pw@" not in json.dumps(problems)
+
+
+# --- found by the adversarial review of the fixes above ------------------------------------------
+
+
+@pytest.mark.parametrize("status", [200, 202])
+def test_a_delete_answered_by_a_sign_in_page_is_not_taken_for_done(
+    deployment: Deploy, emulator: Emulator, status: int
+) -> None:
+    id_, outs, _ = up(deployment(), declaration("token", "signin"))
+    emulator.inject(
+        method="DELETE",
+        status=status,
+        raw=b"<html>Please sign in</html>",
+        headers={"Content-Type": "text/html"},
+    )
+
+    details = _fails(lambda: deployment().delete(id_, outs))
+
+    assert f"{status} instead of 204" in _last_line(details)
+    assert emulator.registry("signin", NAME) is not None
+
+
+def test_a_secret_rotation_answered_by_a_block_page_is_not_recorded(
+    deployment: Deploy, emulator: Emulator
+) -> None:
+    news = declaration("token", "blocked")
+    id_, outs, inputs = up(deployment(), news)
+    emulator.inject(method="PATCH", status=200, raw=b"<html>Blocked by policy</html>")
+    host = deployment()
+    checked = host.check(dict(news, value="rotated-value"), inputs)
+
+    details = _fails(lambda: host.update(id_, outs, checked.inputs))
+
+    assert "200 instead of 204" in _last_line(details)
+    assert emulator.decrypted_value("blocked", NAME) == news["value"]
+
+
+def test_a_renamed_resource_that_adopts_its_registry_keeps_it_when_the_old_one_is_deleted(
+    deployment: Deploy, emulator: Emulator
+) -> None:
+    # `pulumi up` after a rename without aliases: create the new resource (adopting), delete the old.
+    old_id, old_outs, _ = up(deployment(), declaration("token", "renamed-adopt"))
+    host = deployment()
+    new_id, _, _ = up(host, declaration("token", "renamed-adopt", adopt=True, value="same-value"))
+
+    host.delete(old_id, old_outs)
+
+    assert new_id == old_id
+    assert emulator.decrypted_value("renamed-adopt", NAME) == "same-value"
+    assert emulator.count("DELETE") == 0
+
+
+def test_a_resource_may_not_adopt_the_registry_another_resource_of_the_deployment_manages(
+    deployment: Deploy, emulator: Emulator
+) -> None:
+    id_, outs, inputs = up(deployment(), declaration("token", "kept-by-a"))
+    host = deployment()
+    assert host.diff(id_, outs, inputs).changes == "none"  # the engine diffs the unchanged one
+
+    details = _fails(lambda: up(host, declaration("token", "kept-by-a", adopt=True, value="other")))
+
+    assert "two OrgPrivateRegistry resources" in _last_line(details)
+    assert emulator.decrypted_value("kept-by-a", NAME) == declaration("token", "x")["value"]
+
+
+def test_redaction_comes_before_any_cut(deployment: Deploy, emulator: Emulator) -> None:
+    # GitHub's message is bounded; a token straddling the cut must not survive in part.
+    token = "tok" + "e" * 37
+    emulator_with_token = Emulator(token=token).start()
+    try:
+        message = "x" * 260 + " echoed " + token
+        emulator_with_token.inject(method="GET", status=404, body={"message": message})
+        host = deployment(emulator_with_token, **{"github:token": token})
+
+        details = _fails(lambda: up(host, declaration("token", "cut")))
+
+        assert "xxxx" in details and token[:16] not in details and "e" * 16 not in details
+    finally:
+        emulator_with_token.stop()
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Retry-After": "\u00b2"}, "rate limit"),
+        ({"Retry-After": "9" * 30}, "rate limit"),
+    ],
+    ids=["superscript-two", "thirty-digits"],
+)
+def test_an_odd_retry_after_is_a_clean_rate_limit_error(
+    deployment: Deploy, emulator: Emulator, headers: dict[str, str], expected: str
+) -> None:
+    emulator.inject(method="GET", status=429, headers=headers, times=10)
+
+    details = _fails(
+        lambda: up(
+            deployment(**{"github-private-registry:maxRetryWait": "1"}), declaration("token", "odd-wait")
+        )
+    )
+
+    assert expected in _last_line(details) and "internal error" not in details
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "expected"),
+    [
+        ("GET", {"Link": '<http://[x/>; rel="next"'}, "not a valid URL"),
+        ("DELETE", {"Location": "https://ghes.example.com:99999/x"}, "redirect"),
+    ],
+)
+def test_a_malformed_link_or_location_is_a_clean_error(
+    deployment: Deploy, emulator: Emulator, method: str, headers: dict[str, str], expected: str
+) -> None:
+    id_, outs, _ = up(deployment(), declaration("token", "odd-link"))
+    status = 200 if method == "GET" else 301
+    body = {"total_count": 1, "configurations": []} if method == "GET" else None
+    emulator.inject(method=method, status=status, headers=headers, body=body)
+    host = deployment()
+
+    call = (lambda: host.read(id_, outs, outs)) if method == "GET" else (lambda: host.delete(id_, outs))
+    details = _fails(call)
+
+    assert expected in _last_line(details) and "internal error" not in details
+    assert emulator.registry("odd-link", NAME) is not None
+
+
+@pytest.fixture
+def stalling_proxy() -> Iterator[str]:
+    """An HTTP proxy that accepts CONNECT, then sends one header line every 0.3 s (at most 200)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(0.2)
+    done = threading.Event()
+
+    def handle(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n")
+                for _ in range(200):
+                    if done.wait(0.3):
+                        return
+                    conn.sendall(b"X-Stall: 1\r\n")
+            except OSError:
+                return
+
+    def accept() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    done.set()
+    thread.join(timeout=5)
+    server.close()
+
+
+def test_a_proxy_that_stalls_while_connecting_is_cut_at_the_request_timeout(
+    deployment: Deploy, stalling_proxy: str
+) -> None:
+    host = deployment(
+        **{"github:baseUrl": "https://ghes.example.com", "github-private-registry:requestTimeout": "1"},
+        env={"HTTPS_PROXY": stalling_proxy, "NO_PROXY": ""},
+    )
+    started = time.monotonic()
+
+    details = _fails(lambda: up(host, declaration("token", "stalled")))
+
+    assert "no complete answer within 1 s" in _last_line(details)
+    assert time.monotonic() - started < 20  # 5 attempts of at most 2 s, and urllib3's backoff
+
+
+def test_validate_never_echoes_a_secret_pasted_where_its_key_belongs(tmp_path: Path) -> None:
+    pasted = "ghp_" + "R3alTok3n" * 4
+    entry = {"registry_type": "npm_registry", "url": "https://npm.pkg.github.com", "visibility": "all"}
+    for secret in (pasted, pasted + ":x", "npm token " + pasted):
+        stack_file = tmp_path / "Pulumi.dev.yaml"
+        stack_file.write_text(
+            yaml.safe_dump(
+                {
+                    "config": {
+                        "github:owner": "acme",
+                        "github-private-registries:registries": [{**entry, "secret": secret}],
+                    }
+                }
+            )
+        )
+
+        _, problems = cli.validate_file(stack_file)
+
+        assert problems and "R3alTok3n" not in json.dumps(problems)

@@ -176,7 +176,8 @@ def validate_file(path: Path) -> tuple[int, list[str]]:
             *stackconfig.declaration_problems(entry, default_org=default_org),
         ]
         lines.extend(entry.describe(p) for p in problems)
-    return len(entries), lines
+    # A secret pasted where a key name belongs would be echoed by the problem that names it.
+    return len(entries), [redact(line) for line in lines]
 
 
 def validate(paths: Sequence[str], *, out: TextIO | None = None) -> int:

@@ -88,6 +88,10 @@ RATE_LIMIT_FLOOR: Final = 1.0
 # An org holds at most one registry per type (15 today): at 100 a page one page is the norm, and a
 # list that runs on for pages is not GitHub's.
 MAX_PAGES: Final = 20
+# No answer of this API comes near this size; a proxy streaming more is cut off.
+MAX_BODY: Final = 4 * 1024 * 1024
+# A rate-limit wait longer than this is no longer a wait (a hostile Retry-After of 30 digits).
+_MAX_RATE_LIMIT_WAIT: Final = 86_400.0
 # GitHub's text in an error is kept to this: the first messages, each bounded, and how many were left.
 _MAX_MESSAGE: Final = 300
 _MAX_ERRORS: Final = 5
@@ -167,17 +171,23 @@ class Throttle:
 
 def _header_seconds(headers: Mapping[str, str], now: float) -> float | None:
     """Seconds to wait from ``Retry-After`` (delta or HTTP date) or a spent primary limit."""
-    retry_after = headers.get("Retry-After")
+    retry_after = (headers.get("Retry-After") or "").strip()
     if retry_after:
-        if retry_after.strip().isdigit():
+        if _is_number(retry_after):
             return float(retry_after)
         try:
             return max(0.0, email.utils.parsedate_to_datetime(retry_after).timestamp() - now)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             pass
-    if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset", "").isdigit():
-        return max(0.0, float(headers["x-ratelimit-reset"]) - now) + 1.0
+    reset = (headers.get("x-ratelimit-reset") or "").strip()
+    if headers.get("x-ratelimit-remaining") == "0" and _is_number(reset):
+        return max(0.0, float(reset) - now) + 1.0
     return None
+
+
+def _is_number(text: str) -> bool:
+    # ASCII digits only: str.isdigit() is true for '²', which float() refuses. At most 12 digits.
+    return text.isascii() and text.isdigit() and len(text) <= 12
 
 
 def rate_limit_wait(status: int, headers: Mapping[str, str], message: str, now: float) -> float | None:
@@ -192,7 +202,7 @@ def rate_limit_wait(status: int, headers: Mapping[str, str], message: str, now: 
         return None
     wait = _header_seconds(headers, now)
     if wait is not None:
-        return max(RATE_LIMIT_FLOOR, wait)
+        return min(_MAX_RATE_LIMIT_WAIT, max(RATE_LIMIT_FLOOR, wait))
     if status == 429 or "rate limit" in message.lower():
         return 60.0
     return None
@@ -327,11 +337,23 @@ def _deadline() -> _Deadline | None:
 
 
 class _TimedHTTPConnection(HTTPConnection):
-    """A connection whose every request answers to the current thread's :class:`_Deadline`."""
+    """A connection whose every request answers to the current thread's :class:`_Deadline`.
+
+    Connecting (a proxy's CONNECT, the TLS handshake) has its own full time, and so has the
+    request with its answer: an attempt takes at most twice ``timeout``.
+    """
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        if (deadline := _deadline()) is not None:
+            deadline.watch(sock)  # the raw socket: shutting it ends a CONNECT or handshake too
+        return sock
 
     def connect(self) -> None:
-        super().connect()
         if (deadline := _deadline()) is not None:
+            deadline.arm(None)
+        super().connect()
+        if deadline is not None:
             deadline.watch(self.sock)
 
     def request(self, *args: Any, **kwargs: Any) -> None:
@@ -414,7 +436,7 @@ def _message_of(response: requests.Response) -> tuple[str, list[str], list[str]]
     """
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return bounded(response.reason or f"HTTP {response.status_code}", _MAX_MESSAGE), [], []
     if not isinstance(body, dict):
         return bounded(str(body), _MAX_MESSAGE), [], []
@@ -466,7 +488,7 @@ def _json(response: requests.Response, request: str) -> Any:
     """The JSON body of a 2xx answer, or :class:`MalformedResponse` naming what came instead."""
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested JSON exhausts the parser's recursion
         kind = bounded(response.headers.get("Content-Type") or "no content type", 60)
         size = len(response.content or b"")
         what = "an empty body" if not size else f"{size} bytes of {kind}"
@@ -511,11 +533,14 @@ def _redirect_target(location: str, url: str, base_url: str) -> tuple[str, str |
 
     Shown without user-info, query or fragment, and bounded: it comes from whoever answered.
     """
-    target = urlsplit(urljoin(url, location.strip()))
-    host = target.hostname or ""
+    try:
+        target = urlsplit(urljoin(url, location.strip()))
+        host, port = target.hostname or "", target.port
+    except ValueError:  # a malformed host or port
+        return bounded(location, 120), None
     if target.scheme not in ("http", "https") or not host:
         return bounded(location, 120), None
-    netloc = host if target.port is None else f"{host}:{target.port}"
+    netloc = host if port is None else f"{host}:{port}"
     shown = bounded(urlunsplit((target.scheme, netloc, target.path, "", "")), 200)
     tail = urlsplit(url).path[len(urlsplit(base_url).path) :]
     suggestion = None
@@ -615,8 +640,12 @@ class GitHubClient:
             link = response.links.get("next", {}).get("url")
             if not link:
                 return found
-            url = urljoin(url, link)
-            if _origin(url) != _origin(self.base_url) or _page_key(url)[0] != _page_key(first)[0]:
+            try:
+                url = urljoin(url, link)
+                elsewhere = _origin(url) != _origin(self.base_url) or _page_key(url)[0] != _page_key(first)[0]
+            except ValueError:  # a malformed host or port
+                raise MalformedResponse(request, "its next-page link is not a valid URL") from None
+            if elsewhere:
                 # The session would send the token along, and another org's registries are not ours.
                 raise MalformedResponse(
                     request, "its next-page link leaves the configured API or this org's list"
@@ -632,15 +661,12 @@ class GitHubClient:
         :class:`~.errors.OutcomeUnknown`, for the caller to resolve by looking it up.
         """
         url = self._url(org)
-        response = self._send("POST", url, body)
         request = f"POST {urlsplit(url).path}"
         name = schema.configuration_name(str(body.get("registry_type")))
         try:
-            return _record(_json(response, request), request, name=name)
+            return _record(_json(self._send("POST", url, body), request), request, name=name)
         except MalformedResponse as exc:
-            raise OutcomeUnknown(
-                request, f"a {response.status_code} whose body is unusable: {exc.detail}"
-            ) from None
+            raise OutcomeUnknown(request, f"an answer whose body is unusable: {exc.detail}") from None
 
     def get_public_key(self, org: str) -> PublicKey:
         """The org's private-registries public key, for sealing values."""
@@ -681,11 +707,22 @@ class GitHubClient:
 
     def update_registry(self, org: str, name: str, body: Mapping[str, Any]) -> None:
         """PATCH a registry; GitHub answers 204 with no body."""
-        self._send("PATCH", self._url(org, name), body)
+        self._no_content("PATCH", self._url(org, name), body)
 
     def delete_registry(self, org: str, name: str) -> None:
         """DELETE a registry; raises :class:`~.errors.NotFound` when it is already gone."""
-        self._send("DELETE", self._url(org, name))
+        self._no_content("DELETE", self._url(org, name))
+
+    def _no_content(self, method: str, url: str, body: Mapping[str, Any] | None = None) -> None:
+        """A write GitHub answers with 204: any other success (a proxy's sign-in page with 200) is
+        not proof that GitHub applied it, and taking it for one would lose a registry or a secret."""
+        response = self._send(method, url, body)
+        if response.status_code != 204:
+            raise MalformedResponse(
+                f"{method} {urlsplit(url).path}",
+                f"{response.status_code} instead of 204 No Content",
+                response.status_code,
+            )
 
     # --- sending ------------------------------------------------------------------------------
 
@@ -742,15 +779,36 @@ class GitHubClient:
         deadline = _Deadline(self.limits.timeout, self._watchdog)
         _current.deadline = deadline
         try:
-            return self._session.request(
-                method, url, json=body, timeout=self.limits.timeout, allow_redirects=False
+            deadline.arm(None)  # until a connection is made or taken from the pool
+            response = self._session.request(
+                method, url, json=body, timeout=self.limits.timeout, allow_redirects=False, stream=True
             )
+            self._read_body(response, request)
+            if deadline.expired:
+                # Shut down mid-answer: what arrived may look complete (headers cut at a line end).
+                raise requests.ConnectionError("the deadline passed")
+            return response
         except requests.RequestException as exc:
             raise self._transport_error(method, request, exc, deadline.expired) from None
         finally:
             deadline.disarm()
             _current.deadline = None
             self._throttle.release()
+
+    @staticmethod
+    def _read_body(response: requests.Response, request: str) -> None:
+        """Read the body, at most :data:`MAX_BODY` bytes (a hostile proxy may stream without end)."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise MalformedResponse(request, f"a body larger than {MAX_BODY // 1024 // 1024} MiB")
+                chunks.append(chunk)
+        finally:
+            response.close()  # back to the pool when read to the end, else closed
+        response._content = b"".join(chunks)
 
     def _transport_error(
         self, method: str, request: str, exc: requests.RequestException, expired: bool

@@ -42,7 +42,8 @@ _AUTHORIZATION: Final = re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)[^
 _SCHEME_CREDENTIAL: Final = re.compile(r"(?i)\b(bearer|basic)(\s+)[^\s\"',;)}]{8,}")
 # GitHub's token formats (classic, fine-grained, App installation, OAuth, refresh).
 _GITHUB_TOKEN: Final = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})")
-_USER_INFO: Final = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@]*@")
+# Up to the last '@' before the path: a password may hold an '@' itself.
+_USER_INFO: Final = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s]*@")
 # Control characters (CR/LF could forge log lines) and bidirectional overrides (could disguise text).
 _UNPRINTABLE: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -67,11 +68,12 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
 
 
 def bounded(text: str, limit: int, *, keep: str = "start") -> str:
-    """``text`` from outside made printable on one line and cut to ``limit`` characters.
+    """``text`` from outside redacted, made printable on one line and cut to ``limit`` characters.
 
-    ``keep="end"`` keeps the end instead (a connection error's useful part is its last words).
+    Redacted first: a credential cut in two would no longer be recognised. ``keep="end"`` keeps the
+    end instead (a connection error's useful part is its last words).
     """
-    text = _UNPRINTABLE.sub(" ", text).replace("\n", " ").strip()
+    text = _UNPRINTABLE.sub(" ", redact(text)).replace("\n", " ").strip()
     if len(text) <= limit:
         return text
     if keep == "end":
@@ -96,7 +98,7 @@ class GitHubError(Exception):
         self.detail = detail
         if status is not None:
             self.status = status
-        super().__init__(bounded(redact(f"{request}: {detail}"), MAX_DETAIL))
+        super().__init__(bounded(f"{request}: {detail}", MAX_DETAIL))
 
 
 class AuthenticationError(GitHubError):

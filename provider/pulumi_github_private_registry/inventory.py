@@ -70,28 +70,42 @@ class Inventory:
 
 
 class Claims:
-    """Which registries this deployment's resources have created or adopted, in this process.
+    """Which resource of this deployment manages each registry, as far as this process has seen.
 
     GitHub holds one registry per type in an org. Two resources that declare the same one (both with
     ``adopt``, or one renamed without ``aliases``) would each succeed, and their states would hold
-    different values while GitHub holds one: the second claim is refused instead.
+    different values while GitHub holds one; after a rename, the old resource's delete would remove
+    the registry the new one now owns. A resource is told apart by a fingerprint of its outputs
+    (GitHub's timestamps and the sealed value it sent), since the protocol does not name it.
     """
 
     def __init__(self) -> None:
-        self._claims: dict[tuple[str, str], str] = {}
+        self._claims: dict[tuple[str, str], tuple[str, str | None]] = {}
         self._lock = threading.Lock()
 
-    def claim(self, org: str, name: str, label: str) -> str | None:
-        """Claim ``org``/``name`` for a resource described by ``label``.
+    def claim(self, org: str, name: str, label: str, fingerprint: str | None = None) -> str | None:
+        """Claim ``org``/``name`` for the resource ``label`` describes (``fingerprint`` None: being made).
 
-        Returns None when the claim is granted, else the earlier claim's label (and claims nothing).
+        Returns None when granted (or already this resource's), else the holder's label.
         """
         slot = (org.lower(), name.upper())
         with self._lock:
-            if slot in self._claims:
-                return self._claims[slot]
-            self._claims[slot] = label
+            held = self._claims.get(slot)
+            if held is not None and (fingerprint is None or held[1] != fingerprint):
+                return held[0]
+            self._claims[slot] = (label, fingerprint)
             return None
+
+    def settle(self, org: str, name: str, label: str, fingerprint: str) -> None:
+        """The claimant's outputs are now these (after its create or update)."""
+        with self._lock:
+            self._claims[(org.lower(), name.upper())] = (label, fingerprint)
+
+    def held_by_another(self, org: str, name: str, fingerprint: str) -> bool:
+        """Whether a resource other than the one of ``fingerprint`` manages ``org``/``name``."""
+        with self._lock:
+            held = self._claims.get((org.lower(), name.upper()))
+            return held is not None and held[1] != fingerprint
 
     def release(self, org: str, name: str) -> None:
         """The registry was deleted, or its create failed: it may be claimed again."""

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
+import logging
 import math
 import threading
 from collections.abc import Callable, Mapping
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["OrgPrivateRegistryProvider", "RegistryError", "Settings", "current_settings"]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Fields an in-place update can change: everything declared but what forces a replacement, the
 # secret (compared as a whole below) and `adopt`, which only matters at create.
@@ -290,6 +293,31 @@ def _locate(id_: str, props: Mapping[str, Any]) -> tuple[str, str]:
     return str(where), schema.configuration_name(str(registry_type))
 
 
+def _label(props: Mapping[str, Any]) -> str:
+    """How an error tells resources apart: the protocol does not give their names, but their URLs."""
+    return f"url '{bounded(str(props.get('url')), 200)}'"
+
+
+def _fingerprint(outs: Mapping[str, Any]) -> str:
+    """What tells one resource's outputs from another's for the same registry."""
+    return json.dumps(
+        [outs.get(f) for f in ("created_at", "updated_at", "value_encrypted", "key_id")], default=str
+    )
+
+
+def _claim(org: str, name: str, props: Mapping[str, Any], fingerprint: str | None) -> None:
+    """Claim the registry for this resource, or fail naming the other one that has it."""
+    earlier = CLAIMS.claim(org, name, _label(props), fingerprint)
+    if earlier is not None:
+        raise RegistryError(
+            f"OrgPrivateRegistry {org}/{name}: two OrgPrivateRegistry resources of this deployment "
+            f"declare it: one with {earlier}, and this one with {_label(props)}. GitHub allows one "
+            "registry per type in an org: keep one declaration (with `adopt`, both would succeed and "
+            "their states would disagree with GitHub and with each other). If you renamed the resource, "
+            "give the new one `aliases` with the old name."
+        )
+
+
 def _fail(org: str, name: str, action: str, exc: GitHubError | str) -> RegistryError:
     return RegistryError(f"OrgPrivateRegistry {org}/{name}: could not {action}: {exc}")
 
@@ -357,8 +385,18 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         return CheckResult(inputs, [CheckFailure(p.field, p.reason) for p in problems])
 
     @_guarded
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Replace on org, registry_type or auth_type; update in place for all else; no request."""
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Replace on org, registry_type or auth_type; update in place for all else; no request.
+
+        The engine diffs every resource of the program: the registry is claimed for this one, so
+        that another resource of the deployment cannot adopt it too.
+        """
+        try:
+            org, name = _locate(id_, olds)
+        except RegistryError:
+            pass  # a malformed id fails where a request would be made, not in a plan
+        else:
+            _claim(org, name, olds, _fingerprint(olds))
         replaces = []
         for field in schema.REPLACE_FIELDS:
             old, new = olds.get(field), news.get(field)
@@ -391,20 +429,14 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         two states would hold two values while GitHub holds one.
         """
         org, name = _locate("", props)
-        earlier = CLAIMS.claim(org, name, bounded(str(props.get("url")), 200))
-        if earlier is not None:
-            raise RegistryError(
-                f"OrgPrivateRegistry {org}/{name}: two OrgPrivateRegistry resources of this deployment "
-                f"declare it: one with url '{earlier}', already created or adopted, and "
-                f"this one with url '{bounded(str(props.get('url')), 200)}'. GitHub allows one registry "
-                "per type in an org: keep one declaration (with `adopt`, both would succeed and their "
-                "states would disagree with GitHub and with each other)."
-            )
+        _claim(org, name, props, None)
         try:
-            return self._create(org, name, props)
+            result = self._create(org, name, props)
         except BaseException:
             CLAIMS.release(org, name)
             raise
+        CLAIMS.settle(org, name, _label(props), _fingerprint(result.outs or {}))
+        return result
 
     def _create(self, org: str, name: str, props: dict[str, Any]) -> CreateResult:
         client = _client(org, name)
@@ -542,9 +574,9 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         else:
             fields = changed_fields(olds, news)
             send_value = value_changed(olds, news)
-        return UpdateResult(
-            self._patch(_client(org, name), org, name, news, fields, send_value=send_value, olds=olds)
-        )
+        outs = self._patch(_client(org, name), org, name, news, fields, send_value=send_value, olds=olds)
+        CLAIMS.settle(org, name, _label(news), _fingerprint(outs))
+        return UpdateResult(outs)
 
     def _patch(
         self,
@@ -644,8 +676,21 @@ class OrgPrivateRegistryProvider(ResourceProvider):
 
     @_guarded
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """DELETE the registry; already gone counts as deleted once the org's list confirms it."""
+        """DELETE the registry; already gone counts as deleted once the org's list confirms it.
+
+        A registry that another resource of this deployment created or adopted (this one was renamed,
+        and the new one adopted it) is not deleted: this resource only leaves the state.
+        """
         org, name = _locate(id_, props)
+        if CLAIMS.held_by_another(org, name, _fingerprint(props)):
+            log.warning(
+                "%s",
+                redact(
+                    f"OrgPrivateRegistry {org}/{name}: not deleted at GitHub, only dropped from the state: "
+                    "another resource of this deployment created or adopted it (a rename)"
+                ),
+            )
+            return
         client = _client(org, name)
         try:
             client.delete_registry(org, name)

@@ -243,16 +243,16 @@ _DECLARATION_TO_REST: Final[Mapping[str, str]] = {"value_encrypted": "encrypted_
 
 # Standard, padded base64, as GitHub's OpenAPI pattern for encrypted_value.
 _BASE64_RE: Final = re.compile(
-    r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$"
+    r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})"
 )
 
 
-# GitHub's rules for an organization login: letters, digits and single hyphens, neither first nor
-# last, 1 to 39 characters. Anything else would move a request's path (`..`, `a/b`, `?x`) or is
-# not an org at all.
-_ORG_RE: Final = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+# An organization login: letters, digits and hyphens, not starting with a hyphen, 1 to 39
+# characters (GitHub no longer allows double or trailing hyphens, but older logins may have them).
+# Anything else would move a request's path (`..`, `a/b`, `?x`, a line break) or is not an org.
+_ORG_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
 # A configuration name: UPPER(registry_type) + "_SECRET"; kept generous for types GitHub may add.
-_NAME_RE: Final = re.compile(r"^[A-Z0-9_]{1,100}$")
+_NAME_RE: Final = re.compile(r"[A-Z0-9_]{1,100}")
 # Characters no field GitHub takes may hold: controls (a URL's \n or \t is silently dropped by
 # URL parsers, so the check would judge another URL than the one sent) and bidirectional controls
 # such as U+202E, which make a logged value read differently from what it is.
@@ -282,22 +282,22 @@ def org_problem(org: Any) -> str | None:
     """Why ``org`` is not a GitHub organization login, or None."""
     if not isinstance(org, str) or not org:
         return "'org' must be a non-empty organization name"
-    if not _ORG_RE.match(org):
+    if not _ORG_RE.fullmatch(org):
         return (
-            "'org' must be a GitHub organization login: letters, digits and single hyphens, not "
-            "starting or ending with a hyphen, at most 39 characters"
+            "'org' must be a GitHub organization login: letters, digits and hyphens, not starting "
+            "with a hyphen, at most 39 characters"
         )
     return None
 
 
 def is_configuration_name(name: Any) -> bool:
     """Whether ``name`` has the shape of a configuration name (``NPM_REGISTRY_SECRET``)."""
-    return isinstance(name, str) and bool(_NAME_RE.match(name))
+    return isinstance(name, str) and bool(_NAME_RE.fullmatch(name))
 
 
 def is_standard_base64(text: str) -> bool:
     """Whether ``text`` is non-empty standard, padded base64 (not URL-safe, no whitespace)."""
-    if not _BASE64_RE.match(text):
+    if not _BASE64_RE.fullmatch(text):
         return False
     try:
         base64.b64decode(text, validate=True)
@@ -310,8 +310,12 @@ def _url_problem(value: str) -> str | None:
     """Why ``value`` cannot be a registry's URL, or None."""
     if " " in value or _HIDDEN_CHARS.search(value):
         return "'url' must not contain spaces, control characters or bidirectional-text controls"
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # a malformed IPv6 host, or characters that normalize to '/', '?', '#', '@'
+        return f"'url' is not a valid URL: '{value[:200]}'"
+    if parts.scheme not in ("http", "https") or not host:
         return f"'url' must be an absolute http(s) URL, got '{value[:200]}'"
     if "@" in parts.netloc:
         # A credential in the URL would sit in plain sight in state and logs: it belongs in `value`.

@@ -139,7 +139,11 @@ def base_url_problem(url: str, source: str = BASE_URL.key) -> str | None:
             f"{source} contains a control character, a space, a backslash or a non-ASCII character; "
             "give the plain https:// URL of your GitHub"
         )
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:  # a malformed IPv6 host such as https://[::1
+        return f"{source} is not a valid URL"
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.netloc:
         shown = f"a '{scheme}' URL" if scheme.isalnum() else "no absolute URL"
@@ -153,7 +157,6 @@ def base_url_problem(url: str, source: str = BASE_URL.key) -> str | None:
         port = parts.port
     except ValueError:
         port = -1
-    host = parts.hostname or ""
     if not host or port == -1 or port == 0:
         return f"{source} has no valid host and port"
     if "?" in url or "#" in url:

@@ -89,9 +89,9 @@ CODESPACES_VISIBILITIES: Final[tuple[str, ...]] = ("all", "private", "selected")
 
 # GitHub's naming rules for secrets: letters, digits and underscores, not starting with a digit
 # or with GITHUB_.
-_SECRET_NAME_RE: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_NAME_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # A config key inside our namespace: no namespace separator, no whitespace.
-_CONFIG_KEY_RE: Final = re.compile(r"^[A-Za-z0-9_\-]+$")
+_CONFIG_KEY_RE: Final = re.compile(r"[A-Za-z0-9_\-]{1,100}")
 
 SecretStatus = Literal["secret", "plaintext", "missing"]
 """Where a secret config key stands: set with ``--secret``, set in plaintext, or not set."""
@@ -217,7 +217,7 @@ def _parse_codespaces(raw: Mapping[str, Any]) -> tuple[CodespacesSecret | None, 
         reason = "give the secret's name, or a mapping with name and visibility"
         return None, [Problem(CODESPACES_FIELD, reason)]
     problems: list[Problem] = []
-    if not isinstance(name, str) or not _SECRET_NAME_RE.match(name) or name.upper().startswith("GITHUB_"):
+    if not isinstance(name, str) or not _SECRET_NAME_RE.fullmatch(name) or name.upper().startswith("GITHUB_"):
         problems.append(
             Problem(
                 CODESPACES_FIELD,
@@ -276,11 +276,15 @@ def _parse_entry(raw: Any, index: int, default_org: str | None) -> RegistryEntry
             problems.append(Problem(str(key), f"unknown field '{key}'{_suggest(str(key))}"))
 
     secret_key = raw.get(SECRET_FIELD)
-    if secret_key is not None and (not isinstance(secret_key, str) or not _CONFIG_KEY_RE.match(secret_key)):
+    if secret_key is not None and (
+        not isinstance(secret_key, str) or not _CONFIG_KEY_RE.fullmatch(secret_key)
+    ):
+        # Not echoed: what stands here may be the secret itself, pasted in by mistake.
         problems.append(
             Problem(
                 SECRET_FIELD,
-                f"{secret_key!r} is not a config key name (like npmToken, without a namespace)",
+                "must name a secret config key (like npmToken, without a namespace), not hold the "
+                "secret itself: set the secret with `pulumi config set --secret` under that key",
             )
         )
         secret_key = None
