@@ -861,3 +861,38 @@ def test_validate_never_echoes_a_secret_pasted_where_its_key_belongs(tmp_path: P
         _, problems = cli.validate_file(stack_file)
 
         assert problems and "R3alTok3n" not in json.dumps(problems)
+
+
+def test_a_replacement_whose_create_failed_after_its_delete_is_created_on_the_next_run(
+    deployment: Deploy, emulator: Emulator
+) -> None:
+    id_, outs, inputs = up(deployment(), declaration("token", "pending"))
+    news = declaration("username_password", "pending", registry_type="npm_registry")
+    # Run 2: the auth type changes, so delete first; the create then fails.
+    host = deployment()
+    checked = host.check(news, inputs).inputs
+    assert host.diff(id_, outs, checked).delete_before_replace
+    host.delete(id_, outs)
+    emulator.inject(method="POST", status=422, body={"message": "Validation Failed", "errors": ["try later"]})
+    _fails(lambda: host.create(checked))
+    # Run 3: the old resource is pending replacement: the engine diffs it again, then creates.
+    host = deployment()
+    checked = host.check(news, inputs).inputs
+    host.diff(id_, outs, checked)
+
+    new_id, _ = host.create(checked)
+
+    assert new_id == id_ and emulator.registry("pending", NAME) is not None
+
+
+def test_a_replacement_the_engine_decides_deletes_first_when_the_name_stays(deployment: Deploy) -> None:
+    # replaceOnChanges: ["url"] makes the engine replace although the provider updates in place.
+    id_, outs, inputs = up(deployment(), declaration("token", "forced"))
+    host = deployment()
+    checked = host.check(declaration("token", "forced", url="https://npm.pkg.github.com/acme/v2"), inputs)
+
+    diff = host.diff(id_, outs, checked.inputs)
+
+    assert diff.replaces == [] and diff.delete_before_replace is True
+    host.delete(id_, outs)
+    assert host.create(checked.inputs)[0] == id_

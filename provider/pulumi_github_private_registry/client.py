@@ -303,6 +303,12 @@ class _Deadline:
             if self.expired:
                 _shut(sock)
 
+    def let_go(self, sock: socket.socket | None) -> None:
+        """``sock``'s connection went back to the pool: another thread may use it from now on."""
+        with self._lock:
+            if sock is not None and self._socket is sock:
+                self._socket = None
+
     def disarm(self) -> None:
         """The request is over."""
         with self._lock:
@@ -366,12 +372,27 @@ class _TimedHTTPSConnection(_TimedHTTPConnection, HTTPSConnection):
     """The same over TLS (the MRO puts HTTPSConnection's connect under the deadline's)."""
 
 
+def _let_go(conn: Any) -> None:
+    # Back in the pool, a connection is no longer this request's: its deadline must not shut it
+    # under another thread (during urllib3's backoff, or after the body was read).
+    if conn is not None and (deadline := _deadline()) is not None:
+        deadline.let_go(conn.sock)
+
+
 class _TimedHTTPPool(HTTPConnectionPool):
     ConnectionCls = _TimedHTTPConnection
+
+    def _put_conn(self, conn: Any) -> None:
+        _let_go(conn)
+        super()._put_conn(conn)
 
 
 class _TimedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _TimedHTTPSConnection
+
+    def _put_conn(self, conn: Any) -> None:
+        _let_go(conn)
+        super()._put_conn(conn)
 
 
 class _TimedAdapter(HTTPAdapter):
@@ -549,6 +570,14 @@ def _redirect_target(location: str, url: str, base_url: str) -> tuple[str, str |
     return shown, suggestion
 
 
+class _Session(requests.Session):
+    """A session that never looks at a redirect: requests would otherwise read a 3xx's whole body
+    (unbounded) to prepare a redirect that is never sent; ``_send`` reads ``Location`` itself."""
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        return None
+
+
 class _BearerAuth(requests.auth.AuthBase):
     """Sets ``Authorization: Bearer`` on each request (none without a token); its repr hides it."""
 
@@ -590,7 +619,7 @@ class GitHubClient:
         self._token = clean_token(token, token_source)
         self._watchdog = _Watchdog()
         remember_secret(self._token)
-        self._session = requests.Session()
+        self._session = _Session()
         # Session-level auth: without it requests would take a .netrc entry (or URL user-info) for
         # GitHub's host and send Basic auth instead of our token.
         self._session.auth = _BearerAuth(self._token)

@@ -14,9 +14,10 @@ import copy
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Claims", "Inventory"]
+__all__ = ["Claim", "Claims", "Inventory"]
 
 Record = dict[str, Any]
 
@@ -69,6 +70,17 @@ class Inventory:
             self._snapshots.clear()
 
 
+@dataclass(frozen=True)
+class Claim:
+    """Who manages a registry: a label for messages, its outputs' fingerprint (None while being
+    made), and whether it was made (created, adopted or updated) in this process or only seen
+    (diffed) as an existing resource."""
+
+    label: str
+    fingerprint: str | None
+    made: bool
+
+
 class Claims:
     """Which resource of this deployment manages each registry, as far as this process has seen.
 
@@ -80,34 +92,60 @@ class Claims:
     """
 
     def __init__(self) -> None:
-        self._claims: dict[tuple[str, str], tuple[str, str | None]] = {}
+        self._claims: dict[tuple[str, str], Claim] = {}
         self._lock = threading.Lock()
 
-    def claim(self, org: str, name: str, label: str, fingerprint: str | None = None) -> str | None:
-        """Claim ``org``/``name`` for the resource ``label`` describes (``fingerprint`` None: being made).
+    @staticmethod
+    def _slot(org: str, name: str) -> tuple[str, str]:
+        return org.lower(), name.upper()
 
-        Returns None when granted (or already this resource's), else the holder's label.
+    def observe(self, org: str, name: str, label: str, fingerprint: str) -> Claim | None:
+        """An existing resource manages ``org``/``name`` (the engine diffs it).
+
+        Returns the other resource's claim when another one holds it (nothing changes), else None.
         """
-        slot = (org.lower(), name.upper())
         with self._lock:
-            held = self._claims.get(slot)
-            if held is not None and (fingerprint is None or held[1] != fingerprint):
-                return held[0]
-            self._claims[slot] = (label, fingerprint)
+            held = self._claims.get(self._slot(org, name))
+            if held is not None and held.fingerprint != fingerprint:
+                return held
+            if held is None:
+                self._claims[self._slot(org, name)] = Claim(label, fingerprint, made=False)
             return None
 
-    def settle(self, org: str, name: str, label: str, fingerprint: str) -> None:
-        """The claimant's outputs are now these (after its create or update)."""
+    def begin(self, org: str, name: str, label: str) -> tuple[Claim | None, Claim | None]:
+        """A create starts: (the claim of a resource that made it here, refusing it; else None), and
+        the claim of an existing resource that was only seen, which an adoption must not override.
+        """
         with self._lock:
-            self._claims[(org.lower(), name.upper())] = (label, fingerprint)
+            held = self._claims.get(self._slot(org, name))
+            if held is not None and held.made:
+                return held, None
+            self._claims[self._slot(org, name)] = Claim(label, None, made=True)
+            return None, held
+
+    def settle(self, org: str, name: str, label: str, fingerprint: str) -> None:
+        """This resource made the registry what its outputs (``fingerprint``) say."""
+        with self._lock:
+            self._claims[self._slot(org, name)] = Claim(label, fingerprint, made=True)
+
+    def restore(self, org: str, name: str, previous: Claim | None) -> None:
+        """A create failed: the claim is what it was before it began."""
+        with self._lock:
+            if previous is None:
+                self._claims.pop(self._slot(org, name), None)
+            else:
+                self._claims[self._slot(org, name)] = previous
 
     def held_by_another(self, org: str, name: str, fingerprint: str) -> bool:
-        """Whether a resource other than the one of ``fingerprint`` manages ``org``/``name``."""
+        """Whether another resource, known by its outputs, manages ``org``/``name``.
+
+        A create still under way (no outputs yet) does not count: its outcome is not known.
+        """
         with self._lock:
-            held = self._claims.get((org.lower(), name.upper()))
-            return held is not None and held[1] != fingerprint
+            held = self._claims.get(self._slot(org, name))
+            return held is not None and held.fingerprint is not None and held.fingerprint != fingerprint
 
     def release(self, org: str, name: str) -> None:
-        """The registry was deleted, or its create failed: it may be claimed again."""
+        """The registry was deleted: it may be claimed again."""
         with self._lock:
-            self._claims.pop((org.lower(), name.upper()), None)
+            self._claims.pop(self._slot(org, name), None)

@@ -39,7 +39,7 @@ from pulumi.output import Unknown
 from . import schema, settings
 from .crypto import PublicKeyCache, Sealed, seal
 from .errors import GitHubError, NotFound, OutcomeUnknown, ValidationFailed, bounded, redact, remember_secret
-from .inventory import Claims, Inventory
+from .inventory import Claim, Claims, Inventory
 
 if TYPE_CHECKING:
     # Imported where first needed: `requests` would double the time to answer the first Check.
@@ -305,17 +305,15 @@ def _fingerprint(outs: Mapping[str, Any]) -> str:
     )
 
 
-def _claim(org: str, name: str, props: Mapping[str, Any], fingerprint: str | None) -> None:
-    """Claim the registry for this resource, or fail naming the other one that has it."""
-    earlier = CLAIMS.claim(org, name, _label(props), fingerprint)
-    if earlier is not None:
-        raise RegistryError(
-            f"OrgPrivateRegistry {org}/{name}: two OrgPrivateRegistry resources of this deployment "
-            f"declare it: one with {earlier}, and this one with {_label(props)}. GitHub allows one "
-            "registry per type in an org: keep one declaration (with `adopt`, both would succeed and "
-            "their states would disagree with GitHub and with each other). If you renamed the resource, "
-            "give the new one `aliases` with the old name."
-        )
+def _two_resources(org: str, name: str, other: Claim, props: Mapping[str, Any]) -> RegistryError:
+    """The error for a registry that another resource of this deployment manages."""
+    return RegistryError(
+        f"OrgPrivateRegistry {org}/{name}: two OrgPrivateRegistry resources of this deployment "
+        f"declare it: one with {other.label}, and this one with {_label(props)}. GitHub allows one "
+        "registry per type in an org: keep one declaration (with `adopt`, both would succeed and "
+        "their states would disagree with GitHub and with each other). If you renamed the resource, "
+        "give the new one `aliases` with the old name."
+    )
 
 
 def _fail(org: str, name: str, action: str, exc: GitHubError | str) -> RegistryError:
@@ -396,7 +394,9 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         except RegistryError:
             pass  # a malformed id fails where a request would be made, not in a plan
         else:
-            _claim(org, name, olds, _fingerprint(olds))
+            other = CLAIMS.observe(org, name, _label(olds), _fingerprint(olds))
+            if other is not None:
+                raise _two_resources(org, name, other, olds)
         replaces = []
         for field in schema.REPLACE_FIELDS:
             old, new = olds.get(field), news.get(field)
@@ -416,7 +416,9 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         return DiffResult(
             changes=changes,
             replaces=replaces,
-            delete_before_replace=bool(replaces) and same_name,
+            # Also for a replacement the engine decides (replaceOnChanges, --target-replace): two
+            # registries of one name cannot exist side by side.
+            delete_before_replace=same_name,
         )
 
     # --- writes ------------------------------------------------------------------------------
@@ -429,16 +431,23 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         two states would hold two values while GitHub holds one.
         """
         org, name = _locate("", props)
-        _claim(org, name, props, None)
+        made, seen = CLAIMS.begin(org, name, _label(props))
+        if made is not None:
+            raise _two_resources(org, name, made, props)
         try:
-            result = self._create(org, name, props)
+            result = self._create(org, name, props, seen)
         except BaseException:
-            CLAIMS.release(org, name)
+            CLAIMS.restore(org, name, seen)
             raise
         CLAIMS.settle(org, name, _label(props), _fingerprint(result.outs or {}))
         return result
 
-    def _create(self, org: str, name: str, props: dict[str, Any]) -> CreateResult:
+    def _create(self, org: str, name: str, props: dict[str, Any], seen: Claim | None) -> CreateResult:
+        """Create, or take over an existing registry unless ``seen`` (another resource) manages it.
+
+        A registry only seen by a diff and not at GitHub is created: that is the replacement of a
+        resource whose delete went through before its create failed (the engine diffs it again).
+        """
         client = _client(org, name)
         try:
             existing = INVENTORY.lookup(org, name, client.list_registries)
@@ -452,6 +461,8 @@ class OrgPrivateRegistryProvider(ResourceProvider):
                 existing = client.get_registry(org, name, expect_exists=True)
             except GitHubError as exc:
                 raise _fail(org, name, "look it up", exc) from None
+        if seen is not None:
+            raise _two_resources(org, name, seen, props)
         return self._take_over(client, org, name, props, existing)
 
     def _post(
