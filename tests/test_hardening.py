@@ -896,3 +896,20 @@ def test_a_replacement_the_engine_decides_deletes_first_when_the_name_stays(depl
     assert diff.replaces == [] and diff.delete_before_replace is True
     host.delete(id_, outs)
     assert host.create(checked.inputs)[0] == id_
+
+
+def test_rate_limit_waits_are_budgeted_for_the_whole_operation_not_each_request(
+    deployment: Deploy, emulator: Emulator
+) -> None:
+    # A create lists the org, then fetches its key: 3 s of waits on each would be 6 s for the create.
+    org = "budget"
+    limited: dict[str, Any] = {"status": 429, "headers": {"Retry-After": "1"}, "times": 3}
+    emulator.inject(method="GET", path=f"/orgs/{org}/private-registries/public-key", **limited)
+    emulator.inject(method="GET", path=f"/orgs/{org}/private-registries", **limited)
+    host = deployment(**{"github-private-registry:maxRetryWait": "4"})
+
+    details = _fails(lambda: up(host, declaration("token", org)))
+
+    assert "rate limit" in _last_line(details) and "maxRetryWait" in _last_line(details)
+    assert emulator.count("GET") == 6  # 3 limited lists, then the list, then 1 + 1 waits on the key
+    assert emulator.count("POST") == 0

@@ -30,7 +30,8 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit, urlunsplit
@@ -69,8 +70,10 @@ __all__ = [
     "GitHubClient",
     "Limits",
     "PublicKey",
+    "RetryBudget",
     "Throttle",
     "normalize_base_url",
+    "operation_budget",
     "rate_limit_wait",
 ]
 
@@ -105,8 +108,8 @@ class Limits:
     GitHub allows at most 100 concurrent requests and asks integrators to wait at least one second
     between writes (80 a minute at most): ``write_interval`` does the latter, like pulumi-github's
     ``writeDelayMs``. ``max_retry_wait`` bounds the total time spent waiting on rate limits for one
-    request. ``timeout`` bounds each attempt of a request as a whole: connecting, the headers and
-    the body, however slowly they trickle in.
+    operation (one request, outside :func:`operation_budget`). ``timeout`` bounds each attempt of a
+    request as a whole: connecting, the headers and the body, however slowly they trickle in.
     """
 
     max_concurrency: int = 4
@@ -118,7 +121,7 @@ class Limits:
     backoff_max: float = 8.0
     consistency_retries: int = 4
     max_rate_limit_retries: int = 8
-    """At most this many waits on rate limits for one request, whatever their lengths."""
+    """At most this many waits on rate limits for one operation, whatever their lengths."""
 
 
 class Throttle:
@@ -570,6 +573,29 @@ def _redirect_target(location: str, url: str, base_url: str) -> tuple[str, str |
     return shown, suggestion
 
 
+@dataclass
+class RetryBudget:
+    """What an operation has spent waiting on rate limits: shared by all its requests."""
+
+    waited: float = 0.0
+    retries: int = 0
+
+
+@contextmanager
+def operation_budget() -> Iterator[RetryBudget]:
+    """One budget of rate-limit waits for every request the current thread sends in the block.
+
+    An operation (a create lists, fetches the key, posts) gets ``max_retry_wait`` seconds and
+    ``max_rate_limit_retries`` waits in all, not that much for each of its requests.
+    """
+    budget = RetryBudget()
+    _current.budget = budget
+    try:
+        yield budget
+    finally:
+        _current.budget = None
+
+
 class _Session(requests.Session):
     """A session that never looks at a redirect: requests would otherwise read a 3xx's whole body
     (unbounded) to prepare a redirect that is never sent; ``_send`` reads ``Location`` itself."""
@@ -772,11 +798,12 @@ class GitHubClient:
     def _send(self, method: str, url: str, body: Mapping[str, Any] | None = None) -> requests.Response:
         """Send one request through the throttle, waiting out rate limits; raise on failure.
 
-        Bounded: at most ``max_rate_limit_retries`` waits, adding up to ``max_retry_wait`` at most.
+        Bounded: at most ``max_rate_limit_retries`` waits, adding up to ``max_retry_wait`` at most,
+        for the request or, inside :func:`operation_budget`, for the whole operation.
         """
         request = f"{method} {urlsplit(url).path}"
-        waited = 0.0
-        for retry in range(self.limits.max_rate_limit_retries + 1):
+        budget: RetryBudget = getattr(_current, "budget", None) or RetryBudget()
+        while True:  # bounded: each pass spends one of the budget's retries, or returns or raises
             response = self._attempt(method, url, body, request)
             status = response.status_code
             if 300 <= status < 400:
@@ -790,15 +817,15 @@ class GitHubClient:
             wait = rate_limit_wait(status, response.headers, message, time.time())
             if (
                 wait is None
-                or waited + wait > self.limits.max_retry_wait
-                or retry == self.limits.max_rate_limit_retries
+                or budget.waited + wait > self.limits.max_retry_wait
+                or budget.retries >= self.limits.max_rate_limit_retries
             ):
                 _raise_for(method, request, response)
             assert wait is not None
             log.warning("%s", redact(f"{request}: GitHub rate limit, waiting {wait:.0f} s"))
-            waited += wait
+            budget.waited += wait
+            budget.retries += 1
             self._throttle.pause_until(time.time() + wait)
-        raise AssertionError("unreachable")
 
     def _attempt(
         self, method: str, url: str, body: Mapping[str, Any] | None, request: str

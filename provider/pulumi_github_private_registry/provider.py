@@ -81,12 +81,25 @@ class Settings:
     token: str | None
     base_url: str | None
     owner: str | None
-    limits: Limits
+    numbers: Mapping[settings.Setting, float]
     token_source: str = settings.TOKEN.key
     base_url_source: str = settings.BASE_URL.key
 
+    @property
+    def limits(self) -> Limits:
+        """The client's limits; built on demand, since it imports the HTTP stack (not on preview)."""
+        from .client import Limits
+
+        return replace(
+            Limits(),
+            write_interval=self.numbers[settings.WRITE_DELAY_MS] / 1000,
+            max_concurrency=int(self.numbers[settings.MAX_CONCURRENCY]),
+            max_retry_wait=self.numbers[settings.MAX_RETRY_WAIT],
+            timeout=self.numbers[settings.REQUEST_TIMEOUT],
+        )
+
     def __repr__(self) -> str:
-        return f"Settings(base_url={self.base_url!r}, owner={self.owner!r}, limits={self.limits!r})"
+        return f"Settings(base_url={self.base_url!r}, owner={self.owner!r}, numbers={self.numbers!r})"
 
 
 _lock = threading.Lock()
@@ -110,8 +123,6 @@ def current_settings() -> Settings:
     Raises :class:`RegistryError` naming the setting (config key or environment variable) whose
     value cannot be used; a token's characters are never shown.
     """
-    from .client import Limits
-
     try:
         number = {
             rule.setting: settings.parse_number(rule, *rule.setting.lookup(_config.get(rule.setting.key)))
@@ -125,18 +136,11 @@ def current_settings() -> Settings:
     except settings.SettingError as exc:
         raise RegistryError(f"configuration: {exc}") from None
     remember_secret(token)
-    limits = replace(
-        Limits(),
-        write_interval=number[settings.WRITE_DELAY_MS] / 1000,
-        max_concurrency=int(number[settings.MAX_CONCURRENCY]),
-        max_retry_wait=number[settings.MAX_RETRY_WAIT],
-        timeout=number[settings.REQUEST_TIMEOUT],
-    )
     return Settings(
         token=token,
         base_url=base_url,
         owner=_setting(settings.OWNER),
-        limits=limits,
+        numbers=number,
         token_source=token_source,
         base_url_source=base_url_source,
     )
@@ -330,6 +334,10 @@ def _already_exists(exc: ValidationFailed) -> bool:
     return "already exist" in " ".join([exc.message, *exc.errors]).lower()
 
 
+# The methods that talk to GitHub: each gets one budget of rate-limit waits for all its requests.
+_OPERATIONS = frozenset({"create", "read", "update", "delete"})
+
+
 def _guarded(method: Callable[..., T]) -> Callable[..., T]:
     """Let only :class:`RegistryError` out: anything else is a defect, shown redacted and bounded.
 
@@ -341,6 +349,11 @@ def _guarded(method: Callable[..., T]) -> Callable[..., T]:
     @functools.wraps(method)
     def guarded(*args: Any, **kwargs: Any) -> T:
         try:
+            if method.__name__ in _OPERATIONS:
+                from .client import operation_budget  # imported here: check and diff stay light
+
+                with operation_budget():
+                    return method(*args, **kwargs)
             return method(*args, **kwargs)
         except RegistryError:
             raise
