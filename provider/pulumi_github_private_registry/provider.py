@@ -71,7 +71,7 @@ class RegistryError(Exception):
     """
 
     def __init__(self, message: str) -> None:
-        super().__init__(bounded(redact(message), 4000))
+        super().__init__(bounded(message, 4000))
 
 
 @dataclass(frozen=True)
@@ -216,11 +216,10 @@ def _normalized(field: str, value: Any) -> Any:
 
 
 def _is_whole(value: Any) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and float(value).is_integer()
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (
+        isinstance(value, float) and math.isfinite(value) and value.is_integer()
     )
 
 
