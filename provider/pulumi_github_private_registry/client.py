@@ -557,13 +557,14 @@ def _redirect_target(location: str, url: str, base_url: str) -> tuple[str, str |
 
     Shown without user-info, query or fragment, and bounded: it comes from whoever answered.
     """
+    unusable = "an unusable Location"  # not quoted: an odd one may carry anything in its query
     try:
         target = urlsplit(urljoin(url, location.strip()))
         host, port = target.hostname or "", target.port
     except ValueError:  # a malformed host or port
-        return bounded(location, 120), None
+        return unusable, None
     if target.scheme not in ("http", "https") or not host:
-        return bounded(location, 120), None
+        return unusable, None
     netloc = host if port is None else f"{host}:{port}"
     shown = bounded(urlunsplit((target.scheme, netloc, target.path, "", "")), 200)
     tail = urlsplit(url).path[len(urlsplit(base_url).path) :]
