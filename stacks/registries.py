@@ -1,7 +1,7 @@
 """The stack program: the registries declared in stack config, and the org infrastructure beside them.
 
 Reads ``github-private-registries:registries`` (its shape is
-:mod:`pulumi_github_private_registry.stackconfig`'s; without it, the program fails rather than
+:mod:`pulumi_github_private_registry.tools.stackconfig`'s; without it, the program fails rather than
 declare nothing and so delete every registry), declares one ``OrgPrivateRegistry`` per entry
 and, for entries that ask, a pulumi-github ``CodespacesOrganizationSecret`` carrying the same
 credential. Secrets come only from secret config keys. Repositories given by name are resolved to
@@ -17,10 +17,12 @@ from typing import Any
 import pulumi
 import pulumi_github as github
 
-from pulumi_github_private_registry import OrgPrivateRegistry, settings, stackconfig
-from pulumi_github_private_registry.errors import redact
-from pulumi_github_private_registry.schema import Problem
-from pulumi_github_private_registry.stackconfig import RegistryEntry, SecretStatus
+from pulumi_github_private_registry import OrgPrivateRegistry
+from pulumi_github_private_registry.core import settings
+from pulumi_github_private_registry.core.errors import redact
+from pulumi_github_private_registry.core.schema import Problem
+from pulumi_github_private_registry.tools import stackconfig
+from pulumi_github_private_registry.tools.stackconfig import RegistryEntry, SecretStatus
 
 __all__ = ["GitHubProviders", "main"]
 

@@ -32,8 +32,8 @@ for _path in (str(_TESTS.parent / "provider"), str(_TESTS)):
         sys.path.insert(0, _path)
 
 from provider_host import ProviderHost  # noqa: E402
+from pulumi_github_private_registry.core.schema import REGISTRY_TYPES, configuration_name  # noqa: E402
 from pulumi_github_private_registry.emulator import Emulator, LoggedRequest  # noqa: E402
-from pulumi_github_private_registry.schema import REGISTRY_TYPES, configuration_name  # noqa: E402
 from trivial_provider import EchoProvider  # noqa: E402
 
 __all__ = [
@@ -395,7 +395,7 @@ class Overhead:
 def _bare_session(token: str) -> Any:
     import requests
 
-    from pulumi_github_private_registry.client import API_VERSION
+    from pulumi_github_private_registry.core.client import API_VERSION
 
     session = requests.Session()
     session.headers.update(

@@ -251,13 +251,20 @@ class ProviderHost:
 
     def __init__(
         self,
-        provider: ResourceProvider,
+        provider: ResourceProvider | None = None,
         *,
         env: Mapping[str, str] | None = None,
         python: str = sys.executable,
+        provider_blob: str | None = None,
     ) -> None:
+        """Serve `provider`, or, given `provider_blob` instead, the `__provider` value as a stack's state
+        holds it (e.g. one an older version wrote): it is sent as it is with every resource call."""
+        if (provider is None) == (provider_blob is None):
+            raise TypeError("give ProviderHost either a provider or a provider_blob")
         # Serialized exactly as pulumi.dynamic.Resource does it (serialization context included).
-        self.provider_blob: str = _serialize(True, serialize_provider, provider)[0]
+        self.provider_blob: str = (
+            provider_blob if provider_blob is not None else _serialize(True, serialize_provider, provider)[0]
+        )
         self.startup_seconds: float = float("nan")
         self.accept_secrets = False
         self.supports_preview = False

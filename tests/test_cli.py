@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_github_private_registry import cli, schema, stackconfig
+from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.emulator import Emulator
+from pulumi_github_private_registry.tools import cli, stackconfig
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

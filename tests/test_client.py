@@ -9,17 +9,16 @@ from typing import Any
 
 import pytest
 
-from pulumi_github_private_registry import client as client_module
-from pulumi_github_private_registry.client import (
+from pulumi_github_private_registry.core import client as client_module
+from pulumi_github_private_registry.core.client import (
     GitHubClient,
     Limits,
     Throttle,
     normalize_base_url,
     rate_limit_wait,
 )
-from pulumi_github_private_registry.crypto import seal
-from pulumi_github_private_registry.emulator import Emulator
-from pulumi_github_private_registry.errors import (
+from pulumi_github_private_registry.core.crypto import seal
+from pulumi_github_private_registry.core.errors import (
     AuthenticationError,
     GitHubError,
     NotFound,
@@ -30,6 +29,7 @@ from pulumi_github_private_registry.errors import (
     TransportError,
     ValidationFailed,
 )
+from pulumi_github_private_registry.emulator import Emulator
 
 CANARY_TOKEN = "ghp_CLIENTCANARY0123456789abcdef"
 FAST = Limits(write_interval=0, max_retry_wait=2, backoff_factor=0.01, backoff_max=0.05, timeout=2)

@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from nacl.public import PrivateKey, SealedBox
 
-from pulumi_github_private_registry.crypto import PublicKey, PublicKeyCache, seal
-from pulumi_github_private_registry.inventory import Inventory
-from pulumi_github_private_registry.schema import is_standard_base64
+from pulumi_github_private_registry.core.crypto import PublicKey, PublicKeyCache, seal
+from pulumi_github_private_registry.core.inventory import Inventory
+from pulumi_github_private_registry.core.schema import is_standard_base64
 
 
 def test_sealed_value_opens_with_the_private_key_and_differs_each_time() -> None:

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_github_private_registry import stackconfig
 from pulumi_github_private_registry.emulator import Emulator
+from pulumi_github_private_registry.tools import stackconfig
 
 pytestmark = [
     pytest.mark.cli,

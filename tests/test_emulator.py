@@ -21,7 +21,7 @@ import requests
 from nacl.public import PrivateKey, PublicKey, SealedBox
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from pulumi_github_private_registry import schema
+from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.emulator import Emulator
 
 SPEC: dict[str, Any] = json.loads(

@@ -22,8 +22,8 @@ import pytest
 import yaml
 
 from provider_host import ProviderError, ProviderHost, up
-from pulumi_github_private_registry import cli
 from pulumi_github_private_registry.emulator import Emulator
+from pulumi_github_private_registry.tools import cli
 from samples import TOKEN, declaration
 
 Deploy = Callable[..., ProviderHost]

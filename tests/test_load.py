@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from provider_host import ProviderHost
+from pulumi_github_private_registry.core.schema import REGISTRY_TYPES, configuration_name
 from pulumi_github_private_registry.emulator import Emulator
-from pulumi_github_private_registry.schema import REGISTRY_TYPES, configuration_name
 from samples import declaration
 
 Deploy = Callable[..., ProviderHost]

@@ -13,10 +13,10 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from provider_host import UNKNOWN, ProviderError, ProviderHost, change, up
-from pulumi_github_private_registry.crypto import PublicKey, seal
+from pulumi_github_private_registry.core.crypto import PublicKey, seal
+from pulumi_github_private_registry.core.schema import configuration_name
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
-from pulumi_github_private_registry.schema import configuration_name
 from samples import DECLARATIONS, declaration
 
 Deploy = Callable[..., ProviderHost]

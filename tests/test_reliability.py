@@ -26,10 +26,10 @@ from typing import Any
 import pytest
 
 from provider_host import ProviderError, ProviderHost, change, up
-from pulumi_github_private_registry.crypto import PublicKey, seal
+from pulumi_github_private_registry.core.crypto import PublicKey, seal
+from pulumi_github_private_registry.core.schema import configuration_name
 from pulumi_github_private_registry.emulator import SECONDARY_MESSAGE, Emulator, LoggedRequest
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
-from pulumi_github_private_registry.schema import configuration_name
 from samples import TOKEN, declaration
 
 Deploy = Callable[..., ProviderHost]

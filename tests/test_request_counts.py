@@ -30,8 +30,8 @@ from benchmark import (
     update,
 )
 from provider_host import ProviderHost
+from pulumi_github_private_registry.core.schema import configuration_name
 from pulumi_github_private_registry.emulator import Emulator
-from pulumi_github_private_registry.schema import configuration_name
 
 Deploy = Callable[..., ProviderHost]
 ORG = "counts"

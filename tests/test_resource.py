@@ -188,7 +188,7 @@ def readme_program() -> str:
 def test_the_readme_declares_a_valid_registry_of_each_auth_type(
     mocks: Mocks, monkeypatch: pytest.MonkeyPatch
 ) -> pulumi.Output[Any]:
-    from pulumi_github_private_registry.schema import AUTH_TYPES, declaration_problems
+    from pulumi_github_private_registry.core.schema import AUTH_TYPES, declaration_problems
 
     created: list[OrgPrivateRegistry] = []
     original = OrgPrivateRegistry.__init__

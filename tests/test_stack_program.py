@@ -21,7 +21,8 @@ import yaml
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
 
-from pulumi_github_private_registry import schema, stackconfig
+from pulumi_github_private_registry.core import schema
+from pulumi_github_private_registry.tools import stackconfig
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "stacks"))

@@ -1,5 +1,5 @@
-"""``python -m pulumi_github_private_registry discover|validate``: see :mod:`.cli`."""
+"""``python -m pulumi_github_private_registry discover|validate``: see :mod:`.tools.cli`."""
 
-from .cli import main
+from .tools.cli import main
 
 raise SystemExit(main())

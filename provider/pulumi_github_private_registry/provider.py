@@ -36,14 +36,22 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
-from . import schema, settings
-from .crypto import PublicKeyCache, Sealed, seal
-from .errors import GitHubError, NotFound, OutcomeUnknown, ValidationFailed, bounded, redact, remember_secret
-from .inventory import Claim, Claims, Inventory
+from .core import schema, settings
+from .core.crypto import PublicKeyCache, Sealed, seal
+from .core.errors import (
+    GitHubError,
+    NotFound,
+    OutcomeUnknown,
+    ValidationFailed,
+    bounded,
+    redact,
+    remember_secret,
+)
+from .core.inventory import Claim, Claims, Inventory
 
 if TYPE_CHECKING:
     # Imported where first needed: `requests` would double the time to answer the first Check.
-    from .client import GitHubClient, Limits, Throttle
+    from .core.client import GitHubClient, Limits, Throttle
 
 __all__ = ["OrgPrivateRegistryProvider", "RegistryError", "Settings", "current_settings"]
 
@@ -88,7 +96,7 @@ class Settings:
     @property
     def limits(self) -> Limits:
         """The client's limits; built on demand, since it imports the HTTP stack (not on preview)."""
-        from .client import Limits
+        from .core.client import Limits
 
         return replace(
             Limits(),
@@ -150,7 +158,7 @@ def _client(org: str, name: str) -> GitHubClient:
     """The process's client for the current settings (all share one throttle); ``org``/``name``
     only name the registry in the error when no token is configured."""
     global _throttle
-    from .client import GitHubClient, Throttle
+    from .core.client import GitHubClient, Throttle
 
     current = current_settings()
     if not current.token:
@@ -349,7 +357,7 @@ def _guarded(method: Callable[..., T]) -> Callable[..., T]:
     def guarded(*args: Any, **kwargs: Any) -> T:
         try:
             if method.__name__ in _OPERATIONS:
-                from .client import operation_budget  # imported here: check and diff stay light
+                from .core.client import operation_budget  # imported here: check and diff stay light
 
                 with operation_budget():
                     return method(*args, **kwargs)

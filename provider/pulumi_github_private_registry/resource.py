@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from . import schema
+from .core import schema
 from .provider import OrgPrivateRegistryProvider
 
 __all__ = ["SECRET_OUTPUTS", "OrgPrivateRegistry", "OrgPrivateRegistryArgs"]

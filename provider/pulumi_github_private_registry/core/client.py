@@ -44,7 +44,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
-from . import __version__, schema
+from .. import __version__
+from . import schema
 from .crypto import PublicKey
 from .errors import (
     AuthenticationError,

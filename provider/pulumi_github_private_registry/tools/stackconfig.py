@@ -34,8 +34,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
-from . import schema
-from .schema import Problem
+from ..core import schema
+from ..core.schema import Problem
 
 __all__ = [
     "CODESPACES_FIELD",

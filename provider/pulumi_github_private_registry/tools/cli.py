@@ -19,8 +19,9 @@ from typing import Any, TextIO
 
 import yaml
 
-from . import schema, settings, stackconfig
-from .errors import GitHubError, redact, remember_secret
+from ..core import schema, settings
+from ..core.errors import GitHubError, redact, remember_secret
+from . import stackconfig
 from .stackconfig import SecretStatus
 
 __all__ = ["discover", "main", "render_discovery", "validate", "validate_file"]
@@ -95,7 +96,7 @@ def discover(
         return 1
     url, source = (base_url, "--base-url") if base_url else settings.BASE_URL.lookup(None)
     try:
-        from .client import GitHubClient  # the network is discover's alone: validate stays light
+        from ..core.client import GitHubClient  # the network is discover's alone: validate stays light
 
         client = GitHubClient(token, url, base_url_source=source, token_source=token_env)
     except ValueError as exc:

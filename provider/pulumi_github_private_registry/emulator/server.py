@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, SealedBox
 
-from pulumi_github_private_registry import schema
+from pulumi_github_private_registry.core import schema
 
 __all__ = ["Emulator", "Fault", "LoggedRequest", "main"]
 
