@@ -110,9 +110,7 @@ def main() -> None:
         problems = [*entry.problems, *stackconfig.secret_problems(entry, status, stack)]
         if entry.org is None and (entry.repository_names or entry.codespaces):
             # Without an org, the provider's check reports it; pulumi-github needs it before that.
-            problems.append(
-                Problem("org", "set `org` on the registry or `pulumi config set github:owner ORG`")
-            )
+            problems.append(Problem("entry_org_needed", "org"))
         lines.extend(entry.describe(p) for p in problems)
     if lines:
         raise pulumi.RunError(

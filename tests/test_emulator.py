@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,11 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.emulator import Emulator
 
+# GitHub's OpenAPI extract ships inside the emulator package, which judges requests by it.
 SPEC: dict[str, Any] = json.loads(
-    (Path(__file__).parent / "data" / "private-registries.openapi.json").read_text()
+    resources.files("pulumi_github_private_registry.emulator")
+    .joinpath("private-registries.openapi.json")
+    .read_text(encoding="utf-8")
 )
 ORG = "acme"
 TOKEN = "test-token"

@@ -19,7 +19,7 @@ from .provider import OrgPrivateRegistryProvider
 
 __all__ = ["SECRET_OUTPUTS", "OrgPrivateRegistry", "OrgPrivateRegistryArgs"]
 
-SECRET_OUTPUTS: list[str] = ["value", "value_encrypted"]
+SECRET_OUTPUTS: list[str] = list(schema.SECRET_OUTPUTS)
 """Outputs kept secret in state and in every output: the value and its ciphertext."""
 
 

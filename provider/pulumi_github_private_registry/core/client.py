@@ -63,7 +63,7 @@ from .errors import (
     redact,
     remember_secret,
 )
-from .settings import DEFAULT_BASE_URL, clean_token, normalize_base_url
+from .settings import DEFAULT_BASE_URL, clean_token, normalize_base_url, where
 
 __all__ = [
     "API_VERSION",
@@ -75,6 +75,7 @@ __all__ = [
     "Throttle",
     "normalize_base_url",
     "operation_budget",
+    "process_throttle",
     "rate_limit_wait",
 ]
 
@@ -168,6 +169,21 @@ class Throttle:
     def release(self) -> None:
         """Give the slot back."""
         self._slots.release()
+
+
+# The one piece of state that is process-wide by design: every runtime and client of a provider
+# process paces its writes together, since GitHub's limits count per credential and per process.
+_process_throttle: Throttle | None = None
+_process_lock = threading.Lock()
+
+
+def process_throttle(limits: Limits) -> Throttle:
+    """This process's throttle, made with the first ``limits`` asked for."""
+    global _process_throttle
+    with _process_lock:
+        if _process_throttle is None:
+            _process_throttle = Throttle(limits)
+        return _process_throttle
 
 
 # --- rate limits: small rules, read from GitHub's answer -------------------------------------
@@ -484,14 +500,19 @@ def _message_of(response: requests.Response) -> tuple[str, list[str], list[str]]
     return message, errors, fields
 
 
-def _raise_for(method: str, request: str, response: requests.Response) -> None:
-    """Map a non-2xx answer onto the exception tree: the one place statuses become errors."""
+def _raise_for(
+    method: str, request: str, response: requests.Response, token_source: str | None = None
+) -> None:
+    """Map a non-2xx answer onto the exception tree: the one place statuses become errors.
+
+    ``token_source`` names where the token came from, for the 401 that asks to change it.
+    """
     status = response.status_code
     if status < 400:
         return
     message, errors, fields = _message_of(response)
     if status == 401:
-        raise AuthenticationError(request, message)
+        raise AuthenticationError(request, message, token_source)
     wait = rate_limit_wait(status, response.headers, message, time.time())
     if wait is not None:
         raise RateLimited(request, status, time.time() + wait, message)
@@ -639,12 +660,15 @@ class GitHubClient:
         limits: Limits | None = None,
         throttle: Throttle | None = None,
         base_url_source: str = "github:baseUrl",
-        token_source: str = "the token",
+        token_source: str | None = None,
     ) -> None:
         self.base_url = normalize_base_url(base_url, base_url_source)
+        # Named in the errors that ask to change them: the config key, variable or flag in use.
+        self._base_url_source = where(base_url_source)
+        self._token_source = where(token_source) if token_source else None
         self.limits = limits or (throttle.limits if throttle else Limits())
         self._throttle = throttle or Throttle(self.limits)
-        self._token = clean_token(token, token_source)
+        self._token = clean_token(token, token_source or "the token")
         self._watchdog = _Watchdog()
         remember_secret(self._token)
         self._session = _Session()
@@ -812,7 +836,7 @@ class GitHubClient:
                 shown, suggestion = _redirect_target(
                     response.headers.get("Location") or "", url, self.base_url
                 )
-                raise Redirected(request, status, shown, suggestion)
+                raise Redirected(request, status, shown, suggestion, self._base_url_source)
             if status < 300:
                 return response
             message, _, _ = _message_of(response)
@@ -822,7 +846,7 @@ class GitHubClient:
                 or budget.waited + wait > self.limits.max_retry_wait
                 or budget.retries >= self.limits.max_rate_limit_retries
             ):
-                _raise_for(method, request, response)
+                _raise_for(method, request, response, self._token_source)
             assert wait is not None
             log.warning("%s", redact(f"{request}: GitHub rate limit, waiting {wait:.0f} s"))
             budget.waited += wait

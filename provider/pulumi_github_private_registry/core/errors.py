@@ -106,12 +106,14 @@ class AuthenticationError(GitHubError):
 
     status = 401
 
-    def __init__(self, request: str, message: str) -> None:
-        super().__init__(
-            request,
-            f"GitHub rejected the token ({message}). Set a valid token in the github:token config "
-            "key or the GITHUB_TOKEN environment variable.",
+    def __init__(self, request: str, message: str, token_source: str | None = None) -> None:
+        # Named as where the token came from (`discover --token-env MYTOK` is not told of github:token).
+        fix = (
+            f"Set a valid token in {token_source}"
+            if token_source
+            else "Set a valid token in the github:token config key or the GITHUB_TOKEN environment variable"
         )
+        super().__init__(request, f"GitHub rejected the token ({message}). {fix}.")
 
 
 class PermissionDenied(GitHubError):
@@ -166,13 +168,17 @@ class RateLimited(GitHubError):
 class Redirected(GitHubError):
     """3xx: never followed (the token would go along, and a write would not be applied)."""
 
-    def __init__(self, request: str, status: int, location: str, suggestion: str | None) -> None:
+    def __init__(
+        self,
+        request: str,
+        status: int,
+        location: str,
+        suggestion: str | None,
+        base_url_source: str = "github:baseUrl or GITHUB_BASE_URL",
+    ) -> None:
         where = f" to {location}" if location else ""
-        fix = (
-            f"set the base URL (github:baseUrl or GITHUB_BASE_URL) to {suggestion}"
-            if suggestion
-            else "set the base URL (github:baseUrl or GITHUB_BASE_URL) to the URL GitHub's API is served at"
-        )
+        target = suggestion or "the URL GitHub's API is served at"
+        fix = f"set the base URL ({base_url_source}) to {target}"
         super().__init__(
             request,
             f"GitHub answered {status}, a redirect{where}. Redirects are not followed, so nothing was "

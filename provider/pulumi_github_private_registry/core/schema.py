@@ -1,17 +1,23 @@
-"""The private-registries API's rules, stated once.
+"""The private-registries API's rules, stated once: the field table, and problems as data.
 
-Everything that knows which registry types, auth types and visibilities exist, which fields an
-auth type requires or forbids, what GitHub returns, and how a declaration maps onto a REST body
-reads this module: the provider's check and diff, the client's request building, the CLI's
-``validate`` and the emulator. It imports no other module of the package.
+:data:`FIELDS` gives every field of an ``OrgPrivateRegistry`` all its facts: its type, GitHub's REST
+name, whether GitHub reports it, its per-auth-type requirement, whether it is nullable, secret, or
+replaces the registry when it changes, its default and its camelCase name (the plugin's). Every
+other list of fields (:data:`INPUT_FIELDS`, :data:`RESPONSE_FIELDS`, :data:`AUTH_RULES`, ...) is
+derived from it. The module imports no other module of the package.
 
-Two layers of validation share the same rules:
+Two layers of validation share the rules, and both return :class:`Problem` values (a code, the
+field, parameters), never English:
 
-* :func:`rest_problems` checks a registry's full state as GitHub sees it (REST field names,
-  ``encrypted_value`` standing for "a secret is set"). The emulator uses it to answer 422.
-* :func:`declaration_problems` checks what a user declares on an ``OrgPrivateRegistry``
-  (``value``/``value_encrypted``, ``org``, ``adopt``, unknown values during preview) by mapping
-  it onto a REST state and running :func:`rest_problems`, plus the checks only a declaration has.
+* :func:`rest_problems` checks a registry's full state under GitHub's field names
+  (``encrypted_value`` standing for "a secret is set").
+* :func:`declaration_problems` checks what a user declares (``value``/``value_encrypted``, ``org``,
+  ``adopt``, unknown values during preview) by mapping it onto a REST state and running
+  :func:`rest_problems`, plus the checks only a declaration has.
+
+Messages are rendered at the edge by :func:`render`, for one :class:`Audience`: GitHub's names
+(:data:`REST`), the declaration's (:data:`DECLARATION`), or the plugin's camelCase (:data:`CAMEL`);
+the stack-config reader adds its own.
 """
 
 from __future__ import annotations
@@ -20,34 +26,50 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from dataclasses import dataclass, field
+from dataclasses import field as _field  # `Problem.field` shadows the name in its class body
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 __all__ = [
+    "AUTH_FIELDS",
     "AUTH_RULES",
     "AUTH_TYPES",
+    "CAMEL",
+    "DECLARATION",
     "DECLARATION_DEFAULTS",
+    "FIELDS",
     "INPUT_FIELDS",
+    "MESSAGES",
     "NULLABLE_FIELDS",
     "OIDC_FIELDS",
     "OUTPUT_ONLY_FIELDS",
     "REGISTRY_TYPES",
     "REPLACE_FIELDS",
+    "REPORTED_FIELDS",
+    "REQUIRED_ON_CREATE",
     "RESPONSE_FIELDS",
+    "REST",
     "SECRET_AUTH_TYPES",
     "SECRET_INPUTS",
+    "SECRET_OUTPUTS",
+    "UNKNOWN",
+    "UPDATABLE_FIELDS",
     "VISIBILITIES",
     "WRITABLE_FIELDS",
+    "Audience",
     "AuthRule",
+    "Field",
     "Problem",
     "auth_type_of",
     "configuration_name",
     "declaration_problems",
     "is_configuration_name",
     "is_standard_base64",
+    "is_unknown",
     "null_problems",
     "org_problem",
+    "render",
     "rest_problems",
     "takes_secret",
     "to_rest_body",
@@ -89,6 +111,225 @@ VISIBILITIES: Final[tuple[str, ...]] = ("all", "private", "selected")
 SECRET_AUTH_TYPES: Final[frozenset[str]] = frozenset({"token", "username_password"})
 """Auth types that carry an encrypted secret; the OIDC types must not."""
 
+Kind = Literal["string", "boolean", "ids"]
+Need = Literal["required", "optional"]
+_SAME: Final = "\x00same"  # Field.rest's default: GitHub names the field as we do
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an ``OrgPrivateRegistry``, with all its facts."""
+
+    name: str
+    """The declaration's name (GitHub's, but for ``value``/``value_encrypted``): issue-pinned."""
+    kind: Kind
+    doc: str
+    rest: str | None = _SAME
+    """GitHub's name in request and response bodies; None when GitHub has no such field."""
+    input: bool = True
+    """An input of the resource (else an output only)."""
+    reported: bool = False
+    """GET and list return it (GitHub never returns the value nor ``selected_repository_ids``)."""
+    required: bool = False
+    """Required to create a registry, whatever the auth type."""
+    enum: tuple[str, ...] = ()
+    default: Any = None
+    """What the declaration means when the field is left out."""
+    auth: Mapping[str, Need] = field(default_factory=dict)
+    """For an auth-specific field: the auth types that require or allow it; forbidden for the rest."""
+    nullable: bool = False
+    """A request may send null to clear it (GitHub's OpenAPI marks only ``username``)."""
+    secret: bool = False
+    """Kept secret by Pulumi in state and outputs."""
+    credential: bool = False
+    """Part of the registry's secret: compared as a whole, never written in a stack file."""
+    replace: bool = False
+    """GitHub cannot change it in place: a change replaces the registry."""
+
+    def __post_init__(self) -> None:
+        if self.rest == _SAME:
+            object.__setattr__(self, "rest", self.name)
+
+    @property
+    def camel(self) -> str:
+        """The plugin's name: ``registry_type`` -> ``registryType``."""
+        head, *rest = self.name.split("_")
+        return head + "".join(w.capitalize() for w in rest)
+
+
+def _oidc(name: str, doc: str, **auth: Need) -> Field:
+    return Field(name, "string", doc, reported=True, auth=auth)
+
+
+FIELDS: Final[tuple[Field, ...]] = (
+    Field(
+        "org",
+        "string",
+        "The organization; defaults to the configured owner (github:owner, GITHUB_OWNER).",
+        rest=None,
+        replace=True,
+    ),
+    Field(
+        "registry_type",
+        "string",
+        "The registry type; GitHub names the configuration after it (NPM_REGISTRY_SECRET).",
+        reported=True,
+        required=True,
+        enum=REGISTRY_TYPES,
+        replace=True,
+    ),
+    Field("url", "string", "The registry's URL.", reported=True, required=True),
+    Field(
+        "visibility",
+        "string",
+        "Which repositories may use it; 'selected' goes with selected_repository_ids.",
+        reported=True,
+        required=True,
+        enum=VISIBILITIES,
+    ),
+    Field(
+        "auth_type",
+        "string",
+        "How Dependabot authenticates; changing it replaces the registry.",
+        reported=True,
+        enum=AUTH_TYPES,
+        default="token",
+        replace=True,
+    ),
+    Field(
+        "username",
+        "string",
+        "The username, for username_password (and optionally token).",
+        reported=True,
+        auth={"token": "optional", "username_password": "required"},
+        nullable=True,
+    ),
+    Field(
+        "replaces_base",
+        "boolean",
+        "Whether Dependabot uses this registry instead of the ecosystem's public one.",
+        reported=True,
+        default=False,
+    ),
+    Field(
+        "selected_repository_ids",
+        "ids",
+        "The repositories that may use it, with visibility 'selected'.",
+    ),
+    Field(
+        "value",
+        "string",
+        "The plaintext secret; the provider seals it with the org's key. Always secret.",
+        rest=None,
+        secret=True,
+        credential=True,
+    ),
+    Field(
+        "value_encrypted",
+        "string",
+        "An already sealed value (standard base64), with the key_id it was sealed with.",
+        rest="encrypted_value",
+        secret=True,
+        credential=True,
+    ),
+    Field("key_id", "string", "The id of the key value_encrypted was sealed with.", credential=True),
+    _oidc("tenant_id", "The Azure tenant id (oidc_azure).", oidc_azure="required"),
+    _oidc("client_id", "The Azure client id (oidc_azure).", oidc_azure="required"),
+    _oidc("aws_region", "The AWS region (oidc_aws).", oidc_aws="required"),
+    _oidc("account_id", "The AWS account id (oidc_aws).", oidc_aws="required"),
+    _oidc("role_name", "The AWS role name (oidc_aws).", oidc_aws="required"),
+    _oidc("domain", "The CodeArtifact domain (oidc_aws).", oidc_aws="required"),
+    _oidc("domain_owner", "The CodeArtifact domain owner (oidc_aws).", oidc_aws="required"),
+    _oidc(
+        "jfrog_oidc_provider_name",
+        "The JFrog OIDC provider name (oidc_jfrog).",
+        oidc_jfrog="required",
+    ),
+    _oidc(
+        "audience",
+        "The OIDC audience (oidc_aws, oidc_jfrog, oidc_gcp; required for oidc_cloudsmith).",
+        oidc_aws="optional",
+        oidc_jfrog="optional",
+        oidc_cloudsmith="required",
+        oidc_gcp="optional",
+    ),
+    _oidc(
+        "identity_mapping_name",
+        "The JFrog identity mapping name (oidc_jfrog).",
+        oidc_jfrog="optional",
+    ),
+    _oidc("namespace", "The Cloudsmith namespace (oidc_cloudsmith).", oidc_cloudsmith="required"),
+    _oidc("service_slug", "The Cloudsmith service slug (oidc_cloudsmith).", oidc_cloudsmith="required"),
+    _oidc("api_host", "The Cloudsmith API host (oidc_cloudsmith).", oidc_cloudsmith="optional"),
+    _oidc(
+        "workload_identity_provider",
+        "The GCP workload identity provider (oidc_gcp).",
+        oidc_gcp="required",
+    ),
+    _oidc("service_account", "The GCP service account (oidc_gcp).", oidc_gcp="optional"),
+    Field(
+        "adopt",
+        "boolean",
+        "Take over a registry of this type that already exists in the org.",
+        rest=None,
+        default=False,
+    ),
+    Field(
+        "name",
+        "string",
+        "GitHub's name for the configuration, e.g. NPM_REGISTRY_SECRET.",
+        input=False,
+        reported=True,
+    ),
+    Field("created_at", "string", "When GitHub created it.", input=False, reported=True),
+    Field("updated_at", "string", "When this stack last wrote it.", input=False, reported=True),
+    Field(
+        "remote_updated_at",
+        "string",
+        "When GitHub last changed it, as of the last read: differs from updated_at after drift.",
+        rest=None,
+        input=False,
+    ),
+)
+"""Every field, once. Inputs first, in the order of the issue-pinned interface."""
+
+_BY_NAME: Final[Mapping[str, Field]] = {f.name: f for f in FIELDS}
+_BY_REST: Final[Mapping[str, Field]] = {f.rest: f for f in FIELDS if f.rest}
+
+# --- derived lists ------------------------------------------------------------------------------
+
+INPUT_FIELDS: Final = tuple(f.name for f in FIELDS if f.input)
+"""The inputs of ``OrgPrivateRegistry``, named as GitHub's fields (issue-pinned interface)."""
+OUTPUT_ONLY_FIELDS: Final = tuple(f.name for f in FIELDS if not f.input)
+"""Outputs that are not inputs."""
+WRITABLE_FIELDS: Final = tuple(str(f.rest) for f in FIELDS if f.input and f.rest)
+"""Every field of the create and update request bodies (REST names)."""
+RESPONSE_FIELDS: Final = tuple(str(f.rest) for f in FIELDS if f.reported)
+"""What GET and list return (REST names); never the value, never ``selected_repository_ids``."""
+REQUIRED_ON_CREATE: Final = tuple(str(f.rest) for f in FIELDS if f.required)
+NULLABLE_FIELDS: Final = frozenset(str(f.rest) for f in FIELDS if f.nullable)
+"""Fields a request may send as null to clear them; no other field, once set, can be cleared."""
+SECRET_INPUTS: Final = tuple(f.name for f in FIELDS if f.credential)
+"""The inputs that carry the secret: a plaintext ``value``, or a sealed one with its ``key_id``."""
+SECRET_OUTPUTS: Final = tuple(f.name for f in FIELDS if f.secret)
+"""Outputs kept secret in state and in every answer: the value and its ciphertext."""
+REPLACE_FIELDS: Final = tuple(f.name for f in FIELDS if f.replace)
+"""Changing any of these replaces the registry: GitHub cannot change them in place."""
+DECLARATION_DEFAULTS: Final[Mapping[str, Any]] = {f.name: f.default for f in FIELDS if f.default is not None}
+"""What a declaration means when it leaves a field out (``org``: the configured owner)."""
+AUTH_FIELDS: Final = tuple(f.name for f in FIELDS if f.auth)
+"""Fields that belong to one auth type or another (see :data:`AUTH_RULES`)."""
+OIDC_FIELDS: Final = tuple(f.name for f in FIELDS if f.auth and not SECRET_AUTH_TYPES & set(f.auth))
+"""The OIDC fields, in GitHub's order."""
+UPDATABLE_FIELDS: Final = tuple(
+    f.name for f in FIELDS if f.input and f.rest and not f.replace and not f.credential
+)
+"""Fields an in-place update changes one by one (the secret is compared and sent as a whole)."""
+REPORTED_FIELDS: Final = tuple(f.name for f in FIELDS if f.input and f.reported)
+"""Inputs GitHub reports back: what a refresh can see drift in."""
+# Writable string fields, in the table's order (problems come out in a stable order).
+_STRING_FIELDS: Final = tuple(str(f.rest) for f in FIELDS if f.kind == "string" and f.input and f.rest)
+
 
 @dataclass(frozen=True)
 class AuthRule:
@@ -103,150 +344,160 @@ class AuthRule:
         return frozenset(self.required) | frozenset(self.optional)
 
 
+# An auth type's own fields come first, then those it shares with others (the order problems are
+# reported in: Cloudsmith's namespace and service_slug before the audience several types take).
+_AUTH_ORDER: Final = sorted((f for f in FIELDS if f.auth), key=lambda f: len(f.auth))
+
 AUTH_RULES: Final[Mapping[str, AuthRule]] = {
-    "token": AuthRule(optional=("username",)),
-    "username_password": AuthRule(required=("username",)),
-    "oidc_azure": AuthRule(required=("tenant_id", "client_id")),
-    "oidc_aws": AuthRule(
-        required=("aws_region", "account_id", "role_name", "domain", "domain_owner"),
-        optional=("audience",),
-    ),
-    "oidc_jfrog": AuthRule(
-        required=("jfrog_oidc_provider_name",),
-        optional=("audience", "identity_mapping_name"),
-    ),
-    "oidc_cloudsmith": AuthRule(
-        required=("namespace", "service_slug", "audience"),
-        optional=("api_host",),
-    ),
-    "oidc_gcp": AuthRule(
-        required=("workload_identity_provider",),
-        optional=("service_account", "audience"),
-    ),
+    auth: AuthRule(
+        required=tuple(f.name for f in _AUTH_ORDER if f.auth.get(auth) == "required"),
+        optional=tuple(f.name for f in _AUTH_ORDER if f.auth.get(auth) == "optional"),
+    )
+    for auth in AUTH_TYPES
 }
 """Per auth type, the auth-specific fields it requires and allows; all others are forbidden."""
 
-OIDC_FIELDS: Final[tuple[str, ...]] = (
-    "tenant_id",
-    "client_id",
-    "aws_region",
-    "account_id",
-    "role_name",
-    "domain",
-    "domain_owner",
-    "jfrog_oidc_provider_name",
-    "audience",
-    "identity_mapping_name",
-    "namespace",
-    "service_slug",
-    "api_host",
-    "workload_identity_provider",
-    "service_account",
-)
-"""The OIDC fields, in GitHub's order."""
 
-AUTH_FIELDS: Final[tuple[str, ...]] = ("username", *OIDC_FIELDS)
-"""Fields that belong to one auth type or another (see :data:`AUTH_RULES`)."""
+# --- values not known yet (preview) --------------------------------------------------------------
 
-STRING_FIELDS: Final[frozenset[str]] = frozenset(
-    {"registry_type", "url", "visibility", "auth_type", "encrypted_value", "key_id", *AUTH_FIELDS}
-)
 
-WRITABLE_FIELDS: Final[tuple[str, ...]] = (
-    "registry_type",
-    "url",
-    "username",
-    "replaces_base",
-    "encrypted_value",
-    "key_id",
-    "visibility",
-    "selected_repository_ids",
-    "auth_type",
-    *OIDC_FIELDS,
-)
-"""Every field of the create and update request bodies."""
+class _Unknown:
+    """A value not known yet: the engine computes it during the deployment (preview)."""
 
-RESPONSE_FIELDS: Final[tuple[str, ...]] = (
-    "name",
-    "registry_type",
-    "auth_type",
-    "url",
-    "username",
-    "replaces_base",
-    "visibility",
-    *OIDC_FIELDS,
-    "created_at",
-    "updated_at",
-)
-"""What GET and list return; never the value, never ``selected_repository_ids``."""
+    def __repr__(self) -> str:
+        return "UNKNOWN"
 
-REQUIRED_ON_CREATE: Final[tuple[str, ...]] = ("registry_type", "url", "visibility")
 
-NULLABLE_FIELDS: Final[frozenset[str]] = frozenset({"username"})
-"""Fields a request may send as null to clear them: GitHub's OpenAPI marks only ``username``
-nullable, so no other field, once set, can be cleared in place."""
+UNKNOWN: Final = _Unknown()
+"""The core's stand-in for a value not known during preview; each front door maps its own onto it."""
 
-# --- the declaration: what an OrgPrivateRegistry takes and gives --------------------------------
 
-INPUT_FIELDS: Final[tuple[str, ...]] = (
-    "org",
-    "registry_type",
-    "url",
-    "visibility",
-    "auth_type",
-    "username",
-    "replaces_base",
-    "selected_repository_ids",
-    "value",
-    "value_encrypted",
-    "key_id",
-    *OIDC_FIELDS,
-    "adopt",
-)
-"""The inputs of ``OrgPrivateRegistry``, named as GitHub's fields (issue-pinned interface)."""
+def is_unknown(value: Any) -> bool:
+    """Whether a value, or an element of a list, is not known yet."""
+    if isinstance(value, (list, tuple)):
+        return any(is_unknown(v) for v in value)
+    return value is UNKNOWN
 
-SECRET_INPUTS: Final[tuple[str, ...]] = ("value", "value_encrypted", "key_id")
-"""The inputs that carry the secret: a plaintext ``value``, or a sealed one with its ``key_id``."""
 
-OUTPUT_ONLY_FIELDS: Final[tuple[str, ...]] = (
-    "name",
-    "created_at",
-    "updated_at",
-    "remote_updated_at",
-)
-"""Outputs that are not inputs."""
+# --- problems, and how each audience reads them ---------------------------------------------------
 
-DECLARATION_DEFAULTS: Final[Mapping[str, Any]] = {
-    "auth_type": "token",
-    "replaces_base": False,
-    "adopt": False,
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a declaration or a request: a code, the field, and the parameters.
+
+    ``field`` is named as the layer that found it names it (GitHub's name in :func:`rest_problems`,
+    the declaration's in :func:`declaration_problems`); :func:`render` names it for the reader.
+    Parameters ending in ``_field`` name fields too.
+    """
+
+    code: str
+    field: str
+    params: Mapping[str, Any] = _field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        taken = _RENDER_NAMES & set(self.params)
+        if taken:
+            raise ValueError(f"a problem's parameters cannot be named {sorted(taken)}: render uses them")
+
+
+_RENDER_NAMES: Final = frozenset({"field", "q", "u", "owner_setting"})
+
+MESSAGES: Final[Mapping[str, str]] = {
+    "required": "{field} is required",
+    "not_string": "{field} must be a string",
+    "not_bool": "{field} must be true or false",
+    "not_one_of": "{field} is '{value}', which is not one of: {allowed}",
+    "url_hidden": "{field} must not contain spaces, control characters or bidirectional-text controls",
+    "url_invalid": "{field} is not a valid URL: '{value}'",
+    "url_not_http": "{field} must be an absolute http(s) URL, got '{value}'",
+    "url_userinfo": "{field} must not contain user-info (user:password@): put the credential in {q[value]}",
+    "url_port": "{field} has an invalid port",
+    "hidden_chars": "{field} must not contain control characters or bidirectional-text controls",
+    "not_base64": "{field} must be standard, padded base64",
+    "ids_not_list": "{field} must be a list of repository ids",
+    "ids_need_selected": "{field} is only allowed with visibility 'selected', not '{visibility}'",
+    "selected_needs_ids": "visibility 'selected' needs at least one id in {field}",
+    "bad_ids": "{field} must hold repository ids, positive integers up to {max}, got {bad}",
+    "auth_required": "{field} is required when {u[auth_type]} is '{auth_type}'",
+    "auth_forbidden": "{field} is not allowed when {u[auth_type]} is '{auth_type}' (it belongs to {owners})",
+    "secret_required": "a secret is required when {u[auth_type]} is '{auth_type}'",
+    "secret_missing": "a secret is required when {u[auth_type]} is '{auth_type}': set {q[value]} "
+    "(or {q[value_encrypted]} with {q[key_id]})",
+    "key_id_required": "{field} is required with an encrypted value",
+    "oidc_no_secret": "an OIDC registry ('{auth_type}') takes no secret; remove {field}",
+    "key_id_alone": "{field} is only allowed with an encrypted value",
+    "not_nullable": "{field} cannot be null: once set, only a new registry can drop it",
+    "unknown_property": "unknown property '{key}'",
+    "unknown_property_hint": "unknown property '{key}'; did you mean {hint_field}?",
+    "org_required": "{field} is required: set it or configure {owner_setting}",
+    "org_empty": "{field} must be a non-empty organization name",
+    "org_shape": "{field} must be a GitHub organization login: letters, digits and hyphens, not "
+    "starting with a hyphen, at most 39 characters",
+    "value_and_encrypted": "give either {q[value]} or {q[value_encrypted]} with {q[key_id]}, not both",
+    "value_empty": "{field} must be a non-empty string",
+    "key_id_with_value": "{field} goes with {q[value_encrypted]}; the provider sets it for {q[value]}",
+    "encrypted_needs_key_id": "{q[value_encrypted]} needs the {field} it was sealed with",
 }
-"""Defaults the provider's check fills in (``org`` defaults to the configured owner)."""
+"""Every problem's message, by code; ``{field}`` and ``{q[...]}`` are quoted field names, ``{u[...]}``
+unquoted ones, all named for the audience."""
 
 
-def auth_type_of(props: Mapping[str, Any]) -> Any:
-    """The auth type a declaration or a registry stands for: GitHub's default when unset."""
-    return props.get("auth_type") or DECLARATION_DEFAULTS["auth_type"]
+@dataclass(frozen=True)
+class Audience:
+    """Who reads a problem: how fields are named, and what else the messages refer to."""
+
+    name: Callable[[str], str]
+    owner_setting: str = "github:owner / GITHUB_OWNER"
+    messages: Mapping[str, str] = field(default_factory=lambda: MESSAGES)
 
 
-def takes_secret(props: Mapping[str, Any]) -> bool:
-    """Whether a registry of this declaration carries an encrypted value (not an OIDC one)."""
-    return auth_type_of(props) in SECRET_AUTH_TYPES
+def _declaration_name(name: str) -> str:
+    known = _BY_REST.get(name)
+    return known.name if known is not None and name not in _BY_NAME else name
 
 
-REPLACE_FIELDS: Final[tuple[str, ...]] = ("org", "registry_type", "auth_type")
-"""Changing any of these replaces the registry: GitHub cannot change them in place."""
+def _camel_name(name: str) -> str:
+    known = _BY_NAME.get(name) or _BY_REST.get(name)
+    return known.camel if known is not None else name
 
-# Declaration names that differ from GitHub's: the pinned interface calls the ciphertext
-# `value_encrypted`, GitHub calls it `encrypted_value`.
-_DECLARATION_TO_REST: Final[Mapping[str, str]] = {"value_encrypted": "encrypted_value"}
+
+REST: Final = Audience(name=lambda name: name)
+"""GitHub's names (``encrypted_value``), as in a request body."""
+DECLARATION: Final = Audience(name=_declaration_name)
+"""The names of ``OrgPrivateRegistry``'s inputs in Python (``value_encrypted``)."""
+CAMEL: Final = Audience(name=_camel_name, owner_setting="github-private-registry:owner / GITHUB_OWNER")
+"""The plugin's camelCase names (``registryType``)."""
+
+
+class _Names:
+    def __init__(self, audience: Audience, quote: bool) -> None:
+        self._audience, self._quote = audience, quote
+
+    def __getitem__(self, name: str) -> str:
+        shown = self._audience.name(name)
+        return f"'{shown}'" if self._quote else shown
+
+
+def render(problem: Problem, audience: Audience = DECLARATION) -> str:
+    """The problem's message for ``audience``."""
+    quoted, plain = _Names(audience, True), _Names(audience, False)
+    params = {k: quoted[str(v)] if k.endswith("_field") else v for k, v in problem.params.items()}
+    return audience.messages[problem.code].format(
+        field=quoted[problem.field],
+        q=quoted,
+        u=plain,
+        owner_setting=audience.owner_setting,
+        **params,
+    )
+
+
+# --- shapes ----------------------------------------------------------------------------------------
 
 # Standard, padded base64, as GitHub's OpenAPI pattern for encrypted_value.
 _BASE64_RE: Final = re.compile(
     r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})"
 )
-
-
 # An organization login: letters, digits and hyphens, not starting with a hyphen, 1 to 39
 # characters (GitHub no longer allows double or trailing hyphens, but older logins may have them).
 # Anything else would move a request's path (`..`, `a/b`, `?x`, a line break) or is not an org.
@@ -257,20 +508,13 @@ _NAME_RE: Final = re.compile(r"[A-Z0-9_]{1,100}")
 # URL parsers, so the check would judge another URL than the one sent) and bidirectional controls
 # such as U+202E, which make a logged value read differently from what it is.
 _HIDDEN_CHARS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# User-info in any URL (`scheme://user:password@`), up to the last '@' before the path.
+_USER_INFO: Final = re.compile(r"(?i)^[a-z][a-z0-9+.\-]*://[^/?#]*@")
 # Beyond 2**53 a float (how the engine sends numbers) no longer stands for one integer; GitHub's
 # int64 ids are far below it.
 _MAX_REPOSITORY_ID: Final = 2**53
-
 # Stands for the ciphertext of a declared plaintext `value` when a declaration is checked.
 _SEALED_PLACEHOLDER: Final = "c2VhbGVk"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a declaration or a request: the field and why."""
-
-    field: str
-    reason: str
 
 
 def configuration_name(registry_type: str) -> str:
@@ -278,15 +522,27 @@ def configuration_name(registry_type: str) -> str:
     return registry_type.upper() + "_SECRET"
 
 
-def org_problem(org: Any) -> str | None:
+def auth_type_of(props: Mapping[str, Any]) -> Any:
+    """The auth type a declaration or a registry stands for: the default only when it is left out.
+
+    The one place that decides the default: an empty string is a value (an invalid one), not "left out".
+    """
+    auth_type = props.get("auth_type")
+    return DECLARATION_DEFAULTS["auth_type"] if auth_type is None else auth_type
+
+
+def takes_secret(props: Mapping[str, Any]) -> bool:
+    """Whether a registry of this declaration carries an encrypted value (not an OIDC one)."""
+    auth_type = auth_type_of(props)
+    return isinstance(auth_type, str) and auth_type in SECRET_AUTH_TYPES
+
+
+def org_problem(org: Any) -> Problem | None:
     """Why ``org`` is not a GitHub organization login, or None."""
     if not isinstance(org, str) or not org:
-        return "'org' must be a non-empty organization name"
+        return Problem("org_empty", "org")
     if not _ORG_RE.fullmatch(org):
-        return (
-            "'org' must be a GitHub organization login: letters, digits and hyphens, not starting "
-            "with a hyphen, at most 39 characters"
-        )
+        return Problem("org_shape", "org")
     return None
 
 
@@ -306,24 +562,27 @@ def is_standard_base64(text: str) -> bool:
     return True
 
 
-def _url_problem(value: str) -> str | None:
+def _url_problem(value: str) -> Problem | None:
     """Why ``value`` cannot be a registry's URL, or None."""
     if " " in value or _HIDDEN_CHARS.search(value):
-        return "'url' must not contain spaces, control characters or bidirectional-text controls"
+        return Problem("url_hidden", "url")
+    if _USER_INFO.search(value):
+        # A credential in the URL would sit in plain sight in state and logs: it belongs in `value`.
+        # Said before anything that quotes the URL.
+        return Problem("url_userinfo", "url")
     try:
         parts = urlsplit(value)
         host = parts.hostname
     except ValueError:  # a malformed IPv6 host, or characters that normalize to '/', '?', '#', '@'
-        return f"'url' is not a valid URL: '{value[:200]}'"
+        return Problem("url_invalid", "url", {"value": value[:200]})
     if parts.scheme not in ("http", "https") or not host:
-        return f"'url' must be an absolute http(s) URL, got '{value[:200]}'"
+        return Problem("url_not_http", "url", {"value": value[:200]})
     if "@" in parts.netloc:
-        # A credential in the URL would sit in plain sight in state and logs: it belongs in `value`.
-        return "'url' must not contain user-info (user:password@): put the credential in 'value'"
+        return Problem("url_userinfo", "url")
     try:
         parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
     except ValueError:
-        return "'url' has an invalid port"
+        return Problem("url_port", "url")
     return None
 
 
@@ -337,27 +596,27 @@ def _is_repository_id(value: Any) -> bool:
     return isinstance(value, float) and value.is_integer() and 0 < value <= _MAX_REPOSITORY_ID
 
 
-def _present(state: Mapping[str, Any], field: str) -> bool:
-    return state.get(field) is not None
+def _present(state: Mapping[str, Any], name: str) -> bool:
+    return state.get(name) is not None
 
 
-def _one_of(field: str, value: Any, allowed: Iterable[str]) -> str:
-    return f"'{field}' is '{value}', which is not one of: {', '.join(allowed)}"
+def _not_one_of(name: str, value: Any, allowed: Iterable[str]) -> Problem:
+    return Problem("not_one_of", name, {"value": value, "allowed": ", ".join(allowed)})
 
 
 def null_problems(body: Mapping[str, Any]) -> list[Problem]:
     """Fields of a request body sent as null that GitHub cannot clear (see :data:`NULLABLE_FIELDS`)."""
     return [
-        Problem(field, f"'{field}' cannot be null: once set, only a new registry can drop it")
-        for field, value in body.items()
-        if value is None and field not in NULLABLE_FIELDS
+        Problem("not_nullable", name)
+        for name, value in body.items()
+        if value is None and name not in NULLABLE_FIELDS
     ]
 
 
 def rest_problems(
     state: Mapping[str, Any],
     *,
-    is_unknown: Callable[[Any], bool] = lambda _v: False,
+    is_unknown: Callable[[Any], bool] = is_unknown,
 ) -> list[Problem]:
     """Check a registry's full state under GitHub's field names.
 
@@ -367,35 +626,31 @@ def rest_problems(
     """
     problems: list[Problem] = []
 
-    def known(field: str) -> bool:
-        return _present(state, field) and not is_unknown(state[field])
+    def known(name: str) -> bool:
+        return _present(state, name) and not is_unknown(state[name])
 
-    for field in REQUIRED_ON_CREATE:
-        if not _present(state, field):
-            problems.append(Problem(field, f"'{field}' is required"))
-    for field in STRING_FIELDS:
-        if known(field) and not isinstance(state[field], str):
-            problems.append(Problem(field, f"'{field}' must be a string"))
+    for name in REQUIRED_ON_CREATE:
+        if not _present(state, name):
+            problems.append(Problem("required", name))
+    for name in _STRING_FIELDS:
+        if known(name) and not isinstance(state[name], str):
+            problems.append(Problem("not_string", name))
     if known("replaces_base") and not isinstance(state["replaces_base"], bool):
-        problems.append(Problem("replaces_base", "'replaces_base' must be true or false"))
+        problems.append(Problem("not_bool", "replaces_base"))
     if problems:
         return problems
 
     if known("registry_type") and state["registry_type"] not in REGISTRY_TYPES:
-        problems.append(
-            Problem("registry_type", _one_of("registry_type", state["registry_type"], REGISTRY_TYPES))
-        )
+        problems.append(_not_one_of("registry_type", state["registry_type"], REGISTRY_TYPES))
     if known("url") and (url_problem := _url_problem(state["url"])):
-        problems.append(Problem("url", url_problem))
-    for field in sorted(STRING_FIELDS - {"url"}):
-        if known(field) and _HIDDEN_CHARS.search(state[field]):
-            problems.append(
-                Problem(
-                    field, f"'{field}' must not contain control characters or bidirectional-text controls"
-                )
-            )
+        problems.append(url_problem)
+    for name in _STRING_FIELDS:
+        if name == "url":
+            continue
+        if known(name) and _HIDDEN_CHARS.search(state[name]):
+            problems.append(Problem("hidden_chars", name))
     if known("encrypted_value") and not is_standard_base64(state["encrypted_value"]):
-        problems.append(Problem("encrypted_value", "'encrypted_value' must be standard, padded base64"))
+        problems.append(Problem("not_base64", "encrypted_value"))
 
     problems.extend(_visibility_problems(state, known))
     problems.extend(_auth_problems(state, known))
@@ -403,53 +658,26 @@ def rest_problems(
 
 
 def _visibility_problems(state: Mapping[str, Any], known: Callable[[str], bool]) -> list[Problem]:
-    problems: list[Problem] = []
+    ids_field = "selected_repository_ids"
     visibility = state.get("visibility")
     if known("visibility") and visibility not in VISIBILITIES:
-        problems.append(Problem("visibility", _one_of("visibility", visibility, VISIBILITIES)))
-        return problems
-    ids = state.get("selected_repository_ids")
-    if not known("selected_repository_ids"):
-        if (
-            known("visibility")
-            and visibility == "selected"
-            and not _present(state, "selected_repository_ids")
-        ):
-            problems.append(
-                Problem(
-                    "selected_repository_ids",
-                    "visibility 'selected' needs at least one id in 'selected_repository_ids'",
-                )
-            )
-        return problems
+        return [_not_one_of("visibility", visibility, VISIBILITIES)]
+    ids = state.get(ids_field)
+    if not known(ids_field):
+        if known("visibility") and visibility == "selected" and not _present(state, ids_field):
+            return [Problem("selected_needs_ids", ids_field)]
+        return []
     if not isinstance(ids, (list, tuple)):
-        problems.append(
-            Problem("selected_repository_ids", "'selected_repository_ids' must be a list of repository ids")
-        )
-        return problems
+        return [Problem("ids_not_list", ids_field)]
+    problems: list[Problem] = []
     if known("visibility") and visibility != "selected":
-        problems.append(
-            Problem(
-                "selected_repository_ids",
-                f"'selected_repository_ids' is only allowed with visibility 'selected', not '{visibility}'",
-            )
-        )
+        problems.append(Problem("ids_need_selected", ids_field, {"visibility": visibility}))
     elif known("visibility") and not ids:
-        problems.append(
-            Problem(
-                "selected_repository_ids",
-                "visibility 'selected' needs at least one id in 'selected_repository_ids'",
-            )
-        )
+        problems.append(Problem("selected_needs_ids", ids_field))
     bad = [i for i in ids if not _is_repository_id(i)]
     if bad:
-        problems.append(
-            Problem(
-                "selected_repository_ids",
-                "'selected_repository_ids' must hold repository ids, positive integers up to "
-                f"{_MAX_REPOSITORY_ID}, got {str(bad[0])[:40]!r}",
-            )
-        )
+        params = {"max": _MAX_REPOSITORY_ID, "bad": repr(str(bad[0])[:40])}
+        problems.append(Problem("bad_ids", ids_field, params))
     return problems
 
 
@@ -460,40 +688,27 @@ def _auth_problems(state: Mapping[str, Any], known: Callable[[str], bool]) -> li
         # auth_type is unknown during preview: nothing auth-specific can be judged yet.
         return problems
     if auth_type not in AUTH_RULES:
-        return [Problem("auth_type", _one_of("auth_type", auth_type, AUTH_TYPES))]
+        return [_not_one_of("auth_type", auth_type, AUTH_TYPES)]
     rule = AUTH_RULES[auth_type]
-    for field in rule.required:
-        if not _present(state, field):
-            problems.append(Problem(field, f"'{field}' is required when auth_type is '{auth_type}'"))
-    for field in AUTH_FIELDS:
-        if field not in rule.allowed and _present(state, field):
-            owners = [a for a, r in AUTH_RULES.items() if field in r.allowed]
-            problems.append(
-                Problem(
-                    field,
-                    f"'{field}' is not allowed when auth_type is '{auth_type}' "
-                    f"(it belongs to {', '.join(owners)})",
-                )
-            )
+    for name in rule.required:
+        if not _present(state, name):
+            problems.append(Problem("auth_required", name, {"auth_type": auth_type}))
+    for name in AUTH_FIELDS:
+        if name not in rule.allowed and _present(state, name):
+            owners = ", ".join(a for a, r in AUTH_RULES.items() if name in r.allowed)
+            problems.append(Problem("auth_forbidden", name, {"auth_type": auth_type, "owners": owners}))
     has_secret = _present(state, "encrypted_value")
     if auth_type in SECRET_AUTH_TYPES:
         if not has_secret:
-            problems.append(
-                Problem("encrypted_value", f"a secret is required when auth_type is '{auth_type}'")
-            )
+            problems.append(Problem("secret_required", "encrypted_value", {"auth_type": auth_type}))
         elif not _present(state, "key_id"):
-            problems.append(Problem("key_id", "'key_id' is required with an encrypted value"))
+            problems.append(Problem("key_id_required", "key_id"))
     else:
-        for field in ("encrypted_value", "key_id"):
-            if _present(state, field):
-                problems.append(
-                    Problem(
-                        field,
-                        f"an OIDC registry ('{auth_type}') takes no secret; remove '{field}'",
-                    )
-                )
+        for name in ("encrypted_value", "key_id"):
+            if _present(state, name):
+                problems.append(Problem("oidc_no_secret", name, {"auth_type": auth_type}))
     if _present(state, "key_id") and not has_secret and auth_type in SECRET_AUTH_TYPES:
-        problems.append(Problem("key_id", "'key_id' is only allowed with an encrypted value"))
+        problems.append(Problem("key_id_alone", "key_id"))
     return problems
 
 
@@ -501,7 +716,7 @@ def declaration_problems(
     props: Mapping[str, Any],
     *,
     default_org: str | None = None,
-    is_unknown: Callable[[Any], bool] = lambda _v: False,
+    is_unknown: Callable[[Any], bool] = is_unknown,
 ) -> list[Problem]:
     """Check an ``OrgPrivateRegistry`` declaration; each problem names the declared property.
 
@@ -509,55 +724,55 @@ def declaration_problems(
     to Pulumi (``__provider``) and are ignored.
     """
     problems: list[Problem] = []
-    allowed = set(INPUT_FIELDS) | set(OUTPUT_ONLY_FIELDS)
     for key in props:
-        if key.startswith("__") or key in allowed:
+        if key.startswith("__") or key in _BY_NAME:
             continue
         import difflib  # only for a misspelled property: kept off the provider's start-up path
 
         hint = difflib.get_close_matches(key, INPUT_FIELDS, n=1)
-        suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-        problems.append(Problem(key, f"unknown property '{key}'{suggestion}"))
+        # The key is shown as written: it is no field of ours, whatever it resembles.
+        if hint:
+            problems.append(Problem("unknown_property_hint", key, {"key": key, "hint_field": hint[0]}))
+        else:
+            problems.append(Problem("unknown_property", key, {"key": key}))
 
-    def known(field: str) -> bool:
-        return props.get(field) is not None and not is_unknown(props[field])
+    def known(name: str) -> bool:
+        return props.get(name) is not None and not is_unknown(props[name])
 
     org = props.get("org") if props.get("org") is not None else default_org
     if org is None:
-        problems.append(Problem("org", "'org' is required: set it or configure github:owner / GITHUB_OWNER"))
-    elif not is_unknown(org) and (reason := org_problem(org)):
-        problems.append(Problem("org", reason))
+        problems.append(Problem("org_required", "org"))
+    elif not is_unknown(org) and (problem := org_problem(org)):
+        problems.append(problem)
     if known("auth_type") and props["auth_type"] == "":
-        # GitHub's default is `token`, but an empty string is not leaving it out: say so.
-        problems.append(Problem("auth_type", _one_of("auth_type", "", AUTH_TYPES)))
+        # Said first, as for `org`: an empty auth_type is a value, not "left out" (GitHub's default
+        # applies only to an absent one), and a missing url must not hide it.
+        problems.append(_not_one_of("auth_type", "", AUTH_TYPES))
     if known("adopt") and not isinstance(props["adopt"], bool):
-        problems.append(Problem("adopt", "'adopt' must be true or false"))
+        problems.append(Problem("not_bool", "adopt"))
 
     value_given = _present(props, "value")
     encrypted_given = _present(props, "value_encrypted")
     if value_given and encrypted_given:
-        problems.append(Problem("value", "give either 'value' or 'value_encrypted' with 'key_id', not both"))
+        problems.append(Problem("value_and_encrypted", "value"))
     if known("value") and (not isinstance(props["value"], str) or not props["value"]):
-        problems.append(Problem("value", "'value' must be a non-empty string"))
+        problems.append(Problem("value_empty", "value"))
     if value_given and _present(props, "key_id") and not encrypted_given:
-        problems.append(
-            Problem("key_id", "'key_id' goes with 'value_encrypted'; the provider sets it for 'value'")
-        )
+        problems.append(Problem("key_id_with_value", "key_id"))
     if encrypted_given and not _present(props, "key_id"):
-        problems.append(Problem("key_id", "'value_encrypted' needs the 'key_id' it was sealed with"))
+        problems.append(Problem("encrypted_needs_key_id", "key_id"))
     if known("value_encrypted") and (
         not isinstance(props["value_encrypted"], str) or not is_standard_base64(props["value_encrypted"])
     ):
-        problems.append(Problem("value_encrypted", "'value_encrypted' must be standard, padded base64"))
+        problems.append(Problem("not_base64", "value_encrypted"))
     declared_problems = {p.field for p in problems}
 
     state = {
-        _DECLARATION_TO_REST.get(k, k): v
+        str(_BY_NAME[k].rest): v
         for k, v in props.items()
-        if k in WRITABLE_FIELDS or k in _DECLARATION_TO_REST or k == "value"
+        if k in _BY_NAME and _BY_NAME[k].input and _BY_NAME[k].rest
     }
     # A plaintext value stands for the sealed secret the provider will send.
-    state.pop("value", None)
     placeholder_key = False
     if value_given and not encrypted_given:
         state["encrypted_value"] = _SEALED_PLACEHOLDER
@@ -568,13 +783,11 @@ def declaration_problems(
     for rest in rest_problems(state, is_unknown=is_unknown):
         if rest.field == "key_id" and placeholder_key:
             continue  # the provider supplies key_id for a plaintext value
-        field = secret_field if rest.field == "encrypted_value" else rest.field
-        if field in declared_problems and rest.field in ("encrypted_value", "key_id"):
+        name = secret_field if rest.field == "encrypted_value" else _declaration_name(rest.field)
+        if name in declared_problems and rest.field in ("encrypted_value", "key_id", "auth_type"):
             continue  # already reported in declaration terms above
-        reason = rest.reason.replace("'encrypted_value'", f"'{field}'")
-        if rest.field == "encrypted_value" and "a secret is required" in reason:
-            reason += ": set 'value' (or 'value_encrypted' with 'key_id')"
-        problems.append(Problem(field, reason))
+        code = "secret_missing" if rest.code == "secret_required" else rest.code
+        problems.append(Problem(code, name, rest.params))
     return problems
 
 
@@ -586,10 +799,13 @@ def to_rest_body(props: Mapping[str, Any], fields: Iterable[str] | None = None) 
     """
     body: dict[str, Any] = {}
     for key, value in props.items():
-        rest = _DECLARATION_TO_REST.get(key, key)
-        if rest not in WRITABLE_FIELDS or (fields is not None and rest not in fields):
+        known = _BY_NAME.get(key)
+        if known is None or not known.input or not known.rest:
             continue
-        if rest == "selected_repository_ids" and value is not None:
+        rest = known.rest
+        if fields is not None and rest not in fields:
+            continue
+        if known.kind == "ids" and value is not None:
             value = [int(i) for i in value]
         body[rest] = value
     return body

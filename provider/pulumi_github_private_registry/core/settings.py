@@ -11,11 +11,13 @@ words. This module imports nothing heavier than the standard library: ``validate
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import math
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
@@ -33,11 +35,14 @@ __all__ = [
     "NumberRule",
     "Setting",
     "SettingError",
+    "Settings",
     "base_url_problem",
     "clean_token",
     "is_loopback",
     "normalize_base_url",
     "parse_number",
+    "resolve",
+    "where",
 ]
 
 DEFAULT_BASE_URL: Final = "https://api.github.com/"
@@ -62,7 +67,9 @@ class Setting:
         """The value in force and where it came from: the config key or the environment variable."""
         if configured not in (None, ""):
             return configured, self.key
-        return (os.environ.get(self.env) or None), self.env
+        value = os.environ.get(self.env) or None
+        # Neither set: a message asking to set it names both places.
+        return value, (self.env if value is not None else f"{self.key} or {self.env}")
 
 
 TOKEN: Final = Setting("github:token", "GITHUB_TOKEN")
@@ -80,6 +87,25 @@ REQUEST_TIMEOUT: Final = Setting(
 )
 ALL: Final = (TOKEN, BASE_URL, OWNER, WRITE_DELAY_MS, MAX_CONCURRENCY, MAX_RETRY_WAIT, REQUEST_TIMEOUT)
 """Every setting the provider reads in ``configure``."""
+
+
+def where(source: str) -> str:
+    """How a message names a setting's source: a config key, an environment variable or a flag."""
+    if " or " in source:  # nothing was set: either place will do
+        return source
+    if source.startswith("-"):
+        return f"the {source} option"
+    if ":" in source:
+        return f"the {source} config key"
+    return f"the {source} environment variable"
+
+
+def _set_again(source: str) -> str:
+    """How to set a token again at ``source``, keeping it out of shell history."""
+    if ":" in source and not source.startswith("-"):
+        return f"`pulumi config set --secret {source}` prompts for it"
+    variable = source.lstrip("-").split()[-1] if source.startswith("-") else source
+    return f'export {variable} from a file (`export {variable}="$(cat token.txt)"`)'
 
 
 # --- tokens -----------------------------------------------------------------------------------
@@ -102,8 +128,7 @@ def clean_token(raw: Any, source: str) -> str | None:
     if any(not 0x21 <= ord(c) <= 0x7E for c in token):
         raise SettingError(
             f"{source} holds a space, a control character or a non-ASCII character inside the token; "
-            "GitHub tokens have none. Set it again: `pulumi config set --secret github:token` prompts "
-            'for it, or export the variable from a file (`export GITHUB_TOKEN="$(cat token.txt)"`).'
+            f"GitHub tokens have none. Set it again: {_set_again(source)}."
         )
     return token
 
@@ -246,3 +271,65 @@ def parse_number(rule: NumberRule, raw: Any, source: str) -> float:
 
 def _number_error(source: str, reason: str) -> float:
     raise SettingError(f"{source} {reason}")
+
+
+# --- the settings in force ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where and how to reach GitHub, and where each value came from. The token is never shown."""
+
+    token: str | None = field(repr=False)
+    base_url: str | None = None
+    owner: str | None = None
+    write_delay_ms: float = 1000.0
+    max_concurrency: int = 4
+    max_retry_wait: float = 120.0
+    request_timeout: float = 30.0
+    token_source: str = TOKEN.key
+    base_url_source: str = BASE_URL.key
+    token_key: str = TOKEN.key
+    """The config key that sets the token, for the message that asks for one."""
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        """What tells two settings apart, with the token as a digest (never kept as a key)."""
+        digest = hashlib.sha256(self.token.encode()).hexdigest() if self.token else None
+        return (
+            digest,
+            self.base_url,
+            self.owner,
+            self.write_delay_ms,
+            self.max_concurrency,
+            self.max_retry_wait,
+            self.request_timeout,
+        )
+
+
+def resolve(config: Mapping[str, Any]) -> Settings:
+    """The settings in force: ``config`` (keys of :data:`ALL`), else the environment, else defaults.
+
+    Raises :class:`SettingError` naming the source (config key or environment variable) whose
+    value cannot be used; a token's characters are never shown.
+    """
+    numbers = {
+        rule.setting: parse_number(rule, *rule.setting.lookup(config.get(rule.setting.key)))
+        for rule in NUMBERS
+    }
+    token, token_source = TOKEN.lookup(config.get(TOKEN.key))
+    token = clean_token(token, token_source)
+    base_url, base_url_source = BASE_URL.lookup(config.get(BASE_URL.key))
+    if base_url is not None:
+        normalize_base_url(base_url, base_url_source)
+    return Settings(
+        token=token,
+        base_url=base_url,
+        owner=OWNER.resolve(config.get(OWNER.key)),
+        write_delay_ms=numbers[WRITE_DELAY_MS],
+        max_concurrency=int(numbers[MAX_CONCURRENCY]),
+        max_retry_wait=numbers[MAX_RETRY_WAIT],
+        request_timeout=numbers[REQUEST_TIMEOUT],
+        token_source=token_source,
+        base_url_source=base_url_source,
+    )

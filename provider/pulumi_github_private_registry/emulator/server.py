@@ -3,9 +3,16 @@
 ``Emulator().start()`` serves the REST API on 127.0.0.1 from a daemon thread;
 ``python -m pulumi_github_private_registry.emulator --port N`` serves it from the command line.
 State lives in memory; each org has an X25519 key pair that opens what clients seal. Tests can
-change state behind the client's back, inject faults and impose rate limits. The API's rules are
-:mod:`.schema`'s; this module adds only what a server knows: names, keys, timestamps, pagination,
-credentials, rate limits and GitHub's error shapes.
+change state behind the client's back, inject faults and impose rate limits.
+
+The emulator judges requests from sources independent of the provider it tests, and imports
+nothing of the provider: a stand-in that reused the code under test would confirm its mistakes.
+Request bodies are validated against GitHub's OpenAPI request schemas (the extract shipped beside
+this module, read with ``openapi-schema-validator``: ``pip install
+'pulumi-github-private-registry[emulator]'``), and what those schemas cannot say is stated once
+below from GitHub's reference pages (see "What GitHub documents beyond its schemas"). The rest is
+what a server knows: names, keys, timestamps, pagination, credentials, rate limits and GitHub's
+error shapes.
 """
 
 from __future__ import annotations
@@ -14,10 +21,12 @@ import argparse
 import base64
 import binascii
 import copy
+import functools
 import hashlib
 import hmac
 import json
 import math
+import re
 import signal
 import socket
 import threading
@@ -26,13 +35,12 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, SealedBox
-
-from pulumi_github_private_registry.core import schema
 
 __all__ = ["Emulator", "Fault", "LoggedRequest", "main"]
 
@@ -47,10 +55,258 @@ PRIMARY_MESSAGE: Final = (
     "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, "
     "please include the request ID."
 )
-_SECRET: Final = ("encrypted_value", "key_id")
-# GitHub's defaults for a create body (auth_type token, replaces_base false) are the declaration's.
-_DEFAULTS: Final = {k: v for k, v in schema.DECLARATION_DEFAULTS.items() if k in schema.WRITABLE_FIELDS}
-_FIXED: Final = tuple(f for f in schema.REPLACE_FIELDS if f in schema.WRITABLE_FIELDS)
+_INSTALL_HINT: Final = "pip install 'pulumi-github-private-registry[emulator]'"
+SPEC_PATH: Final = Path(__file__).with_name("private-registries.openapi.json")
+"""GitHub's OpenAPI description of the six operations (a verbatim extract; see its x-extraction)."""
+_CREATE_PATH: Final = "/orgs/{org}/private-registries"
+_UPDATE_PATH: Final = "/orgs/{org}/private-registries/{secret_name}"
+_RESPONSE_SCHEMA: Final = "org-private-registry-configuration"
+
+# --- What GitHub documents beyond its schemas ----------------------------------------------------
+# Facts the OpenAPI request schemas cannot express, in the emulator's own words. Unless marked
+# "inferred", each comes from GitHub's REST reference "REST API endpoints for private registries >
+# Organization configurations" (https://docs.github.com/rest/private-registries/organization-configurations),
+# sections "Create a private registry for an organization" and "Update a private registry for an
+# organization", body parameters (API versions 2022-11-28 and 2026-03-10, which describe these
+# endpoints alike). "Inferred" marks what the emulator concludes where the pages are silent.
+
+
+@dataclass(frozen=True)
+class _AuthFacts:
+    """What an auth type takes: the auth-specific fields it needs and may have, and a sealed value."""
+
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    sealed: bool = False  # True: needs encrypted_value with its key_id; False: takes neither
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return frozenset(self.required) | frozenset(self.optional)
+
+
+AUTH_FACTS: Final[Mapping[str, _AuthFacts]] = {
+    # encrypted_value and key_id: "Required when auth_type is token or username_password. Should be
+    # omitted for OIDC auth types." username: "should be omitted if the private registry does not
+    # require a username for authentication", so optional.
+    "token": _AuthFacts(optional=("username",), sealed=True),
+    # Inferred: no page says username is required here, but this type is a username and a password.
+    "username_password": _AuthFacts(required=("username",), sealed=True),
+    # tenant_id, client_id: "Required when auth_type is oidc_azure."
+    "oidc_azure": _AuthFacts(required=("tenant_id", "client_id")),
+    # aws_region, account_id, role_name, domain, domain_owner: "Required when auth_type is oidc_aws."
+    # audience: "Optional for oidc_aws, oidc_jfrog, and oidc_gcp, and required for oidc_cloudsmith."
+    "oidc_aws": _AuthFacts(
+        required=("aws_region", "account_id", "role_name", "domain", "domain_owner"), optional=("audience",)
+    ),
+    # jfrog_oidc_provider_name: "Required when auth_type is oidc_jfrog." identity_mapping_name:
+    # "Optional for oidc_jfrog auth type." audience: as above.
+    "oidc_jfrog": _AuthFacts(
+        required=("jfrog_oidc_provider_name",), optional=("audience", "identity_mapping_name")
+    ),
+    # namespace, service_slug: "Required when auth_type is oidc_cloudsmith." audience: "required for
+    # oidc_cloudsmith". api_host: "Optional for oidc_cloudsmith auth type."
+    "oidc_cloudsmith": _AuthFacts(required=("namespace", "service_slug", "audience"), optional=("api_host",)),
+    # workload_identity_provider: "Required when auth_type is oidc_gcp." service_account: "Optional
+    # for oidc_gcp auth type." audience: as above.
+    "oidc_gcp": _AuthFacts(
+        required=("workload_identity_provider",), optional=("service_account", "audience")
+    ),
+}
+"""Per auth type, from the body parameters' descriptions. Inferred: a field the pages tie to some
+auth types (username included: OIDC registries authenticate without one) is refused with others."""
+
+_AUTH_SPECIFIC: Final = tuple(dict.fromkeys(f for facts in AUTH_FACTS.values() for f in facts.allowed))
+DEFAULT_AUTH_TYPE: Final = "token"  # auth_type: "Defaults to token if not specified."
+_SEALED: Final = ("encrypted_value", "key_id")  # key_id: "The ID of the key you used to encrypt the secret"
+# Inferred: GitHub's own configurations are named after their type, "registry_type":
+# "maven_repository" <-> "name": "MAVEN_REPOSITORY_SECRET" in every example, so an org holds at
+# most one registry per type, and registry_type, which names it, cannot change on update.
+# The update's auth_type: "This field cannot be changed after creation. If provided, it must match
+# the existing auth_type of the configuration." (2026-03-10 reference.)
+_FIXED: Final = ("registry_type", "auth_type")
+# GitHub never shows a value: list "without revealing their encrypted values", get "omitting its
+# encrypted value". selected_repository_ids appears only in the create answer's schema
+# (org-private-registry-configuration-with-selected-repositories), not in get's or list's.
+_NEVER_SHOWN: Final = frozenset(_SEALED)
+_SHOWN_ON_CREATE_ONLY: Final = "selected_repository_ids"
+
+
+def configuration_name(registry_type: str) -> str:
+    """GitHub's name for a registry of ``registry_type``: ``npm_registry`` -> ``NPM_REGISTRY_SECRET``."""
+    return registry_type.upper() + "_SECRET"
+
+
+def _fact_errors(record: Mapping[str, Any]) -> list[Any]:
+    """What the pages forbid in a registry's full state (after defaults), its types already valid."""
+    errors: list[Any] = []
+    auth_type = record["auth_type"]
+    facts = AUTH_FACTS[auth_type]
+    for name in facts.required:
+        if record.get(name) is None:
+            errors.append(
+                _field_error(name, "missing_field", f"'{name}' is required when auth_type is '{auth_type}'")
+            )
+    for name in _AUTH_SPECIFIC:
+        if name not in facts.allowed and record.get(name) is not None:
+            owners = ", ".join(a for a, f in AUTH_FACTS.items() if name in f.allowed)
+            message = f"'{name}' is not allowed when auth_type is '{auth_type}' (it goes with {owners})"
+            errors.append(_field_error(name, "invalid", message))
+    if facts.sealed and record.get("encrypted_value") is None:
+        message = f"auth_type '{auth_type}' needs a sealed value: send 'encrypted_value' and 'key_id'"
+        errors.append(_field_error("encrypted_value", "missing_field", message))
+    elif facts.sealed and record.get("key_id") is None:
+        message = "send 'key_id', the id of the key 'encrypted_value' was sealed with"
+        errors.append(_field_error("key_id", "missing_field", message))
+    elif not facts.sealed:
+        for name in _SEALED:
+            if record.get(name) is not None:
+                message = f"an OIDC registry ('{auth_type}') takes no sealed value: omit '{name}'"
+                errors.append(_field_error(name, "invalid", message))
+    # selected_repository_ids: "You can only provide a list of repository IDs when visibility is set
+    # to selected. [...] should be omitted if visibility is set to all or private." visibility:
+    # "selected means only the repositories specified by selected_repository_ids can access the
+    # private registry", so selected goes with the list (which the pages do not say must be non-empty).
+    visibility, ids = record["visibility"], record.get("selected_repository_ids")
+    if visibility == "selected" and ids is None:
+        message = "visibility 'selected' needs 'selected_repository_ids'"
+        errors.append(_field_error("selected_repository_ids", "missing_field", message))
+    elif visibility != "selected" and ids is not None:
+        message = f"'selected_repository_ids' goes only with visibility 'selected', not '{visibility}'"
+        errors.append(_field_error("selected_repository_ids", "invalid", message))
+    return errors
+
+
+# --- GitHub's OpenAPI request schemas ------------------------------------------------------------
+
+# RFC 3986 (section 3) syntax for an absolute URI, as the request schemas' `format: uri` asks:
+# scheme ":" then unreserved, reserved and percent-encoded characters, at most one "#". Checked
+# here rather than by whichever URI library happens to be installed, so the emulator judges alike
+# everywhere. (A syntax check: it does not decide whether a URI names a reachable registry.)
+_URI_CHAR: Final = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?\[\]]|%[0-9A-Fa-f]{2})"
+_URI_RE: Final = re.compile(rf"[A-Za-z][A-Za-z0-9+.\-]*:{_URI_CHAR}*(?:#{_URI_CHAR}*)?")
+
+
+def is_uri(value: object) -> bool:
+    """Whether ``value`` is an absolute URI by RFC 3986's syntax (non-strings pass: types judge them)."""
+    return not isinstance(value, str) or _URI_RE.fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class _Contract:
+    """GitHub's request and response schemas, ready to judge bodies and shape answers."""
+
+    create: Any  # an OAS30Validator of the create body
+    update: Any  # an OAS30Validator of the update body
+    writable: tuple[str, ...]  # the create body's fields
+    defaults: Mapping[str, Any]
+    shown: tuple[str, ...]  # the fields of a get or list answer
+
+
+def _formats(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["format"]} if isinstance(node.get("format"), str) else set()
+        return found.union(*(_formats(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_formats(v) for v in node))
+    return set()
+
+
+@functools.cache
+def openapi() -> dict[str, Any]:
+    """GitHub's OpenAPI extract for the private-registries endpoints, shipped with the emulator."""
+    spec: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    return spec
+
+
+def request_schemas(spec: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """GitHub's request-body schemas for creating and for updating a registry."""
+
+    def body_schema(path: str, method: str) -> dict[str, Any]:
+        return dict(spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"])
+
+    return body_schema(_CREATE_PATH, "post"), body_schema(_UPDATE_PATH, "patch")
+
+
+def contract() -> _Contract:
+    """Load the OpenAPI extract and build its request validators (once)."""
+    try:
+        from jsonschema import FormatChecker
+        from openapi_schema_validator import OAS30Validator
+    except ImportError as exc:
+        message = "the emulator validates requests with openapi-schema-validator, which is missing"
+        raise ImportError(f"{message}: {_INSTALL_HINT}") from exc
+    spec = openapi()
+    create, update = request_schemas(spec)
+    checker = FormatChecker(formats=())
+    checker.checks("uri")(is_uri)
+    unchecked = (_formats(create) | _formats(update)) - set(checker.checkers)
+    if unchecked:  # a newer extract asks for a format nobody checks: say so rather than skip it
+        raise RuntimeError(f"the emulator does not check the request formats {sorted(unchecked)}")
+
+    def validator(body: dict[str, Any]) -> Any:
+        # The emulator's one rule of its own, stricter than GitHub's schema, which leaves
+        # additionalProperties open: a field outside the schema is refused, so that a client's
+        # typo fails loudly in tests instead of being dropped.
+        strict = {**body, "additionalProperties": False, "components": spec.get("components", {})}
+        return OAS30Validator(strict, format_checker=checker)
+
+    properties = create["properties"]
+    defaults = {k: v["default"] for k, v in properties.items() if "default" in v}
+    shown = tuple(
+        f for f in spec["components"]["schemas"][_RESPONSE_SCHEMA]["properties"] if f not in _NEVER_SHOWN
+    )
+    return _Contract(
+        create=validator(create),
+        update=validator(update),
+        writable=tuple(properties),
+        defaults={**defaults, "auth_type": DEFAULT_AUTH_TYPE},
+        shown=shown,
+    )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _schema_errors(validator: Any, body: Mapping[str, Any]) -> list[Any]:
+    """GitHub's error objects for what ``validator`` finds in ``body``, one per field."""
+    found: dict[str, dict[str, str]] = {}
+    for error in validator.iter_errors(dict(body)):
+        for name, code, message in _explain(error):
+            found.setdefault(name, _field_error(name, code, message))
+    return list(found.values())
+
+
+def _explain(error: Any) -> list[tuple[str, str, str]]:
+    """(field, code, message) for one jsonschema error of a request body."""
+    kind, expected, value = error.validator, error.validator_value, error.instance
+    if not error.absolute_path:
+        if kind == "required":
+            return [(f, "missing_field", f"'{f}' is required") for f in expected if f not in value]
+        if kind == "additionalProperties":
+            known = error.schema.get("properties", {})
+            return [
+                (f, "invalid", f"'{f}' is not a field of GitHub's request schema")
+                for f in value
+                if f not in known
+            ]
+        return [("", "invalid", f"the request body: {error.message[:200]}")]
+    name = str(error.absolute_path[0])
+    where = f"'{name}'" + "".join(f"[{p}]" for p in list(error.absolute_path)[1:])
+    if kind == "type" and value is None:
+        message = f"{where} cannot be null: GitHub's schema marks it not nullable"
+    elif kind == "type":
+        message = f"{where} must be of type {expected}, got {_short(value)}"
+    elif kind == "enum":
+        message = f"{where} is {_short(value)}, which is not one of: {', '.join(map(str, expected))}"
+    elif kind == "pattern":
+        message = f"{where} does not match GitHub's pattern {expected}"
+    elif kind == "format":
+        message = f"{where} is not a valid {expected}: {_short(value)}"
+    else:
+        message = f"{where}: {error.message[:200]}"
+    return [(name, "invalid", message)]
 
 
 class _Headers(dict[str, str]):
@@ -195,6 +451,7 @@ class Emulator:
         """``max_per_page`` caps page sizes below GitHub's 100 so tests can page through an org,
         which holds at most one registry per type (15). ``omit_fields`` leaves fields out of every
         answer, as GitHub's own examples leave out ``url`` and ``auth_type``."""
+        self._contract = contract()  # fails here, not at the first request, without the extra
         self._token = token
         self._max_per_page = max_per_page
         self._omit = frozenset(omit_fields)
@@ -287,7 +544,7 @@ class Emulator:
                 raise KeyError(name)
             try:
                 sealed = state.seal(value) if value is not None else {}
-                self._update(state, name.upper(), {**fields, **sealed})
+                self._update(state, name.upper(), {**fields, **sealed}, nulls_clear=True)
             except _ApiError as exc:
                 raise ValueError(f"invalid edit: {exc.reply.body['errors']}") from None
             return copy.deepcopy(state.registries[name.upper()])
@@ -448,8 +705,6 @@ class Emulator:
         if len(parts) not in (3, 4) or parts[0] != "orgs" or parts[2] != "private-registries":
             raise _not_found()
         state = self._org(unquote(parts[1]), http=True)
-        if method in ("POST", "PATCH") and (nulls := schema.null_problems(body or {})):
-            raise _invalid([_field_error(p.field, "invalid", p.reason) for p in nulls])
         if len(parts) == 3 and method in ("GET", "POST"):
             return self._list(state, request) if method == "GET" else self._create(state, body or {})
         if len(parts) == 4 and parts[3] == "public-key" and method == "GET":
@@ -461,7 +716,7 @@ class Emulator:
         if method == "GET":
             return _Reply(200, self._view(state.registries[name]))
         if method == "PATCH":
-            self._update(state, name, body or {})
+            self._update(state, name, body or {}, nulls_clear=False)
         else:
             del state.registries[name]
         return _Reply(204)
@@ -545,45 +800,59 @@ class Emulator:
         return _Reply(201, self._view(self._store(state, body), with_ids=True))
 
     def _create_errors(self, state: _Org, body: Mapping[str, Any], *, overwrite: bool) -> list[Any]:
-        record = _with_defaults(body)
-        errors = _unknown_fields(body) or _problems(record)
+        record = self._with_defaults(body)
+        errors = _schema_errors(self._contract.create, body) or _fact_errors(record)
         if errors:
             return errors
-        if schema.configuration_name(record["registry_type"]) in state.registries and not overwrite:
+        if configuration_name(record["registry_type"]) in state.registries and not overwrite:
             # GitHub answers this one with a plain string among the errors, not an object.
             return [f"A private registry for registry_type {record['registry_type']} already exists"]
         return self._secret_errors(state, body)
 
     def _store(self, state: _Org, body: Mapping[str, Any]) -> dict[str, Any]:
-        record = _with_defaults(body)
-        name = schema.configuration_name(record["registry_type"])
+        record = self._with_defaults(body)
+        name = configuration_name(record["registry_type"])
         old = state.registries.get(name)
         stamp = self._tick()
         record.update(name=name, created_at=old["created_at"] if old else stamp, updated_at=stamp)
         state.registries[name] = _normalized(record)
         return state.registries[name]
 
-    def _update(self, state: _Org, name: str, body: Mapping[str, Any]) -> None:
+    def _update(self, state: _Org, name: str, body: Mapping[str, Any], *, nulls_clear: bool) -> None:
+        """Apply an update body; a field sent as null is cleared. Over HTTP, GitHub's schema says
+        which fields may be null; behind the client's back (``nulls_clear``), any may."""
         stored = state.registries[name]
-        merged = {k: v for k, v in stored.items() if k in schema.WRITABLE_FIELDS}
+        judged = {k: v for k, v in body.items() if v is not None} if nulls_clear else body
+        errors = _schema_errors(self._contract.update, judged)
+        if errors:
+            raise _invalid(errors)
+        merged = {k: v for k, v in stored.items() if k in self._contract.writable}
         merged.update(body)  # a field sent as null is cleared by _with_defaults below
         if merged.get("visibility") != "selected" and "selected_repository_ids" not in body:
             merged.pop("selected_repository_ids", None)
-        merged = _with_defaults(merged)
-        errors = _unknown_fields(body) + [
+        merged = self._with_defaults(merged)
+        errors = [
             _field_error(f, "invalid", f"'{f}' cannot be changed after creation; delete and recreate")
             for f in _FIXED
             if merged.get(f) != stored.get(f)
         ]
-        sent = [f for f in _SECRET if body.get(f) is not None]
+        sent = [f for f in _SEALED if body.get(f) is not None]
         if len(sent) == 1:
-            missing = _SECRET[1 - _SECRET.index(sent[0])]
+            missing = _SEALED[1 - _SEALED.index(sent[0])]
             errors.append(_field_error(missing, "missing_field", f"send '{missing}' with '{sent[0]}'"))
-        errors = errors or _problems(merged) or self._secret_errors(state, body)
+        errors = (
+            errors
+            or _schema_errors(self._contract.create, merged)
+            or _fact_errors(merged)
+            or self._secret_errors(state, body)
+        )
         if errors:
             raise _invalid(errors)
         merged.update(name=name, created_at=stored["created_at"], updated_at=self._tick())
         state.registries[name] = _normalized(merged)
+
+    def _with_defaults(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return {**self._contract.defaults, **{k: v for k, v in body.items() if v is not None}}
 
     @staticmethod
     def _secret_errors(state: _Org, body: Mapping[str, Any]) -> list[Any]:
@@ -599,10 +868,10 @@ class Emulator:
         return []
 
     def _view(self, record: Mapping[str, Any], *, with_ids: bool = False) -> dict[str, Any]:
-        fields = [f for f in schema.RESPONSE_FIELDS if f not in self._omit]
+        fields = [f for f in self._contract.shown if f not in self._omit]
         view = {f: record[f] for f in fields if record.get(f) is not None}
         if with_ids and record.get("visibility") == "selected":
-            view["selected_repository_ids"] = list(record.get("selected_repository_ids", []))
+            view[_SHOWN_ON_CREATE_ONLY] = list(record.get(_SHOWN_ON_CREATE_ONLY, []))
         return view
 
     def _tick(self) -> str:
@@ -625,27 +894,10 @@ def _int_param(query: Mapping[str, list[str]], name: str, default: int) -> int:
     return value if value >= 1 else default
 
 
-def _with_defaults(body: Mapping[str, Any]) -> dict[str, Any]:
-    return {**_DEFAULTS, **{k: v for k, v in body.items() if v is not None}}
-
-
 def _normalized(record: dict[str, Any]) -> dict[str, Any]:
-    if "selected_repository_ids" in record:  # schema accepts 42.0 for 42; store integers
-        record["selected_repository_ids"] = [int(i) for i in record["selected_repository_ids"]]
+    if "selected_repository_ids" in record:  # a copy: the stored list is not put_registry's caller's
+        record["selected_repository_ids"] = list(record["selected_repository_ids"])
     return record
-
-
-def _unknown_fields(body: Mapping[str, Any]) -> list[Any]:
-    # Stricter than GitHub, which ignores unknown fields: in tests a typo should fail loudly.
-    unknown = [k for k in body if k not in schema.WRITABLE_FIELDS]
-    return [_field_error(k, "invalid", f"'{k}' is not a known field") for k in unknown]
-
-
-def _problems(record: Mapping[str, Any]) -> list[Any]:
-    return [
-        _field_error(p.field, "missing_field" if record.get(p.field) is None else "invalid", p.reason)
-        for p in schema.rest_problems(record)
-    ]
 
 
 class _Server(ThreadingHTTPServer):
@@ -719,7 +971,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main(argv: list[str] | None = None) -> None:
     """Serve until SIGINT or SIGTERM, after printing the base URL on one line."""
-    parser = argparse.ArgumentParser(description="An emulator of GitHub's private-registries API")
+    parser = argparse.ArgumentParser(
+        prog="python -m pulumi_github_private_registry.emulator",
+        description="An emulator of GitHub's private-registries API",
+    )
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--prefix", default="")
     parser.add_argument("--token", default=None, help="required bearer token (default: accept any)")
@@ -728,6 +983,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--org", action="append", dest="orgs", help="an existing org (repeatable)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     args = parser.parse_args(argv)
+    try:
+        contract()
+    except ImportError as exc:
+        parser.exit(1, f"error: {exc}\n")
     done = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: done.set())

@@ -90,11 +90,13 @@ def discover(
         )
         return 1
     remember_secret(token)
-    reason = schema.org_problem(org)
-    if reason:
-        print(f"error: --org: {reason}", file=err)
+    problem = schema.org_problem(org)
+    if problem:
+        print(f"error: --org: {schema.render(problem)}", file=err)
         return 1
     url, source = (base_url, "--base-url") if base_url else settings.BASE_URL.lookup(None)
+    if url is None:
+        source = f"--base-url or {settings.BASE_URL.env}"
     try:
         from ..core.client import GitHubClient  # the network is discover's alone: validate stays light
 
@@ -146,11 +148,12 @@ def validate_file(path: Path) -> tuple[int, list[str]]:
     config: Mapping[str, Any] = data.get("config") or {}
     stack = _stack_name(path)
     lines: list[str] = []
-    token = config.get("github:token")
+    key = settings.TOKEN.key
+    token = config.get(key)
     if token is not None and not (isinstance(token, Mapping) and "secure" in token):
         lines.append(
-            "github:token is in plaintext: remove it with `pulumi config rm github:token` and set it with "
-            f"`pulumi config set --secret{f' --stack {stack}' if stack else ''} github:token`"
+            f"{key} is in plaintext: remove it with `pulumi config rm {key}` and set it with "
+            f"`pulumi config set --secret{f' --stack {stack}' if stack else ''} {key}`"
         )
     base_url = config.get(settings.BASE_URL.key)
     if base_url is not None:
@@ -161,7 +164,7 @@ def validate_file(path: Path) -> tuple[int, list[str]]:
         )
         if problem:
             lines.append(problem)
-    owner = config.get("github:owner")
+    owner = config.get(settings.OWNER.key)
     default_org = settings.OWNER.resolve(owner if isinstance(owner, str) else None)
     entries, list_problems = stackconfig.parse_registries(
         config.get(stackconfig.full_key(stackconfig.REGISTRIES_KEY)),

@@ -35,11 +35,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 from ..core import schema
-from ..core.schema import Problem
+from ..core.schema import Audience, Problem
 
 __all__ = [
     "CODESPACES_FIELD",
     "CODESPACES_VISIBILITIES",
+    "ENTRY",
     "ENTRY_FIELDS",
     "PROJECT",
     "REGISTRIES_KEY",
@@ -92,6 +93,47 @@ CODESPACES_VISIBILITIES: Final[tuple[str, ...]] = ("all", "private", "selected")
 _SECRET_NAME_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # A config key inside our namespace: no namespace separator, no whitespace.
 _CONFIG_KEY_RE: Final = re.compile(r"[A-Za-z0-9_\-]{1,100}")
+
+ENTRY_MESSAGES: Final[Mapping[str, str]] = {
+    "entry_not_mapping": "each registry must be a mapping of fields (registry_type: ..., url: ...)",
+    "entry_secret_in_file": "secrets are not written in the stack file: name a secret config key "
+    "instead (`secret: {suggested}`) and set it with `{command}`",
+    "entry_unknown_field": "unknown field {field}",
+    "entry_unknown_field_hint": "unknown field {field}; did you mean {hint_field}?",
+    "entry_secret_not_key": "must name a secret config key (like npmToken, without a namespace), not "
+    "hold the secret itself: set the secret with `pulumi config set --secret` under that key",
+    "entry_secret_not_taken": "auth_type '{auth_type}' takes no secret: remove it",
+    "entry_secret_needed": "auth_type '{auth_type}' needs a secret: name its config key "
+    "(`secret: {suggested}`) and set it with `{command}`",
+    "entry_names_not_list": "must be a list of repository names",
+    "entry_codespaces_key": "unknown key '{key}': it takes name and visibility",
+    "entry_codespaces_shape": "give the secret's name, or a mapping with name and visibility",
+    "entry_codespaces_name": "{name} is not a valid secret name: letters, digits and underscores, not "
+    "starting with a digit or GITHUB_",
+    "entry_codespaces_visibility": "visibility {wanted} is not one of: {allowed}",
+    "entry_codespaces_selected": "visibility 'selected' shares the registry's repositories, but the "
+    "registry's visibility is {visibility}",
+    "entry_codespaces_no_secret": "it carries the registry's secret, and auth_type {auth_type} has none",
+    "entry_duplicate": "registry[{first}] already declares {org}/{name}: the name comes from the type, "
+    "so an org has one registry of each type",
+    "entry_duplicate_codespaces": "registry[{first}] already declares the Codespaces secret {secret} "
+    "in {org}",
+    "entry_secret_unset": "the secret {key} is not set: run `{command}`",
+    "entry_secret_plaintext": "{key} is set in plaintext: remove it with `pulumi config rm {key}` and set "
+    "it with `{command}`",
+    "entry_org_needed": "set `org` on the registry or `pulumi config set github:owner ORG`",
+    "entry_selected_needs_ids": "visibility 'selected' needs at least one id in {field} "
+    "(or repository names in {q[selected_repositories]})",
+}
+"""The messages of what is wrong with an entry as configuration, by code."""
+
+ENTRY: Final = Audience(
+    name=lambda name: SECRET_FIELD if name == "value" else name,
+    messages={**schema.MESSAGES, **ENTRY_MESSAGES},
+)
+"""How problems read in a stack file: the secret is the entry's ``secret`` key, not ``value``.
+
+A problem's own field is shown as it is: :func:`declaration_problems` names it for the entry."""
 
 SecretStatus = Literal["secret", "plaintext", "missing"]
 """Where a secret config key stands: set with ``--secret``, set in plaintext, or not set."""
@@ -169,7 +211,7 @@ class RegistryEntry:
 
     def describe(self, problem: Problem) -> str:
         """One line for a problem: ``registry[0] (acme/NPM_REGISTRY_SECRET): url: reason``."""
-        return f"{self.label}: {problem.field}: {problem.reason}"
+        return f"{self.label}: {problem.field}: {schema.render(problem, ENTRY)}"
 
     def declaration(self, value: Any = None, resolved_ids: Sequence[Any] = ()) -> dict[str, Any]:
         """The ``OrgPrivateRegistry`` inputs, with the secret ``value`` and the resolved repository ids."""
@@ -183,19 +225,15 @@ class RegistryEntry:
         return props
 
 
-def _suggest(key: str) -> str:
+def _unknown_field(key: str) -> Problem:
     hint = difflib.get_close_matches(key, ENTRY_FIELDS, n=1)
-    return f"; did you mean '{hint[0]}'?" if hint else ""
+    if hint:
+        return Problem("entry_unknown_field_hint", key, {"hint_field": hint[0]})
+    return Problem("entry_unknown_field", key)
 
 
-def _auth_type(raw: Mapping[str, Any]) -> Any:
-    auth_type = raw.get("auth_type")
-    return schema.DECLARATION_DEFAULTS["auth_type"] if auth_type is None else auth_type
-
-
-def _has_secret(raw: Mapping[str, Any]) -> bool:
-    auth_type = _auth_type(raw)
-    return isinstance(auth_type, str) and auth_type in schema.SECRET_AUTH_TYPES
+_auth_type = schema.auth_type_of
+_has_secret = schema.takes_secret
 
 
 def _parse_codespaces(raw: Mapping[str, Any]) -> tuple[CodespacesSecret | None, list[Problem]]:
@@ -210,43 +248,22 @@ def _parse_codespaces(raw: Mapping[str, Any]) -> tuple[CodespacesSecret | None, 
     elif isinstance(spec, Mapping):
         unknown = sorted(set(spec) - {"name", "visibility"})
         if unknown:
-            reason = f"unknown key '{unknown[0]}': it takes name and visibility"
-            return None, [Problem(CODESPACES_FIELD, reason)]
+            return None, [Problem("entry_codespaces_key", CODESPACES_FIELD, {"key": unknown[0]})]
         name, wanted = spec.get("name"), spec.get("visibility", visibility)
     else:
-        reason = "give the secret's name, or a mapping with name and visibility"
-        return None, [Problem(CODESPACES_FIELD, reason)]
+        return None, [Problem("entry_codespaces_shape", CODESPACES_FIELD)]
     problems: list[Problem] = []
     if not isinstance(name, str) or not _SECRET_NAME_RE.fullmatch(name) or name.upper().startswith("GITHUB_"):
-        problems.append(
-            Problem(
-                CODESPACES_FIELD,
-                f"{name!r} is not a valid secret name: letters, digits and underscores, not starting "
-                "with a digit or GITHUB_",
-            )
-        )
+        problems.append(Problem("entry_codespaces_name", CODESPACES_FIELD, {"name": repr(name)}))
     if wanted not in CODESPACES_VISIBILITIES:
-        problems.append(
-            Problem(
-                CODESPACES_FIELD,
-                f"visibility {wanted!r} is not one of: {', '.join(CODESPACES_VISIBILITIES)}",
-            )
-        )
+        params = {"wanted": repr(wanted), "allowed": ", ".join(CODESPACES_VISIBILITIES)}
+        problems.append(Problem("entry_codespaces_visibility", CODESPACES_FIELD, params))
     elif wanted == "selected" and visibility != "selected":
-        problems.append(
-            Problem(
-                CODESPACES_FIELD,
-                "visibility 'selected' shares the registry's repositories, but the registry's "
-                f"visibility is {visibility!r}",
-            )
-        )
+        params = {"visibility": repr(visibility)}
+        problems.append(Problem("entry_codespaces_selected", CODESPACES_FIELD, params))
     if not _has_secret(raw):
-        problems.append(
-            Problem(
-                CODESPACES_FIELD,
-                f"it carries the registry's secret, and auth_type {_auth_type(raw)!r} has none",
-            )
-        )
+        params = {"auth_type": repr(_auth_type(raw))}
+        problems.append(Problem("entry_codespaces_no_secret", CODESPACES_FIELD, params))
     if problems or not isinstance(name, str) or not isinstance(wanted, str):
         return None, problems
     return CodespacesSecret(name=name, visibility=wanted), []
@@ -254,8 +271,7 @@ def _parse_codespaces(raw: Mapping[str, Any]) -> tuple[CodespacesSecret | None, 
 
 def _parse_entry(raw: Any, index: int, default_org: str | None) -> RegistryEntry:
     if not isinstance(raw, Mapping):
-        reason = "each registry must be a mapping of fields (registry_type: ..., url: ...)"
-        problem = Problem("registry", reason)
+        problem = Problem("entry_not_mapping", "registry")
         return RegistryEntry(index=index, inputs={}, problems=(problem,), is_mapping=False)
     inputs = {k: raw[k] for k in _PASSTHROUGH_FIELDS if raw.get(k) is not None}
     if inputs.get("org") is None and default_org:
@@ -265,40 +281,28 @@ def _parse_entry(raw: Any, index: int, default_org: str | None) -> RegistryEntry
     problems: list[Problem] = []
     for key in raw:
         if key in schema.SECRET_INPUTS:
-            problems.append(
-                Problem(
-                    str(key),
-                    "secrets are not written in the stack file: name a secret config key instead "
-                    f"(`secret: {suggested}`) and set it with `{set_secret_command(suggested)}`",
-                )
-            )
+            params = {"suggested": suggested, "command": set_secret_command(suggested)}
+            problems.append(Problem("entry_secret_in_file", str(key), params))
         elif key not in ENTRY_FIELDS:
-            problems.append(Problem(str(key), f"unknown field '{key}'{_suggest(str(key))}"))
+            problems.append(_unknown_field(str(key)))
 
     secret_key = raw.get(SECRET_FIELD)
     if secret_key is not None and (
         not isinstance(secret_key, str) or not _CONFIG_KEY_RE.fullmatch(secret_key)
     ):
         # Not echoed: what stands here may be the secret itself, pasted in by mistake.
-        problems.append(
-            Problem(
-                SECRET_FIELD,
-                "must name a secret config key (like npmToken, without a namespace), not hold the "
-                "secret itself: set the secret with `pulumi config set --secret` under that key",
-            )
-        )
+        problems.append(Problem("entry_secret_not_key", SECRET_FIELD))
         secret_key = None
     elif secret_key is not None and not _has_secret(raw) and _auth_type(raw) in schema.AUTH_TYPES:
-        problems.append(Problem(SECRET_FIELD, f"auth_type '{_auth_type(raw)}' takes no secret: remove it"))
+        problems.append(Problem("entry_secret_not_taken", SECRET_FIELD, {"auth_type": _auth_type(raw)}))
         secret_key = None
     elif secret_key is None and _has_secret(raw):
-        problems.append(
-            Problem(
-                SECRET_FIELD,
-                f"auth_type '{_auth_type(raw)}' needs a secret: name its config key "
-                f"(`secret: {suggested}`) and set it with `{set_secret_command(suggested)}`",
-            )
-        )
+        params = {
+            "auth_type": _auth_type(raw),
+            "suggested": suggested,
+            "command": set_secret_command(suggested),
+        }
+        problems.append(Problem("entry_secret_needed", SECRET_FIELD, params))
 
     names = raw.get(REPOSITORY_NAMES_FIELD)
     repository_names: tuple[str, ...] = ()
@@ -306,7 +310,7 @@ def _parse_entry(raw: Any, index: int, default_org: str | None) -> RegistryEntry
         if isinstance(names, list) and all(isinstance(n, str) and n.strip() for n in names):
             repository_names = tuple(n.strip() for n in names)
         else:
-            problems.append(Problem(REPOSITORY_NAMES_FIELD, "must be a list of repository names"))
+            problems.append(Problem("entry_names_not_list", REPOSITORY_NAMES_FIELD))
 
     codespaces, codespaces_problems = _parse_codespaces(raw)
     problems.extend(codespaces_problems)
@@ -386,24 +390,14 @@ def parse_registries(
         if entry.org and entry.name:
             first = seen.setdefault((entry.org.lower(), entry.name), entry)
             if first is not entry:
-                extra.append(
-                    Problem(
-                        "registry_type",
-                        f"registry[{first.index}] already declares {entry.org}/{entry.name}: the name "
-                        "comes from the type, so an org has one registry of each type",
-                    )
-                )
+                params = {"first": first.index, "org": entry.org, "name": entry.name}
+                extra.append(Problem("entry_duplicate", "registry_type", params))
         if entry.org and entry.codespaces:
             key = (entry.org.lower(), entry.codespaces.name.upper())
             first = seen_codespaces.setdefault(key, entry)
             if first is not entry:
-                extra.append(
-                    Problem(
-                        CODESPACES_FIELD,
-                        f"registry[{first.index}] already declares the Codespaces secret "
-                        f"{entry.codespaces.name} in {entry.org}",
-                    )
-                )
+                params = {"first": first.index, "secret": entry.codespaces.name, "org": entry.org}
+                extra.append(Problem("entry_duplicate_codespaces", CODESPACES_FIELD, params))
         if extra:
             entry = replace(entry, problems=(*entry.problems, *extra))
         result.append(entry)
@@ -418,16 +412,11 @@ def secret_problems(
         return []
     where = status(entry.secret_key)
     command = set_secret_command(entry.secret_key, stack)
+    params = {"key": full_key(entry.secret_key), "command": command}
     if where == "missing":
-        return [Problem(SECRET_FIELD, f"the secret {full_key(entry.secret_key)} is not set: run `{command}`")]
+        return [Problem("entry_secret_unset", SECRET_FIELD, params)]
     if where == "plaintext":
-        return [
-            Problem(
-                SECRET_FIELD,
-                f"{full_key(entry.secret_key)} is set in plaintext: remove it with `pulumi config rm "
-                f"{full_key(entry.secret_key)}` and set it with `{command}`",
-            )
-        ]
+        return [Problem("entry_secret_plaintext", SECRET_FIELD, params)]
     return []
 
 
@@ -451,14 +440,14 @@ def declaration_problems(entry: RegistryEntry, *, default_org: str | None = None
     ids_given = entry.inputs.get("selected_repository_ids") is not None
     problems = []
     for problem in schema.declaration_problems(props, default_org=default_org):
-        name, reason = problem.field, problem.reason
-        if name == "value":
-            name, reason = SECRET_FIELD, reason.replace("'value'", f"'{SECRET_FIELD}'")
-        elif name == "selected_repository_ids" and entry.repository_names and not ids_given:
-            name = REPOSITORY_NAMES_FIELD
-        elif name == "selected_repository_ids" and not entry.repository_names and not ids_given:
-            reason += f" (or repository names in '{REPOSITORY_NAMES_FIELD}')"
-        problems.append(Problem(name, reason))
+        if problem.field == "value":
+            problem = replace(problem, field=SECRET_FIELD)  # the entry's key for the secret
+        elif problem.field == "selected_repository_ids" and not ids_given:
+            if entry.repository_names:
+                problem = replace(problem, field=REPOSITORY_NAMES_FIELD)
+            elif problem.code == "selected_needs_ids":
+                problem = replace(problem, code="entry_selected_needs_ids")
+        problems.append(problem)
     return problems
 
 

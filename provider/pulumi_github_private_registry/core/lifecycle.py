@@ -1,0 +1,806 @@
+"""The registry's lifecycle: check, diff, create, read, update and delete, without Pulumi.
+
+Each operation takes a :class:`Runtime` (the settings, the client, the key cache, the inventory and
+the claims of one provider process) and plain mappings in the declaration's field names (GitHub's,
+see :mod:`.schema`), and returns a small result of its own: :class:`Checked`, :class:`Plan`,
+:class:`Written`, :class:`Refreshed`. A front door (the dynamic provider, the plugin) converts its
+protocol's values to these and back; values not known during preview arrive as
+:data:`.schema.UNKNOWN`. Failures the user sees are :class:`RegistryError`.
+
+Requests per operation (the fewest possible): check and diff make none; create lists the org once
+per runtime and fetches its key once, then POSTs; read is served by the org's list; update PATCHes
+what changed then GETs once (PATCH returns no body); delete DELETEs.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from . import schema
+from .crypto import PublicKeyCache, Sealed, seal
+from .errors import GitHubError, NotFound, OutcomeUnknown, ValidationFailed, bounded, redact, remember_secret
+from .inventory import Claim, Claims, Inventory
+from .schema import Problem, is_unknown
+from .settings import Settings
+
+if TYPE_CHECKING:
+    # Imported where first needed: `requests` would double the time to answer the first check.
+    from .client import GitHubClient, Limits
+
+__all__ = [
+    "Checked",
+    "Plan",
+    "Refreshed",
+    "RegistryError",
+    "Runtime",
+    "Written",
+    "check",
+    "create",
+    "delete",
+    "diff",
+    "read",
+    "update",
+]
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class RegistryError(Exception):
+    """A failure the user sees: names the org and the registry, says what to do.
+
+    Its text goes through the one redaction step (no token, no ``Authorization`` value, no URL
+    user-info) and is bounded, so that it fits a protocol's error channel.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(bounded(message, 4000))
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A declaration with its defaults filled in, and what is wrong with it."""
+
+    inputs: dict[str, Any]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an update of a registry does: nothing, an in-place change, or a replacement."""
+
+    changes: bool
+    replaces: tuple[str, ...]
+    delete_before_replace: bool
+
+
+@dataclass(frozen=True)
+class Written:
+    """A registry as a create or update left it: its id ``{org}/{name}`` and every output."""
+
+    id: str
+    outputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """A registry as GitHub reports it: outputs and inputs; an empty ``id`` when it is gone."""
+
+    id: str
+    outputs: dict[str, Any]
+    inputs: dict[str, Any]
+
+
+# --- the runtime ---------------------------------------------------------------------------------
+
+
+class Runtime:
+    """What the lifecycle works with in one provider process: settings, clients and caches.
+
+    Thread-safe: the provider's threads share it. Clients are made on first use (a preview never
+    imports the HTTP stack) and share the process's write throttle. :meth:`shared` gives every
+    front-door instance configured alike in one process the same runtime.
+    """
+
+    _shared: ClassVar[dict[tuple[Any, ...], Runtime]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @classmethod
+    def shared(cls, settings: Settings) -> Runtime:
+        """The process's runtime for ``settings`` (compared with the token as a digest).
+
+        A door may hold several instances in one process: Pulumi's dynamic-provider host makes one
+        per distinct ``__provider`` blob, and a state written by another Python or dill version holds
+        other bytes than the program's. Their deletes (from the state) and creates (from the program)
+        must see the same claims, or a renamed resource's delete would remove what the new one
+        adopted; and one list per org serves them all.
+        """
+        with cls._shared_lock:
+            runtime = cls._shared.get(settings.identity)
+            if runtime is None:
+                runtime = cls._shared[settings.identity] = cls(settings)
+            return runtime
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.keys = PublicKeyCache()
+        self.inventory = Inventory()
+        self.claims = Claims()
+        self._client: GitHubClient | None = None
+        self._lock = threading.Lock()
+        self._unreported: set[str] = set()  # fields a GET showed GitHub leaves out of its answers
+        self.learning = threading.Lock()
+        """Held while a GET learns which fields GitHub leaves out of its answers."""
+        remember_secret(settings.token)
+
+    @property
+    def limits(self) -> Limits:
+        """The client's limits, from the settings."""
+        from .client import Limits
+
+        return replace(
+            Limits(),
+            write_interval=self.settings.write_delay_ms / 1000,
+            max_concurrency=self.settings.max_concurrency,
+            max_retry_wait=self.settings.max_retry_wait,
+            timeout=self.settings.request_timeout,
+        )
+
+    def client(self, org: str, name: str) -> GitHubClient:
+        """The client for the settings; ``org``/``name`` name the registry when no token is set."""
+        from .client import GitHubClient, process_throttle
+
+        current = self.settings
+        if not current.token:
+            raise RegistryError(
+                f"OrgPrivateRegistry {org}/{name}: no GitHub token: set it with "
+                f"`pulumi config set --secret {current.token_key}` (it prompts for the token, which "
+                "keeps it out of your shell history), or export GITHUB_TOKEN from a file or a "
+                'credential helper (`export GITHUB_TOKEN="$(cat ~/.config/github-token)"` or '
+                '`export GITHUB_TOKEN="$(gh auth token)"`)'
+            )
+        with self._lock:
+            if self._client is None:
+                self._client = GitHubClient(
+                    current.token,
+                    current.base_url,
+                    throttle=process_throttle(self.limits),
+                    base_url_source=current.base_url_source,
+                    token_source=current.token_source,
+                )
+            return self._client
+
+    def unlisted(self, props: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
+        """Fields the state has that the org's list left out of ``record`` (unless never reported)."""
+        with self._lock:
+            return [
+                f
+                for f in schema.REPORTED_FIELDS
+                if props.get(f) is not None and f not in record and f not in self._unreported
+            ]
+
+    def learn_unreported(self, fields: list[str]) -> None:
+        """GitHub's GET leaves these out too: no registry's answer will have them."""
+        with self._lock:
+            self._unreported.update(fields)
+
+
+# --- comparing -----------------------------------------------------------------------------------
+
+
+def _normalized(field: str, value: Any) -> Any:
+    """A value as compared by diff: ids as a sorted set of ints, defaults made explicit.
+
+    State may hold anything (hand-edited, or written by another version): ids that are not a list
+    of finite whole numbers compare as they are, so diff plans an update instead of crashing.
+    """
+    if field == "selected_repository_ids":
+        if not value:
+            return None
+        if not isinstance(value, (list, tuple)) or not all(_is_whole(i) for i in value):
+            return ("unusable", repr(value)[:200])
+        return sorted({int(i) for i in value})
+    if field == "replaces_base":
+        return bool(value)
+    if value == "":
+        return None
+    return value
+
+
+def _is_whole(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (
+        isinstance(value, float) and math.isfinite(value) and value.is_integer()
+    )
+
+
+def changed_fields(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """Updatable fields whose declared value differs from the state's (unknown counts as changed)."""
+    changed = []
+    for field in schema.UPDATABLE_FIELDS:
+        new = news.get(field)
+        if is_unknown(new) or _normalized(field, olds.get(field)) != _normalized(field, new):
+            changed.append(field)
+    return changed
+
+
+def unclearable(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """Fields set in ``olds`` that ``news`` drops and GitHub cannot clear in place (not nullable).
+
+    Repository ids are left out: they go away with a visibility other than ``selected``.
+    """
+    return [
+        f
+        for f in schema.UPDATABLE_FIELDS
+        if f not in schema.NULLABLE_FIELDS
+        and f != "selected_repository_ids"
+        and olds.get(f) is not None
+        and news.get(f) is None
+    ]
+
+
+def value_changed(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+    """Whether the declared secret differs from the one in state (compared as plaintext)."""
+    if news.get("value") is not None:
+        return is_unknown(news["value"]) or news["value"] != olds.get("value")
+    if news.get("value_encrypted") is not None:
+        return any(
+            is_unknown(news.get(f)) or news.get(f) != olds.get(f) for f in ("value_encrypted", "key_id")
+        )
+    return olds.get("value") is not None or olds.get("value_encrypted") is not None
+
+
+def drifted(olds: Mapping[str, Any]) -> bool:
+    """Whether a refresh saw the registry change outside Pulumi since our last write."""
+    remote = olds.get("remote_updated_at")
+    return remote is not None and remote != olds.get("updated_at")
+
+
+def _same_org(a: Any, b: Any) -> bool:
+    return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
+
+
+# --- naming --------------------------------------------------------------------------------------
+
+
+def _locate(id_: str, props: Mapping[str, Any]) -> tuple[str, str]:
+    """(org, name) of a registry from its id ``{org}/{name}``, else from its properties.
+
+    Ids and state can be hand-edited or imported: an org or name that is not GitHub's shape (``..``
+    would make ``DELETE /orgs/acme/``, GitHub's delete-an-organization) fails here, before any
+    request, and changes nothing.
+    """
+    if id_:
+        org, _, name = id_.partition("/")
+        if schema.org_problem(org) is None and schema.is_configuration_name(name):
+            return org, name
+        raise RegistryError(
+            f"OrgPrivateRegistry: the id {bounded(repr(id_), 120)} is not '{{org}}/{{NAME}}' (an "
+            "organization login, then a configuration name such as NPM_REGISTRY_SECRET): nothing was "
+            "sent to GitHub and nothing changed. Fix the id in the state (`pulumi state edit`) or the "
+            "one given to import."
+        )
+    where, registry_type = props.get("org"), props.get("registry_type")
+    if schema.org_problem(where) is not None or registry_type not in schema.REGISTRY_TYPES:
+        raise RegistryError(
+            f"OrgPrivateRegistry: the state holds no usable org and registry_type ({bounded(repr(where), 60)}"
+            f", {bounded(repr(registry_type), 60)}): nothing was sent to GitHub and nothing changed."
+        )
+    return str(where), schema.configuration_name(str(registry_type))
+
+
+def _label(props: Mapping[str, Any]) -> str:
+    """How an error tells resources apart: the protocol does not give their names, but their URLs."""
+    return f"url '{bounded(str(props.get('url')), 200)}'"
+
+
+def _fingerprint(outs: Mapping[str, Any]) -> str:
+    """What tells one resource's outputs from another's for the same registry."""
+    return json.dumps(
+        [outs.get(f) for f in ("created_at", "updated_at", "value_encrypted", "key_id")], default=str
+    )
+
+
+def _two_resources(org: str, name: str, other: Claim, props: Mapping[str, Any]) -> RegistryError:
+    """The error for a registry that another resource of this deployment manages."""
+    return RegistryError(
+        f"OrgPrivateRegistry {org}/{name}: two OrgPrivateRegistry resources of this deployment "
+        f"declare it: one with {other.label}, and this one with {_label(props)}. GitHub allows one "
+        "registry per type in an org: keep one declaration (with `adopt`, both would succeed and "
+        "their states would disagree with GitHub and with each other). If you renamed the resource, "
+        "give the new one `aliases` with the old name."
+    )
+
+
+def _fail(org: str, name: str, action: str, exc: GitHubError | str) -> RegistryError:
+    return RegistryError(f"OrgPrivateRegistry {org}/{name}: could not {action}: {exc}")
+
+
+def _rejects_key(exc: ValidationFailed) -> bool:
+    """Whether GitHub refused the sealed value because the key it was sealed with is not current."""
+    text = " ".join([exc.message, *exc.errors]).lower()
+    return bool({"key_id", "encrypted_value"} & set(exc.fields)) or "key_id" in text or "decrypt" in text
+
+
+def _already_exists(exc: ValidationFailed) -> bool:
+    return "already exist" in " ".join([exc.message, *exc.errors]).lower()
+
+
+# The operations that talk to GitHub: each gets one budget of rate-limit waits for all its requests.
+_OPERATIONS = frozenset({"create", "read", "update", "delete"})
+
+
+def _guarded(operation: Callable[..., T]) -> Callable[..., T]:
+    """Let only :class:`RegistryError` out: anything else is a defect, shown redacted and bounded.
+
+    A protocol reports an exception with its traceback and its chain; an unexpected one (a
+    ``KeyError`` on odd state, a library's error quoting a header) must not carry a credential or a
+    value into the user's terminal.
+    """
+
+    @functools.wraps(operation)
+    def guarded(*args: Any, **kwargs: Any) -> T:
+        try:
+            if operation.__name__ in _OPERATIONS:
+                from .client import operation_budget  # imported here: check and diff stay light
+
+                with operation_budget():
+                    return operation(*args, **kwargs)
+            return operation(*args, **kwargs)
+        except RegistryError:
+            raise
+        except Exception as exc:  # the safety net itself
+            raise RegistryError(
+                f"OrgPrivateRegistry: internal error in {operation.__name__} ({type(exc).__name__}: "
+                f"{bounded(str(exc), 300)}); nothing more was sent to GitHub. Please report it."
+            ) from None
+
+    return guarded
+
+
+# --- preview: no request, no token ---------------------------------------------------------------
+
+
+@_guarded
+def check(runtime: Runtime, news: Mapping[str, Any]) -> Checked:
+    """Fill defaults (``org`` from the configured owner) and find every problem; makes no request."""
+    inputs = dict(news)
+    for field, default in schema.DECLARATION_DEFAULTS.items():
+        if inputs.get(field) is None:
+            inputs[field] = default
+    owner = runtime.settings.owner
+    if inputs.get("org") is None and owner:
+        inputs["org"] = owner
+    problems = schema.declaration_problems(inputs, default_org=owner)
+    return Checked(inputs, tuple(problems))
+
+
+@_guarded
+def diff(runtime: Runtime, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Plan:
+    """Replace on org, registry_type or auth_type; update in place for all else; no request.
+
+    A deployment diffs every resource of the program: the registry is claimed for this one, so
+    that another resource of the deployment cannot adopt it too.
+    """
+    try:
+        org, name = _locate(id_, olds)
+    except RegistryError:
+        pass  # a malformed id fails where a request would be made, not in a plan
+    else:
+        other = runtime.claims.observe(org, name, _label(olds), _fingerprint(olds))
+        if other is not None:
+            raise _two_resources(org, name, other, olds)
+    replaces = []
+    for field in schema.REPLACE_FIELDS:
+        old, new = olds.get(field), news.get(field)
+        if field == "auth_type":
+            old, new = schema.auth_type_of(olds), schema.auth_type_of(news)
+        if is_unknown(new) or not (old == new or (field == "org" and _same_org(old, new))):
+            replaces.append(field)
+    # GitHub cannot clear these once set: dropping one from the declaration needs a new registry.
+    replaces += unclearable(olds, news)
+    changes = bool(replaces) or bool(changed_fields(olds, news)) or value_changed(olds, news)
+    changes = changes or drifted(olds)
+    # The name derives from the type, so a new registry of the same type in the same org can
+    # exist only once the old one is gone.
+    same_name = _same_org(olds.get("org"), news.get("org")) and olds.get("registry_type") == news.get(
+        "registry_type"
+    )
+    # Also for a replacement the engine decides (replaceOnChanges, --target-replace): two
+    # registries of one name cannot exist side by side.
+    return Plan(changes=changes, replaces=tuple(replaces), delete_before_replace=same_name)
+
+
+# --- writes --------------------------------------------------------------------------------------
+
+
+@_guarded
+def create(runtime: Runtime, props: Mapping[str, Any]) -> Written:
+    """POST the registry, or adopt an existing one when ``adopt`` is true; never GET after.
+
+    A registry claimed by another resource of this deployment is refused before any request:
+    two states would hold two values while GitHub holds one.
+    """
+    org, name = _locate("", props)
+    made, seen = runtime.claims.begin(org, name, _label(props))
+    if made is not None:
+        raise _two_resources(org, name, made, props)
+    try:
+        result = _create(runtime, org, name, props, seen)
+    except BaseException:
+        runtime.claims.restore(org, name, seen)
+        raise
+    runtime.claims.settle(org, name, _label(props), _fingerprint(result.outputs))
+    return result
+
+
+def _create(runtime: Runtime, org: str, name: str, props: Mapping[str, Any], seen: Claim | None) -> Written:
+    """Create, or take over an existing registry unless ``seen`` (another resource) manages it.
+
+    A registry only seen by a diff and not at GitHub is created: that is the replacement of a
+    resource whose delete went through before its create failed (the engine diffs it again).
+    """
+    client = runtime.client(org, name)
+    try:
+        existing = runtime.inventory.lookup(org, name, client.list_registries)
+    except GitHubError as exc:
+        raise _fail(org, name, "list the org's registries", exc) from None
+    if existing is None:
+        created = _post(runtime, client, org, name, props)
+        if created is not None:
+            return created
+        try:  # made since the org was listed
+            existing = client.get_registry(org, name, expect_exists=True)
+        except GitHubError as exc:
+            raise _fail(org, name, "look it up", exc) from None
+    if seen is not None:
+        raise _two_resources(org, name, seen, props)
+    return _take_over(runtime, client, org, name, props, existing)
+
+
+def _post(
+    runtime: Runtime, client: GitHubClient, org: str, name: str, props: Mapping[str, Any]
+) -> Written | None:
+    """POST; None when GitHub says the registry already exists."""
+    body = schema.to_rest_body({k: v for k, v in props.items() if v is not None})
+    try:
+        record, sealed = _send_secret(
+            runtime, client, org, props, body, lambda b: client.create_registry(org, b)
+        )
+    except OutcomeUnknown:
+        return _resolve_unknown_create(runtime, client, org, name, props, body)
+    except ValidationFailed as exc:
+        if _already_exists(exc):
+            return None
+        raise _fail(org, name, "create it", exc) from None
+    except GitHubError as exc:
+        raise _fail(org, name, "create it", exc) from None
+    runtime.inventory.record(org, record)
+    return Written(f"{org}/{name}", _outputs(props, record, sealed, None))
+
+
+def _take_over(
+    runtime: Runtime,
+    client: GitHubClient,
+    org: str,
+    name: str,
+    props: Mapping[str, Any],
+    existing: Mapping[str, Any],
+) -> Written:
+    """Adopt a registry that already exists (``adopt: true``), or explain how to."""
+    if not props.get("adopt"):
+        raise RegistryError(
+            f"OrgPrivateRegistry {org}/{name}: org '{org}' already has the private registry "
+            f"configuration {name} (GitHub allows one per registry type), created outside this "
+            "stack or by another one. If you renamed this resource (or moved it into a component), "
+            "give it `aliases` with its old name instead: with `adopt`, the old resource's delete "
+            "would remove the registry the new one now owns. Otherwise, to manage it here, set "
+            "`adopt: true` on this resource (it will be updated to what you declare), or delete it "
+            f"at GitHub first. `python -m pulumi_github_private_registry discover --org {org}` "
+            "prints a config block for it."
+        )
+    declared_auth = schema.auth_type_of(props)
+    # Compared only when GitHub reports it (its own example answers leave auth_type out).
+    if existing.get("auth_type") is not None and existing["auth_type"] != declared_auth:
+        raise RegistryError(
+            f"OrgPrivateRegistry {org}/{name}: cannot adopt: it exists with auth_type "
+            f"'{existing.get('auth_type')}' and you declare '{declared_auth}', which GitHub cannot "
+            "change in place. Declare its auth_type to adopt it, or delete it at GitHub first."
+        )
+    stuck = unclearable(existing, props)
+    if stuck:
+        raise RegistryError(
+            f"OrgPrivateRegistry {org}/{name}: cannot adopt: it has "
+            + ", ".join(f"{f} '{existing[f]}'" for f in stuck)
+            + ", which you do not declare and GitHub cannot clear in place. Declare "
+            + ("them" if len(stuck) > 1 else "it")
+            + " to adopt it, or delete it at GitHub first."
+        )
+    fields = [f for f in schema.UPDATABLE_FIELDS if props.get(f) is not None or existing.get(f) is not None]
+    outs = _patch(runtime, client, org, name, props, fields, send_value=True)
+    return Written(f"{org}/{name}", outs)
+
+
+def _resolve_unknown_create(
+    runtime: Runtime,
+    client: GitHubClient,
+    org: str,
+    name: str,
+    props: Mapping[str, Any],
+    body: Mapping[str, Any],
+) -> Written:
+    """A POST went unanswered: take over what it made, or send it again if it made nothing."""
+    try:
+        record = client.get_registry(org, name, expect_exists=True)
+    except NotFound:
+        # Nothing was made. GitHub allows one registry per type, so a second POST cannot
+        # make a duplicate even if the first one lands late: it would be refused.
+        try:
+            record, sealed = _send_secret(
+                runtime, client, org, props, body, lambda b: client.create_registry(org, b)
+            )
+        except OutcomeUnknown as exc:
+            raise RegistryError(
+                f"OrgPrivateRegistry {org}/{name}: could not create it: GitHub gave no usable answer "
+                f"to two creates; the second: {exc} Try again later (see https://www.githubstatus.com); "
+                f"if the next run says that {name} already exists, it is the one sent here: set "
+                "`adopt: true` to take it over."
+            ) from None
+        except GitHubError as exc:
+            raise _fail(org, name, "create it (second attempt after no answer)", exc) from None
+        runtime.inventory.record(org, record)
+        return Written(f"{org}/{name}", _outputs(props, record, sealed, None))
+    except GitHubError as exc:
+        raise _fail(org, name, "learn whether the unanswered create was applied", exc) from None
+    mismatched = [
+        f
+        for f in schema.RESPONSE_FIELDS
+        if f in body and f in record and _normalized(f, record[f]) != _normalized(f, body[f])
+    ]
+    if mismatched:
+        raise RegistryError(
+            f"OrgPrivateRegistry {org}/{name}: GitHub did not answer the create, and a registry "
+            f"{name} now exists whose {', '.join(mismatched)} differ from what was sent: it was "
+            "made by someone else. Delete it at GitHub or set `adopt: true`, then run again."
+        )
+    runtime.inventory.record(org, record)
+    if not schema.takes_secret(props):
+        return Written(f"{org}/{name}", _outputs(props, record, None, None))
+    # It is ours, but GitHub holds no readable trace of which value came with it: send the
+    # value once more so that state and GitHub surely agree.
+    return Written(f"{org}/{name}", _patch(runtime, client, org, name, props, [], send_value=True))
+
+
+@_guarded
+def update(runtime: Runtime, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Written:
+    """PATCH what changed (everything, after outside drift), then GET once for updated_at."""
+    org, name = _locate(id_, olds)
+    if drifted(olds):
+        fields = [f for f in schema.UPDATABLE_FIELDS if news.get(f) is not None or olds.get(f) is not None]
+        send_value = True
+    else:
+        fields = changed_fields(olds, news)
+        send_value = value_changed(olds, news)
+    client = runtime.client(org, name)
+    outs = _patch(runtime, client, org, name, news, fields, send_value=send_value, olds=olds)
+    runtime.claims.settle(org, name, _label(news), _fingerprint(outs))
+    return Written(f"{org}/{name}", outs)
+
+
+def _patch(
+    runtime: Runtime,
+    client: GitHubClient,
+    org: str,
+    name: str,
+    props: Mapping[str, Any],
+    fields: list[str],
+    *,
+    send_value: bool,
+    olds: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """PATCH ``fields`` (and the sealed value), then GET once; returns the full outputs."""
+    body: dict[str, Any] = {}
+    if {"visibility", "selected_repository_ids"} & set(fields):
+        # GitHub reads the ids against the visibility: send them together.
+        fields = [*fields, "visibility", "selected_repository_ids"]
+    for field in dict.fromkeys(fields):
+        value = props.get(field)
+        if field == "selected_repository_ids" and props.get("visibility") != "selected":
+            continue
+        if value is not None:
+            body.update(schema.to_rest_body({field: value}))
+        elif field in schema.NULLABLE_FIELDS:
+            body[field] = None  # GitHub clears only nullable fields; diff replaces for the rest
+    secret_auth = schema.takes_secret(props)
+    sealed: Sealed | None = None
+    if body or (send_value and secret_auth):
+        try:
+            if send_value and secret_auth:
+                _, sealed = _send_secret(
+                    runtime, client, org, props, body, lambda b: client.update_registry(org, name, b)
+                )
+            else:
+                client.update_registry(org, name, body)
+            record = client.get_registry(org, name, expect_exists=True)
+        except NotFound:
+            runtime.inventory.forget(org, name)
+            raise RegistryError(
+                f"OrgPrivateRegistry {org}/{name}: it no longer exists at GitHub (deleted outside "
+                "Pulumi). Run `pulumi refresh` to drop it from the state, then `pulumi up` to "
+                "create it again."
+            ) from None
+        except GitHubError as exc:
+            raise _fail(org, name, "update it", exc) from None
+        runtime.inventory.record(org, record)
+    else:
+        # Nothing GitHub holds changes (say, only `adopt`): no request.
+        old = olds or {}
+        record = {"name": name, "created_at": old.get("created_at"), "updated_at": old.get("updated_at")}
+    return _outputs(props, record, sealed, olds)
+
+
+def _send_secret(
+    runtime: Runtime,
+    client: GitHubClient,
+    org: str,
+    props: Mapping[str, Any],
+    body: Mapping[str, Any],
+    send: Callable[[dict[str, Any]], T],
+) -> tuple[T, Sealed | None]:
+    """Send ``body`` with the declared secret; re-seal once if GitHub rejects a rotated key."""
+    for attempt in range(2):
+        sealed = _secret(runtime, client, org, props)
+        full = dict(body)
+        if sealed is not None:
+            full.update(encrypted_value=sealed.encrypted_value, key_id=sealed.key_id)
+        try:
+            return send(full), sealed
+        except ValidationFailed as exc:
+            if sealed is None or not _rejects_key(exc):
+                raise
+            if props.get("value") is None:
+                # Sealed by the user: only they can seal it again.
+                name = schema.configuration_name(str(props["registry_type"]))
+                raise RegistryError(
+                    f"OrgPrivateRegistry {org}/{name}: GitHub refused value_encrypted ({exc.detail}): "
+                    "it must be sealed with the org's current private-registries key, which may have "
+                    "been rotated. Seal the value again with the key from "
+                    f"GET /orgs/{org}/private-registries/public-key and set value_encrypted and key_id "
+                    "to match, or declare the plaintext `value` as a secret and let the provider seal it."
+                ) from None
+            if attempt == 0:
+                runtime.keys.drop(org, sealed.key_id)
+                continue
+            raise
+    raise AssertionError("unreachable")
+
+
+def _secret(runtime: Runtime, client: GitHubClient, org: str, props: Mapping[str, Any]) -> Sealed | None:
+    """The declared secret, sealed with the org's key (fetched once per runtime)."""
+    if props.get("value") is not None:
+        key = runtime.keys.get(org, client.get_public_key)
+        return seal(str(props["value"]), key)
+    if props.get("value_encrypted") is not None:
+        return Sealed(str(props["value_encrypted"]), str(props["key_id"]))
+    return None
+
+
+@_guarded
+def delete(runtime: Runtime, id_: str, props: Mapping[str, Any]) -> None:
+    """DELETE the registry; already gone counts as deleted once the org's list confirms it.
+
+    A registry that another resource of this deployment created or adopted (this one was renamed,
+    and the new one adopted it) is not deleted: this resource only leaves the state.
+    """
+    org, name = _locate(id_, props)
+    if runtime.claims.held_by_another(org, name, _fingerprint(props)):
+        log.warning(
+            "%s",
+            redact(
+                f"OrgPrivateRegistry {org}/{name}: not deleted at GitHub, only dropped from the state: "
+                "another resource of this deployment created or adopted it (a rename)"
+            ),
+        )
+        return
+    client = runtime.client(org, name)
+    try:
+        client.delete_registry(org, name)
+    except NotFound:
+        # GitHub also answers 404 for an org the token cannot see (wrong token or base URL):
+        # only an org list without the registry proves it gone, else it would stay at GitHub
+        # with live credentials while the stack forgets it.
+        try:
+            listed = client.list_registries(org)
+        except GitHubError as exc:
+            raise _fail(org, name, "delete it", exc) from None
+        if any(str(r.get("name", "")).upper() == name.upper() for r in listed):
+            raise _fail(org, name, "delete it", "GitHub answers 404 to DELETE but still lists it") from None
+    except GitHubError as exc:
+        raise _fail(org, name, "delete it", exc) from None
+    runtime.inventory.forget(org, name)
+    runtime.claims.release(org, name)  # a replacement of the same name may now create it
+
+
+# --- refresh -------------------------------------------------------------------------------------
+
+
+@_guarded
+def read(runtime: Runtime, id_: str, props: Mapping[str, Any]) -> Refreshed:
+    """Refresh from the org's list (one call per org), GET where the list lacks what state has.
+
+    With only an id (an import), the outputs and inputs are the registry as GitHub reports it.
+    """
+    org, name = _locate(id_, props)
+    client = runtime.client(org, name)
+    try:
+        # A 404 here is the org, not the registry: GitHub hides orgs the token cannot see,
+        # and reading that as "gone" would drop every registry of the org from the state.
+        record = runtime.inventory.lookup(org, name, client.list_registries)
+    except GitHubError as exc:
+        raise _fail(org, name, "list the org's registries", exc) from None
+    try:
+        if record is None:
+            record = client.get_registry(org, name)  # gone, or too new for the list
+            runtime.inventory.record(org, record)
+        elif runtime.unlisted(props, record):
+            # One GET at a time, so that what it teaches spares the threads waiting here.
+            with runtime.learning:
+                missing = runtime.unlisted(props, record)
+                if missing:
+                    record = client.get_registry(org, name)
+                    runtime.inventory.record(org, record)
+                    # GET and list share one schema: what the GET leaves out too, GitHub
+                    # does not report, and asking for other registries would learn nothing.
+                    runtime.learn_unreported([f for f in missing if f not in record])
+    except NotFound:
+        return Refreshed("", {}, {})
+    except GitHubError as exc:
+        raise _fail(org, name, "read it", exc) from None
+    outs = dict(props)
+    for field in schema.REPORTED_FIELDS:
+        # A field GitHub does not report at all keeps its state (GitHub's own examples omit
+        # `url` and `auth_type`; reading those as None would plan a replacement). An explicit
+        # null is a cleared field; any outside change also moves `remote_updated_at`.
+        if field in record:
+            outs[field] = record[field]
+    outs.update(
+        name=record.get("name", name),
+        created_at=record.get("created_at", props.get("created_at")),
+        remote_updated_at=record.get("updated_at"),
+    )
+    inputs = {k: outs[k] for k in schema.INPUT_FIELDS if outs.get(k) is not None}
+    return Refreshed(f"{org}/{name}", outs, inputs)
+
+
+def _outputs(
+    props: Mapping[str, Any],
+    record: Mapping[str, Any],
+    sealed: Sealed | None,
+    previous: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The full output set: every input as declared, GitHub's name and times, what was sent."""
+    outs: dict[str, Any] = {k: props.get(k) for k in schema.INPUT_FIELDS}
+    outs.update(
+        name=record.get("name"),
+        created_at=record.get("created_at") or (previous or {}).get("created_at"),
+        updated_at=record.get("updated_at"),
+        remote_updated_at=record.get("updated_at"),
+    )
+    if sealed is not None:
+        outs.update(value_encrypted=sealed.encrypted_value, key_id=sealed.key_id)
+    elif previous is not None and schema.takes_secret(props):
+        outs.update(value_encrypted=previous.get("value_encrypted"), key_id=previous.get("key_id"))
+    else:
+        outs.update(value_encrypted=None, key_id=None)
+    return outs

@@ -1,0 +1,71 @@
+"""The house's one direction of imports (provider/ARCHITECTURE.md), checked on the source."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "provider" / "pulumi_github_private_registry"
+
+
+def _imports(path: Path) -> set[str]:
+    """Absolute names of every module ``path`` imports, at any depth of the file."""
+    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(p for p in (base, node.module or "") if p)
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _modules(folder: str) -> list[Path]:
+    return sorted((PACKAGE / folder).glob("*.py"))
+
+
+@pytest.mark.parametrize("path", _modules("core"), ids=lambda p: p.name)
+def test_the_core_imports_no_pulumi_no_door_no_tool_and_no_emulator(path: Path) -> None:
+    ours = "pulumi_github_private_registry"
+    bad = {
+        name
+        for name in _imports(path)
+        if name == "pulumi"
+        or name.startswith("pulumi.")
+        or (
+            name.startswith(f"{ours}.")
+            and not name.startswith(f"{ours}.core")
+            and name != f"{ours}.__version__"
+        )
+    }
+    assert not bad
+
+
+@pytest.mark.parametrize("path", _modules("emulator"), ids=lambda p: p.name)
+def test_the_emulator_imports_nothing_of_ours(path: Path) -> None:
+    ours = {n for n in _imports(path) if n.startswith("pulumi_github_private_registry")}
+    assert all(n.startswith("pulumi_github_private_registry.emulator") for n in ours), ours
+
+
+@pytest.mark.parametrize("path", _modules("tools"), ids=lambda p: p.name)
+def test_the_tools_import_the_core_and_no_door(path: Path) -> None:
+    ours = "pulumi_github_private_registry"
+    doors = {f"{ours}.provider", f"{ours}.resource", f"{ours}.emulator"}
+    assert not {n for n in _imports(path) if any(n == d or n.startswith(d + ".") for d in doors)}
+
+
+def test_running_the_whole_lifecycle_module_loads_no_pulumi() -> None:
+    code = (
+        "import sys; import pulumi_github_private_registry.core.lifecycle, "
+        "pulumi_github_private_registry.tools.stackconfig; "
+        "print(sorted(m for m in sys.modules if m == 'pulumi' or m.startswith('pulumi.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,472 @@
+"""The registry lifecycle core (`core.lifecycle`) called in process, without Pulumi, against the emulator.
+
+Each test builds its own :class:`~lifecycle.Runtime` (``write_delay_ms=0``) and uses an org of its own; a
+new runtime stands for a new provider process (a new `pulumi` command). Assertions are on what a user
+sees: what GitHub (the emulator) holds, the outputs, the error messages and, where the number of calls
+is the point, the requests GitHub received.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pulumi_github_private_registry.core import lifecycle, schema
+from pulumi_github_private_registry.core.crypto import PublicKey, seal
+from pulumi_github_private_registry.core.schema import UNKNOWN, configuration_name
+from pulumi_github_private_registry.core.settings import Settings
+from pulumi_github_private_registry.emulator import Emulator
+from samples import TOKEN, declaration
+
+NPM = "NPM_REGISTRY_SECRET"  # the registry of the sample "token" declaration (npm_registry)
+
+
+def runtime(emulator: Emulator, owner: str | None = None) -> lifecycle.Runtime:
+    """A provider process's runtime, pointed at ``emulator``, with no pause between writes."""
+    return lifecycle.Runtime(Settings(token=TOKEN, base_url=emulator.base_url, owner=owner, write_delay_ms=0))
+
+
+def checked(rt: lifecycle.Runtime, news: dict[str, Any]) -> dict[str, Any]:
+    """The declaration as `check` leaves it, which must find no problem."""
+    result = lifecycle.check(rt, news)
+    assert result.problems == (), [schema.render(p) for p in result.problems]
+    return result.inputs
+
+
+def calls(emulator: Emulator) -> list[tuple[str, str, int | None]]:
+    """(method, path after .../private-registries, status) of each logged request; None: unanswered."""
+    return [(r.method, r.path.rpartition("/private-registries")[2], r.status) for r in emulator.requests]
+
+
+def writes(emulator: Emulator) -> int:
+    return sum(emulator.count(method) for method in ("POST", "PATCH", "DELETE"))
+
+
+# --- adoption -----------------------------------------------------------------------------------------
+
+
+def test_an_existing_registry_is_refused_without_adopt_and_left_untouched(emulator: Emulator) -> None:
+    org = "lc-adopt-refused"
+    theirs = emulator.put_registry(
+        org, registry_type="npm_registry", url="https://theirs.example.com", visibility="private", value="t"
+    )
+    rt = runtime(emulator)
+    inputs = checked(rt, declaration("token", org))
+    assert inputs["adopt"] is False
+
+    with pytest.raises(lifecycle.RegistryError) as failure:
+        lifecycle.create(rt, inputs)
+
+    message = str(failure.value)
+    assert f"OrgPrivateRegistry {org}/{NPM}:" in message
+    assert "`adopt: true`" in message and "already has" in message
+    assert writes(emulator) == 0, calls(emulator)
+    assert emulator.registry(org, NPM) == theirs, "GitHub holds what it held"
+    assert emulator.decrypted_value(org, NPM) == "t"
+
+
+def test_adopt_takes_an_existing_registry_over_and_updates_it_to_the_declaration(
+    emulator: Emulator,
+) -> None:
+    org = "lc-adopt-taken"
+    theirs = emulator.put_registry(
+        org, registry_type="npm_registry", url="https://theirs.example.com", visibility="private", value="t"
+    )
+    rt = runtime(emulator)
+    news = declaration("token", org, adopt=True)
+    inputs = checked(rt, news)
+
+    written = lifecycle.create(rt, inputs)
+
+    stored = emulator.registry(org, NPM)
+    assert stored is not None and list(emulator.registries(org)) == [NPM], "taken over, not doubled"
+    assert (stored["url"], stored["visibility"]) == (news["url"], news["visibility"])
+    assert emulator.decrypted_value(org, NPM) == news["value"]
+    assert emulator.count("POST") == 0 and emulator.count("PATCH") == 1
+    assert written.id == f"{org}/{NPM}"
+    outs = written.outputs
+    assert outs["url"] == news["url"] and outs["key_id"] == emulator.public_key(org)[0]
+    assert outs["value_encrypted"] == stored["encrypted_value"], "the state holds what GitHub holds"
+    assert outs["created_at"] == theirs["created_at"], "the same registry, not a new one"
+    assert outs["updated_at"] == outs["remote_updated_at"] == stored["updated_at"]
+    # The next `pulumi up` (a new process) sees nothing to do.
+    plan = lifecycle.diff(runtime(emulator), written.id, outs, inputs)
+    assert plan == lifecycle.Plan(changes=False, replaces=(), delete_before_replace=True)
+
+
+# --- a create whose outcome is unknown ------------------------------------------------------------------
+
+
+APPLIED_UNANSWERED: dict[str, dict[str, Any]] = {
+    "dropped": {"apply_then_drop": True},  # GitHub applies it, then the connection drops: no answer
+    "502": {"status": 502, "apply": True},  # applied, but only a gateway's 502 comes back
+}
+NOT_APPLIED: dict[str, dict[str, Any]] = {
+    "dropped": {"drop": True},  # the connection drops before GitHub applies anything
+    "503": {"status": 503, "body": {"message": "Service Unavailable"}},
+}
+
+
+@pytest.mark.parametrize("fault", list(APPLIED_UNANSWERED))
+@pytest.mark.parametrize("auth_type", ["token", "oidc_gcp"])
+def test_a_create_applied_but_unanswered_is_taken_over_as_ours_without_a_duplicate(
+    emulator: Emulator, auth_type: str, fault: str
+) -> None:
+    org = f"lc-lost-{fault}-{auth_type.replace('_', '-')}"
+    news = declaration(auth_type, org)
+    name = configuration_name(news["registry_type"])
+    emulator.inject(method="POST", **APPLIED_UNANSWERED[fault])
+    rt = runtime(emulator)
+
+    written = lifecycle.create(rt, checked(rt, news))
+
+    assert list(emulator.registries(org)) == [name], "one registry, no duplicate"
+    stored = emulator.registry(org, name)
+    assert stored is not None and stored["url"] == news["url"]
+    assert written.id == f"{org}/{name}"
+    assert written.outputs["updated_at"] == written.outputs["remote_updated_at"] == stored["updated_at"]
+    posts = [c for c in calls(emulator) if c[0] == "POST"]
+    assert len(posts) == 1 and posts[0][2] != 201, "an unanswered create is never sent blindly again"
+    looked_up = ("GET", f"/{name}", 200)
+    if "value" in news:
+        # GitHub keeps no readable trace of the value that came with it: it is sent once more, so
+        # that the state holds what GitHub holds.
+        assert calls(emulator)[-3:] == [looked_up, ("PATCH", f"/{name}", 204), looked_up]
+        assert emulator.decrypted_value(org, name) == news["value"]
+        assert written.outputs["value_encrypted"] == stored["encrypted_value"]
+        assert written.outputs["key_id"] == stored["key_id"] == emulator.public_key(org)[0]
+    else:
+        assert calls(emulator)[-1] == looked_up and emulator.count("PATCH") == 0
+        assert written.outputs["value_encrypted"] is None
+    # The next `pulumi up` sees nothing to do.
+    assert not lifecycle.diff(runtime(emulator), written.id, written.outputs, checked(rt, news)).changes
+
+
+@pytest.mark.parametrize("fault", list(NOT_APPLIED))
+def test_a_create_unanswered_and_not_applied_is_sent_again_once_it_is_known_absent(
+    emulator: Emulator, fault: str
+) -> None:
+    org = f"lc-not-applied-{fault}"
+    news = declaration("token", org)
+    emulator.inject(method="POST", **NOT_APPLIED[fault])
+    rt = runtime(emulator)
+
+    written = lifecycle.create(rt, checked(rt, news))
+
+    posts = [c for c in calls(emulator) if c[0] == "POST"]
+    assert len(posts) == 2 and posts[0][2] != 201 and posts[1][2] == 201, calls(emulator)
+    first, second = (i for i, c in enumerate(calls(emulator)) if c[0] == "POST")
+    between = calls(emulator)[first + 1 : second]
+    assert between and all(c == ("GET", f"/{NPM}", 404) for c in between), "looked up before resent"
+    assert list(emulator.registries(org)) == [NPM]
+    stored = emulator.registry(org, NPM)
+    assert stored is not None and written.outputs["updated_at"] == stored["updated_at"]
+    assert emulator.decrypted_value(org, NPM) == news["value"]
+    assert written.outputs["value_encrypted"] == stored["encrypted_value"]
+
+
+# --- drift ------------------------------------------------------------------------------------------------
+
+
+def test_drift_in_a_field_is_read_planned_in_place_and_repaired_by_update(emulator: Emulator) -> None:
+    org = "lc-drift-field"
+    news = declaration("token", org)
+    rt = runtime(emulator)
+    inputs = checked(rt, news)
+    created = lifecycle.create(rt, inputs)
+    id_ = created.id
+    emulator.edit_registry(org, NPM, url="https://drifted.example.com/npm/", visibility="private")
+
+    refreshed = lifecycle.read(runtime(emulator), id_, created.outputs)  # `pulumi refresh`
+
+    assert refreshed.id == id_
+    assert refreshed.outputs["remote_updated_at"] != refreshed.outputs["updated_at"]
+    assert refreshed.outputs["url"] == refreshed.inputs["url"] == "https://drifted.example.com/npm/"
+    assert refreshed.outputs["visibility"] == "private"
+
+    up = runtime(emulator)  # `pulumi up` with the unchanged declaration
+    plan = lifecycle.diff(up, id_, refreshed.outputs, checked(up, news))
+    assert plan.changes and plan.replaces == ()
+    repaired = lifecycle.update(up, id_, refreshed.outputs, checked(up, news))
+
+    stored = emulator.registry(org, NPM)
+    assert stored is not None
+    assert (stored["url"], stored["visibility"]) == (news["url"], news["visibility"])
+    assert emulator.decrypted_value(org, NPM) == news["value"]
+    assert repaired.outputs["updated_at"] == repaired.outputs["remote_updated_at"] == stored["updated_at"]
+    # The refresh after the repair sees no drift, and the next plan nothing to do.
+    again = lifecycle.read(runtime(emulator), id_, repaired.outputs)
+    assert again.outputs["remote_updated_at"] == again.outputs["updated_at"]
+    assert not lifecycle.diff(runtime(emulator), id_, again.outputs, inputs).changes
+
+
+def test_drift_of_the_secret_alone_is_seen_by_its_timestamp_and_the_value_sent_again(
+    emulator: Emulator,
+) -> None:
+    org = "lc-drift-secret"
+    news = declaration("token", org)
+    rt = runtime(emulator)
+    created = lifecycle.create(rt, checked(rt, news))
+    emulator.edit_registry(org, NPM, value="tampered")  # no field GitHub reports changes
+
+    refreshed = lifecycle.read(runtime(emulator), created.id, created.outputs)
+    assert refreshed.outputs["remote_updated_at"] != refreshed.outputs["updated_at"]
+    assert {k: refreshed.outputs[k] for k in schema.REPORTED_FIELDS} == {
+        k: created.outputs[k] for k in schema.REPORTED_FIELDS
+    }
+
+    up = runtime(emulator)
+    inputs = checked(up, news)
+    plan = lifecycle.diff(up, created.id, refreshed.outputs, inputs)
+    assert plan.changes and plan.replaces == ()
+    lifecycle.update(up, created.id, refreshed.outputs, inputs)
+    assert emulator.decrypted_value(org, NPM) == news["value"]
+
+
+def test_an_update_of_a_registry_deleted_outside_pulumi_says_to_refresh(emulator: Emulator) -> None:
+    org = "lc-update-gone"
+    news = declaration("token", org)
+    rt = runtime(emulator)
+    created = lifecycle.create(rt, checked(rt, news))
+    emulator.delete_registry(org, NPM)
+
+    with pytest.raises(lifecycle.RegistryError) as failure:
+        lifecycle.update(
+            rt, created.id, created.outputs, checked(rt, dict(news, url="https://n.example.com"))
+        )
+
+    assert f"OrgPrivateRegistry {org}/{NPM}: it no longer exists at GitHub" in str(failure.value)
+    assert "`pulumi refresh`" in str(failure.value)
+    assert emulator.count("POST") == 1 and emulator.registries(org) == {}, "not made again behind the plan"
+    refreshed = lifecycle.read(runtime(emulator), created.id, created.outputs)
+    assert refreshed == lifecycle.Refreshed("", {}, {}), "a refresh drops it from the state"
+
+
+# --- key rotation -----------------------------------------------------------------------------------------
+
+
+def test_an_update_after_the_orgs_key_rotated_reseals_with_the_new_key_after_one_refusal(
+    emulator: Emulator,
+) -> None:
+    org = "lc-rotated-update"
+    news = declaration("token", org)
+    rt = runtime(emulator)  # the same process: it holds the old key
+    inputs = checked(rt, news)
+    created = lifecycle.create(rt, inputs)
+    new_key_id = emulator.rotate_key(org)
+    emulator.reset_log()
+
+    changed = checked(rt, dict(news, value="npm-secret-value-2"))
+    assert lifecycle.diff(rt, created.id, created.outputs, changed).changes
+    written = lifecycle.update(rt, created.id, created.outputs, changed)
+
+    assert calls(emulator) == [
+        ("PATCH", f"/{NPM}", 422),  # sealed with the cached, stale key
+        ("GET", "/public-key", 200),
+        ("PATCH", f"/{NPM}", 204),
+        ("GET", f"/{NPM}", 200),
+    ]
+    assert emulator.decrypted_value(org, NPM) == "npm-secret-value-2"
+    assert written.outputs["key_id"] == new_key_id != created.outputs["key_id"]
+    stored = emulator.registry(org, NPM)
+    assert stored is not None and written.outputs["value_encrypted"] == stored["encrypted_value"]
+
+
+@pytest.mark.parametrize("operation", ["create", "update"])
+def test_a_user_sealed_value_with_a_rotated_key_fails_naming_value_encrypted_and_the_key_endpoint(
+    emulator: Emulator, operation: str
+) -> None:
+    org = f"lc-stale-sealed-{operation}"
+    key_id, key = emulator.public_key(org)
+
+    def sealed(plaintext: str) -> dict[str, Any]:
+        news = declaration(
+            "token", org, value_encrypted=seal(plaintext, PublicKey(key_id, key)).encrypted_value
+        )
+        del news["value"]
+        return dict(news, key_id=key_id)
+
+    rt = runtime(emulator)
+    if operation == "update":
+        created = lifecycle.create(rt, checked(rt, sealed("first")))
+    emulator.rotate_key(org)
+    emulator.reset_log()
+
+    with pytest.raises(lifecycle.RegistryError) as failure:
+        if operation == "create":
+            lifecycle.create(rt, checked(rt, sealed("second")))
+        else:
+            lifecycle.update(rt, created.id, created.outputs, checked(rt, sealed("second")))
+
+    message = str(failure.value)
+    assert f"OrgPrivateRegistry {org}/{NPM}:" in message
+    assert "value_encrypted" in message and f"GET /orgs/{org}/private-registries/public-key" in message
+    assert writes(emulator) == 1, "a value only the user can seal again is not sent again"
+    if operation == "create":
+        assert emulator.registries(org) == {}
+    else:
+        assert emulator.decrypted_value(org, NPM) == "first", "GitHub keeps the value it had"
+
+
+# --- delete, then create again --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("same_runtime", [True, False], ids=["same-process", "new-process"])
+def test_a_deleted_registry_is_gone_and_a_create_of_its_type_makes_it_again(
+    emulator: Emulator, same_runtime: bool
+) -> None:
+    org = f"lc-recreate-{'same' if same_runtime else 'new'}"
+    news = declaration("token", org)
+    rt = runtime(emulator)
+    inputs = checked(rt, news)
+    created = lifecycle.create(rt, inputs)
+
+    lifecycle.delete(rt, created.id, created.outputs)
+    assert emulator.registries(org) == {}
+
+    again_rt = rt if same_runtime else runtime(emulator)
+    emulator.reset_log()
+    again = lifecycle.create(again_rt, checked(again_rt, dict(news, value="npm-secret-value-2")))
+
+    assert [c for c in calls(emulator) if c[0] == "POST"] == [("POST", "", 201)]
+    stored = emulator.registry(org, NPM)
+    assert stored is not None and list(emulator.registries(org)) == [NPM]
+    assert again.id == created.id and again.outputs["created_at"] != created.outputs["created_at"]
+    assert emulator.decrypted_value(org, NPM) == "npm-secret-value-2"
+
+
+@pytest.mark.parametrize("same_runtime", [True, False], ids=["same-process", "new-process"])
+def test_deleting_a_registry_that_github_lists_as_gone_succeeds(
+    emulator: Emulator, same_runtime: bool
+) -> None:
+    org = f"lc-delete-gone-{'same' if same_runtime else 'new'}"
+    rt = runtime(emulator)
+    created = lifecycle.create(rt, checked(rt, declaration("token", org)))
+    emulator.delete_registry(org, NPM)  # behind the provider's back
+    emulator.reset_log()
+
+    lifecycle.delete(rt if same_runtime else runtime(emulator), created.id, created.outputs)
+
+    assert calls(emulator) == [("DELETE", f"/{NPM}", 404), ("GET", "", 200)], "gone, as GitHub lists"
+    assert emulator.registries(org) == {}
+
+
+def test_a_delete_answered_404_fails_while_github_still_lists_the_registry(emulator: Emulator) -> None:
+    org = "lc-delete-still-listed"
+    news = declaration("token", org)
+    rt = runtime(emulator)
+    created = lifecycle.create(rt, checked(rt, news))
+    emulator.inject(method="DELETE", status=404, body={"message": "Not Found"})
+
+    with pytest.raises(lifecycle.RegistryError) as failure:
+        lifecycle.delete(rt, created.id, created.outputs)
+
+    assert f"OrgPrivateRegistry {org}/{NPM}: could not delete it" in str(failure.value)
+    assert "still lists it" in str(failure.value)
+    assert emulator.decrypted_value(org, NPM) == news["value"], "still there, and the state keeps it"
+
+
+# --- check and diff: no request --------------------------------------------------------------------------
+
+
+def test_check_fills_the_defaults_and_the_org_from_the_owner_without_a_request(emulator: Emulator) -> None:
+    rt = runtime(emulator, owner="lc-owner")
+    news = declaration("token", "unused")
+    del news["org"]
+
+    result = lifecycle.check(rt, news)
+
+    assert result.problems == ()
+    assert result.inputs == {
+        **news,
+        "org": "lc-owner",
+        "auth_type": "token",
+        "replaces_base": False,
+        "adopt": False,
+    }
+    assert emulator.requests == []
+
+
+def test_check_reports_every_problem_in_the_declarations_words(emulator: Emulator) -> None:
+    rt = runtime(emulator)  # no owner configured
+    news = {
+        "registry_type": "npm_registry",
+        "url": "https://npm.example.com",
+        "visibility": "selected",
+        "value_encrypted": "c2VhbGVk",
+        "urll": "typo",
+    }
+
+    result = lifecycle.check(rt, news)
+
+    assert sorted(schema.render(p) for p in result.problems) == sorted(
+        [
+            "unknown property 'urll'; did you mean 'url'?",
+            "'org' is required: set it or configure github:owner / GITHUB_OWNER",
+            "'value_encrypted' needs the 'key_id' it was sealed with",
+            "visibility 'selected' needs at least one id in 'selected_repository_ids'",
+        ]
+    )
+    assert emulator.requests == []
+
+
+def _state(auth_type: str, org: str) -> dict[str, Any]:
+    """A declaration as checked during a preview, where no token is needed."""
+    result = lifecycle.check(lifecycle.Runtime(Settings(token=None)), declaration(auth_type, org))
+    assert result.problems == ()
+    return result.inputs
+
+
+@pytest.mark.parametrize(
+    ("changes", "replaces", "delete_first"),
+    [
+        ({"registry_type": "cargo_registry"}, ("registry_type",), False),  # another name: side by side
+        ({"auth_type": "username_password", "username": "octocat"}, ("auth_type",), True),
+        ({"org": "lc-other-org"}, ("org",), False),
+        ({"registry_type": UNKNOWN}, ("registry_type",), False),
+        ({"auth_type": UNKNOWN}, ("auth_type",), True),
+        ({"url": "https://npm.example.com/v2/"}, (), True),  # in place
+    ],
+    ids=["registry-type", "auth-type", "org", "unknown-registry-type", "unknown-auth-type", "url"],
+)
+def test_diff_replaces_on_type_and_org_changes_deleting_first_when_the_name_stays(
+    emulator: Emulator, changes: dict[str, Any], replaces: tuple[str, ...], delete_first: bool
+) -> None:
+    org = "lc-diff"
+    rt = runtime(emulator)
+    olds = _state("token", org)
+
+    plan = lifecycle.diff(rt, f"{org}/{NPM}", olds, {**olds, **changes})
+
+    assert plan == lifecycle.Plan(changes=True, replaces=replaces, delete_before_replace=delete_first)
+    assert emulator.requests == []
+
+
+def test_diff_plans_nothing_for_the_same_registry_written_otherwise(emulator: Emulator) -> None:
+    rt = runtime(emulator)
+    olds = _state("oidc_aws", "lc-diff-none")
+    # Logins compare in any case; repository ids as a set of whole numbers.
+    news = dict(olds, org="LC-Diff-None", selected_repository_ids=[1296280, 1296269])
+
+    plan = lifecycle.diff(rt, "lc-diff-none/PYTHON_INDEX_SECRET", olds, news)
+
+    assert plan == lifecycle.Plan(changes=False, replaces=(), delete_before_replace=True)
+    assert emulator.requests == []
+
+
+def test_a_same_name_replacement_deleted_first_makes_the_new_auth_type(emulator: Emulator) -> None:
+    org = "lc-replace-auth"
+    rt = runtime(emulator)
+    old = lifecycle.create(rt, checked(rt, declaration("token", org)))
+    news = checked(rt, dict(declaration("token", org), auth_type="username_password", username="octocat"))
+    plan = lifecycle.diff(rt, old.id, old.outputs, news)
+    assert plan.replaces == ("auth_type",) and plan.delete_before_replace
+
+    lifecycle.delete(rt, old.id, old.outputs)
+    new = lifecycle.create(rt, news)
+
+    stored = emulator.registry(org, NPM)
+    assert stored is not None and stored["auth_type"] == "username_password"
+    assert stored["username"] == "octocat" and new.id == old.id
+    assert emulator.decrypted_value(org, NPM) == news["value"]
