@@ -14,7 +14,6 @@ its class and nothing else: no attribute, no credential.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from pulumi.dynamic import (
@@ -34,11 +33,6 @@ from .core.lifecycle import RegistryError, Runtime
 
 __all__ = ["OrgPrivateRegistryProvider", "RegistryError"]
 
-# Fields whose numbers are ids: the engine sends every number as a float.
-_ID_FIELDS = frozenset(f.name for f in schema.FIELDS if f.kind == "ids")
-# The whole floats that stand for one id (2**53 and below); any other number is left for check to name.
-_MAX_ID = 2**53
-
 
 def _to_core(value: Any) -> Any:
     """Pulumi's unknown as the core's; lists element by element."""
@@ -49,21 +43,9 @@ def _to_core(value: Any) -> Any:
     return value
 
 
-def _whole(value: Any) -> Any:
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and 0 < value <= _MAX_ID:
-        return int(value)
-    return value
-
-
 def _props(props: dict[str, Any]) -> dict[str, Any]:
     """A protocol mapping in the core's terms: unknowns mapped, whole-number ids as ints."""
-    out = {}
-    for key, value in props.items():
-        value = _to_core(value)
-        if key in _ID_FIELDS and isinstance(value, list):
-            value = [_whole(v) for v in value]
-        out[key] = value
-    return out
+    return schema.whole_ids({key: _to_core(value) for key, value in props.items()})
 
 
 def _from_core(value: Any) -> Any:

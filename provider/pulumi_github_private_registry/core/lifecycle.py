@@ -46,6 +46,7 @@ __all__ = [
     "delete",
     "diff",
     "read",
+    "registries",
     "update",
 ]
 
@@ -77,11 +78,18 @@ class Checked:
 
 @dataclass(frozen=True)
 class Plan:
-    """What an update of a registry does: nothing, an in-place change, or a replacement."""
+    """What an update of a registry does: nothing, an in-place change, or a replacement.
+
+    ``fields`` are the declared fields that change (a secret as ``value`` or ``value_encrypted``,
+    never its content); ``drifted``: GitHub changed the registry outside Pulumi, so everything
+    declared is sent again.
+    """
 
     changes: bool
     replaces: tuple[str, ...]
     delete_before_replace: bool
+    fields: tuple[str, ...] = ()
+    drifted: bool = False
 
 
 @dataclass(frozen=True)
@@ -338,7 +346,7 @@ def _already_exists(exc: ValidationFailed) -> bool:
 
 
 # The operations that talk to GitHub: each gets one budget of rate-limit waits for all its requests.
-_OPERATIONS = frozenset({"create", "read", "update", "delete"})
+_OPERATIONS = frozenset({"create", "read", "update", "delete", "registries"})
 
 
 def _guarded(operation: Callable[..., T]) -> Callable[..., T]:
@@ -410,8 +418,10 @@ def diff(runtime: Runtime, id_: str, olds: Mapping[str, Any], news: Mapping[str,
             replaces.append(field)
     # GitHub cannot clear these once set: dropping one from the declaration needs a new registry.
     replaces += unclearable(olds, news)
-    changes = bool(replaces) or bool(changed_fields(olds, news)) or value_changed(olds, news)
-    changes = changes or drifted(olds)
+    fields = [*replaces, *(f for f in changed_fields(olds, news) if f not in replaces)]
+    if value_changed(olds, news):
+        fields.append("value_encrypted" if news.get("value_encrypted") is not None else "value")
+    changes = bool(fields) or drifted(olds)
     # The name derives from the type, so a new registry of the same type in the same org can
     # exist only once the old one is gone.
     same_name = _same_org(olds.get("org"), news.get("org")) and olds.get("registry_type") == news.get(
@@ -419,7 +429,13 @@ def diff(runtime: Runtime, id_: str, olds: Mapping[str, Any], news: Mapping[str,
     )
     # Also for a replacement the engine decides (replaceOnChanges, --target-replace): two
     # registries of one name cannot exist side by side.
-    return Plan(changes=changes, replaces=tuple(replaces), delete_before_replace=same_name)
+    return Plan(
+        changes=changes,
+        replaces=tuple(replaces),
+        delete_before_replace=same_name,
+        fields=tuple(fields),
+        drifted=drifted(olds),
+    )
 
 
 # --- writes --------------------------------------------------------------------------------------
@@ -732,6 +748,34 @@ def delete(runtime: Runtime, id_: str, props: Mapping[str, Any]) -> None:
     runtime.claims.release(org, name)  # a replacement of the same name may now create it
 
 
+# --- the data source -----------------------------------------------------------------------------
+
+
+@_guarded
+def registries(runtime: Runtime, org: str | None) -> list[dict[str, Any]]:
+    """Every registry of ``org`` (default: the configured owner) as GitHub reports it, with its id.
+
+    One list call; nothing is cached or claimed (a program may read before it declares).
+    """
+    org = org if org is not None else runtime.settings.owner
+    problem = schema.org_problem(org)
+    if problem is not None or org is None:
+        shown = schema.render(problem) if problem else "'org' is required"
+        raise RegistryError(
+            f"getOrgPrivateRegistries: {shown}: give `org`, or configure the provider's owner"
+        )
+    client = runtime.client(org, "*")
+    try:
+        listed = client.list_registries(org)
+    except GitHubError as exc:
+        raise RegistryError(
+            f"getOrgPrivateRegistries: could not list the registries of '{org}': {exc}"
+        ) from None
+    return [
+        {**{f: r[f] for f in schema.RESPONSE_FIELDS if f in r}, "id": f"{org}/{r['name']}"} for r in listed
+    ]
+
+
 # --- refresh -------------------------------------------------------------------------------------
 
 
@@ -739,9 +783,11 @@ def delete(runtime: Runtime, id_: str, props: Mapping[str, Any]) -> None:
 def read(runtime: Runtime, id_: str, props: Mapping[str, Any]) -> Refreshed:
     """Refresh from the org's list (one call per org), GET where the list lacks what state has.
 
-    With only an id (an import), the outputs and inputs are the registry as GitHub reports it.
+    With only an id (an import), the outputs and inputs are the registry as GitHub reports it, and
+    a registry that does not exist is an error that shows the id's form (a refresh drops it instead).
     """
     org, name = _locate(id_, props)
+    importing = not props
     client = runtime.client(org, name)
     try:
         # A 404 here is the org, not the registry: GitHub hides orgs the token cannot see,
@@ -764,10 +810,19 @@ def read(runtime: Runtime, id_: str, props: Mapping[str, Any]) -> Refreshed:
                     # does not report, and asking for other registries would learn nothing.
                     runtime.learn_unreported([f for f in missing if f not in record])
     except NotFound:
+        if importing:
+            raise RegistryError(
+                f"OrgPrivateRegistry {org}/{name}: GitHub has no private registry {name} in org "
+                f"'{org}' (or the token cannot see it): nothing to import. The id is "
+                "'{org}/{NAME}', the org's login and the configuration name, such as "
+                f"'{org}/NPM_REGISTRY_SECRET'; `python -m pulumi_github_private_registry discover "
+                f"--org {org} --format import` lists the org's registries with their ids."
+            ) from None
         return Refreshed("", {}, {})
     except GitHubError as exc:
         raise _fail(org, name, "read it", exc) from None
-    outs = dict(props)
+    # An import starts from the id alone: the org comes from it, and GitHub's time is ours.
+    outs = dict(props) if not importing else {"org": org, "updated_at": record.get("updated_at")}
     for field in schema.REPORTED_FIELDS:
         # A field GitHub does not report at all keeps its state (GitHub's own examples omit
         # `url` and `auth_type`; reading those as None would plan a replacement). An explicit

@@ -39,6 +39,7 @@ __all__ = [
     "DECLARATION",
     "DECLARATION_DEFAULTS",
     "FIELDS",
+    "FIELDS_BY_NAME",
     "INPUT_FIELDS",
     "MESSAGES",
     "NULLABLE_FIELDS",
@@ -73,6 +74,7 @@ __all__ = [
     "rest_problems",
     "takes_secret",
     "to_rest_body",
+    "whole_ids",
 ]
 
 REGISTRY_TYPES: Final[tuple[str, ...]] = (
@@ -293,7 +295,8 @@ FIELDS: Final[tuple[Field, ...]] = (
 )
 """Every field, once. Inputs first, in the order of the issue-pinned interface."""
 
-_BY_NAME: Final[Mapping[str, Field]] = {f.name: f for f in FIELDS}
+FIELDS_BY_NAME: Final[Mapping[str, Field]] = {f.name: f for f in FIELDS}
+"""Each field by its declaration name."""
 _BY_REST: Final[Mapping[str, Field]] = {f.rest: f for f in FIELDS if f.rest}
 
 # --- derived lists ------------------------------------------------------------------------------
@@ -328,6 +331,7 @@ UPDATABLE_FIELDS: Final = tuple(
 REPORTED_FIELDS: Final = tuple(f.name for f in FIELDS if f.input and f.reported)
 """Inputs GitHub reports back: what a refresh can see drift in."""
 # Writable string fields, in the table's order (problems come out in a stable order).
+_ID_FIELDS: Final = tuple(f.name for f in FIELDS if f.kind == "ids")
 _STRING_FIELDS: Final = tuple(str(f.rest) for f in FIELDS if f.kind == "string" and f.input and f.rest)
 
 
@@ -454,11 +458,11 @@ class Audience:
 
 def _declaration_name(name: str) -> str:
     known = _BY_REST.get(name)
-    return known.name if known is not None and name not in _BY_NAME else name
+    return known.name if known is not None and name not in FIELDS_BY_NAME else name
 
 
 def _camel_name(name: str) -> str:
-    known = _BY_NAME.get(name) or _BY_REST.get(name)
+    known = FIELDS_BY_NAME.get(name) or _BY_REST.get(name)
     return known.camel if known is not None else name
 
 
@@ -515,6 +519,24 @@ _USER_INFO: Final = re.compile(r"(?i)^[a-z][a-z0-9+.\-]*://[^/?#]*@")
 _MAX_REPOSITORY_ID: Final = 2**53
 # Stands for the ciphertext of a declared plaintext `value` when a declaration is checked.
 _SEALED_PLACEHOLDER: Final = "c2VhbGVk"
+
+
+def whole_ids(props: Mapping[str, Any]) -> dict[str, Any]:
+    """``props`` with repository ids sent as floats (every protocol number is one) made ints.
+
+    Only floats that stand for one id (whole, 1 to 2**53) change; anything else stays as it came,
+    for the check to name as the user wrote it.
+    """
+    out = dict(props)
+    for name in _ID_FIELDS:
+        value = out.get(name)
+        if isinstance(value, (list, tuple)):
+            out[name] = [int(v) if _is_float_id(v) else v for v in value]
+    return out
+
+
+def _is_float_id(value: Any) -> bool:
+    return isinstance(value, float) and value.is_integer() and 0 < value <= _MAX_REPOSITORY_ID
 
 
 def configuration_name(registry_type: str) -> str:
@@ -725,7 +747,7 @@ def declaration_problems(
     """
     problems: list[Problem] = []
     for key in props:
-        if key.startswith("__") or key in _BY_NAME:
+        if key.startswith("__") or key in FIELDS_BY_NAME:
             continue
         import difflib  # only for a misspelled property: kept off the provider's start-up path
 
@@ -768,9 +790,9 @@ def declaration_problems(
     declared_problems = {p.field for p in problems}
 
     state = {
-        str(_BY_NAME[k].rest): v
+        str(FIELDS_BY_NAME[k].rest): v
         for k, v in props.items()
-        if k in _BY_NAME and _BY_NAME[k].input and _BY_NAME[k].rest
+        if k in FIELDS_BY_NAME and FIELDS_BY_NAME[k].input and FIELDS_BY_NAME[k].rest
     }
     # A plaintext value stands for the sealed secret the provider will send.
     placeholder_key = False
@@ -799,7 +821,7 @@ def to_rest_body(props: Mapping[str, Any], fields: Iterable[str] | None = None) 
     """
     body: dict[str, Any] = {}
     for key, value in props.items():
-        known = _BY_NAME.get(key)
+        known = FIELDS_BY_NAME.get(key)
         if known is None or not known.input or not known.rest:
             continue
         rest = known.rest

@@ -16,8 +16,9 @@ import ipaddress
 import math
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
 from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
@@ -25,13 +26,17 @@ __all__ = [
     "ALL",
     "BASE_URL",
     "DEFAULT_BASE_URL",
+    "DYNAMIC",
     "MAX_CONCURRENCY",
     "MAX_RETRY_WAIT",
     "NUMBERS",
     "OWNER",
+    "PACKAGE",
+    "PLUGIN",
     "REQUEST_TIMEOUT",
     "TOKEN",
     "WRITE_DELAY_MS",
+    "Keys",
     "NumberRule",
     "Setting",
     "SettingError",
@@ -49,7 +54,15 @@ DEFAULT_BASE_URL: Final = "https://api.github.com/"
 
 
 class SettingError(ValueError):
-    """A setting's value cannot be used; the message names the setting and never quotes a token."""
+    """A setting's value cannot be used; the message names the setting and never quotes a token.
+
+    ``setting``: the setting at fault, when :func:`resolve` knows it (the plugin's CheckConfig
+    names its property).
+    """
+
+    def __init__(self, message: str, setting: Setting | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,13 @@ class Setting:
 
     key: str
     env: str
+    doc: str = ""
+    secret: bool = False
+
+    @property
+    def name(self) -> str:
+        """The key without its namespace: ``github:baseUrl`` -> ``baseUrl``."""
+        return self.key.rpartition(":")[2]
 
     def resolve(self, configured: Any) -> Any:
         """``configured`` if set, else the environment variable's value, else None."""
@@ -72,21 +92,81 @@ class Setting:
         return value, (self.env if value is not None else f"{self.key} or {self.env}")
 
 
-TOKEN: Final = Setting("github:token", "GITHUB_TOKEN")
-BASE_URL: Final = Setting("github:baseUrl", "GITHUB_BASE_URL")
-OWNER: Final = Setting("github:owner", "GITHUB_OWNER")
-WRITE_DELAY_MS: Final = Setting("github:writeDelayMs", "GITHUB_WRITE_DELAY_MS")
-MAX_CONCURRENCY: Final = Setting(
-    "github-private-registry:maxConcurrency", "GITHUB_PRIVATE_REGISTRY_MAX_CONCURRENCY"
-)
-MAX_RETRY_WAIT: Final = Setting(
-    "github-private-registry:maxRetryWait", "GITHUB_PRIVATE_REGISTRY_MAX_RETRY_WAIT"
-)
-REQUEST_TIMEOUT: Final = Setting(
-    "github-private-registry:requestTimeout", "GITHUB_PRIVATE_REGISTRY_REQUEST_TIMEOUT"
-)
-ALL: Final = (TOKEN, BASE_URL, OWNER, WRITE_DELAY_MS, MAX_CONCURRENCY, MAX_RETRY_WAIT, REQUEST_TIMEOUT)
-"""Every setting the provider reads in ``configure``."""
+PACKAGE: Final = "github-private-registry"
+"""The plugin's package name, and the namespace of this provider's own config keys."""
+
+
+def _in(namespace: str, name: str, env: str, doc: str, *, secret: bool = False) -> Setting:
+    return Setting(f"{namespace}:{name}", env, doc, secret)
+
+
+_DOCS: Final = {
+    "token": "A GitHub token that may manage the organization's private registries.",
+    "baseUrl": "GitHub's API URL: github.com by default; GHE.com or a GitHub Enterprise Server URL.",
+    "owner": "The organization a registry belongs to when it does not say.",
+    "writeDelayMs": "Milliseconds between two writes (GitHub asks for at least 1000).",
+    "maxConcurrency": "The most requests in flight at once.",
+    "maxRetryWait": "The most seconds one operation waits on GitHub's rate limits.",
+    "requestTimeout": "The most seconds one request attempt may take, connecting included.",
+}
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Where one front door reads each setting: its config keys and their environment variables."""
+
+    token: Setting
+    base_url: Setting
+    owner: Setting
+    write_delay_ms: Setting
+    max_concurrency: Setting
+    max_retry_wait: Setting
+    request_timeout: Setting
+
+    @property
+    def all(self) -> tuple[Setting, ...]:
+        """Every setting, in this order."""
+        return tuple(setting for _, setting in self.items())
+
+    def items(self) -> tuple[tuple[str, Setting], ...]:
+        """(attribute, setting) pairs: the attribute is also the :class:`Settings` field it sets."""
+        return tuple((f.name, getattr(self, f.name)) for f in fields(self))
+
+
+def _keys(shared: str) -> Keys:
+    """The keys of a door: pulumi-github's four in ``shared``'s namespace, the tuning keys in ours."""
+    return Keys(
+        token=_in(shared, "token", "GITHUB_TOKEN", _DOCS["token"], secret=True),
+        base_url=_in(shared, "baseUrl", "GITHUB_BASE_URL", _DOCS["baseUrl"]),
+        owner=_in(shared, "owner", "GITHUB_OWNER", _DOCS["owner"]),
+        write_delay_ms=_in(shared, "writeDelayMs", "GITHUB_WRITE_DELAY_MS", _DOCS["writeDelayMs"]),
+        max_concurrency=_in(
+            PACKAGE, "maxConcurrency", "GITHUB_PRIVATE_REGISTRY_MAX_CONCURRENCY", _DOCS["maxConcurrency"]
+        ),
+        max_retry_wait=_in(
+            PACKAGE, "maxRetryWait", "GITHUB_PRIVATE_REGISTRY_MAX_RETRY_WAIT", _DOCS["maxRetryWait"]
+        ),
+        request_timeout=_in(
+            PACKAGE, "requestTimeout", "GITHUB_PRIVATE_REGISTRY_REQUEST_TIMEOUT", _DOCS["requestTimeout"]
+        ),
+    )
+
+
+DYNAMIC: Final = _keys("github")
+"""The dynamic provider's keys: pulumi-github's own (``github:token``, ...), so that one stack config
+serves both providers, and this provider's tuning keys."""
+PLUGIN: Final = _keys(PACKAGE)
+"""The plugin's keys, all in its package's namespace (``github-private-registry:token``, ...)."""
+
+TOKEN: Final = DYNAMIC.token
+BASE_URL: Final = DYNAMIC.base_url
+OWNER: Final = DYNAMIC.owner
+WRITE_DELAY_MS: Final = DYNAMIC.write_delay_ms
+MAX_CONCURRENCY: Final = DYNAMIC.max_concurrency
+MAX_RETRY_WAIT: Final = DYNAMIC.max_retry_wait
+REQUEST_TIMEOUT: Final = DYNAMIC.request_timeout
+ALL: Final = DYNAMIC.all
+"""Every setting the dynamic provider reads in ``configure``."""
 
 
 def where(source: str) -> str:
@@ -237,7 +317,8 @@ def normalize_base_url(url: str | None, source: str = BASE_URL.key) -> str:
 class NumberRule:
     """A numeric tuning setting: its default and the closed range it must fall in."""
 
-    setting: Setting
+    name: str
+    """The :class:`Keys` (and :class:`Settings`) attribute it sets."""
     default: float
     low: float
     high: float
@@ -245,10 +326,10 @@ class NumberRule:
 
 
 NUMBERS: Final[tuple[NumberRule, ...]] = (
-    NumberRule(WRITE_DELAY_MS, 1000.0, 0.0, 60_000.0),
-    NumberRule(MAX_CONCURRENCY, 4.0, 1.0, 100.0, integer=True),
-    NumberRule(MAX_RETRY_WAIT, 120.0, 0.0, 3600.0),
-    NumberRule(REQUEST_TIMEOUT, 30.0, 0.1, 600.0),
+    NumberRule("write_delay_ms", 1000.0, 0.0, 60_000.0),
+    NumberRule("max_concurrency", 4.0, 1.0, 100.0, integer=True),
+    NumberRule("max_retry_wait", 120.0, 0.0, 3600.0),
+    NumberRule("request_timeout", 30.0, 0.1, 600.0),
 )
 """The numeric settings; every one bounded, so that no wait or pool is unbounded."""
 
@@ -307,29 +388,45 @@ class Settings:
         )
 
 
-def resolve(config: Mapping[str, Any]) -> Settings:
-    """The settings in force: ``config`` (keys of :data:`ALL`), else the environment, else defaults.
+@contextmanager
+def _at(setting: Setting) -> Iterator[None]:
+    """Name ``setting`` on a :class:`SettingError` raised inside."""
+    try:
+        yield
+    except SettingError as exc:
+        raise SettingError(str(exc), setting) from None
+
+
+def resolve(config: Mapping[str, Any], keys: Keys = DYNAMIC) -> Settings:
+    """The settings in force: ``config`` (by the full keys of ``keys``), else the environment, else defaults.
 
     Raises :class:`SettingError` naming the source (config key or environment variable) whose
     value cannot be used; a token's characters are never shown.
     """
-    numbers = {
-        rule.setting: parse_number(rule, *rule.setting.lookup(config.get(rule.setting.key)))
-        for rule in NUMBERS
-    }
-    token, token_source = TOKEN.lookup(config.get(TOKEN.key))
-    token = clean_token(token, token_source)
-    base_url, base_url_source = BASE_URL.lookup(config.get(BASE_URL.key))
+    numbers = {}
+    for rule in NUMBERS:
+        setting: Setting = getattr(keys, rule.name)
+        with _at(setting):
+            numbers[rule.name] = parse_number(rule, *setting.lookup(config.get(setting.key)))
+    token, token_source = keys.token.lookup(config.get(keys.token.key))
+    with _at(keys.token):
+        token = clean_token(token, token_source)
+    base_url, base_url_source = keys.base_url.lookup(config.get(keys.base_url.key))
     if base_url is not None:
-        normalize_base_url(base_url, base_url_source)
+        with _at(keys.base_url):
+            normalize_base_url(base_url, base_url_source)
+    owner = keys.owner.resolve(config.get(keys.owner.key))
+    if owner is not None and not isinstance(owner, str):
+        raise SettingError(f"{keys.owner.key} must be an organization name", keys.owner)
     return Settings(
         token=token,
         base_url=base_url,
-        owner=OWNER.resolve(config.get(OWNER.key)),
-        write_delay_ms=numbers[WRITE_DELAY_MS],
-        max_concurrency=int(numbers[MAX_CONCURRENCY]),
-        max_retry_wait=numbers[MAX_RETRY_WAIT],
-        request_timeout=numbers[REQUEST_TIMEOUT],
+        owner=owner,
+        write_delay_ms=numbers["write_delay_ms"],
+        max_concurrency=int(numbers["max_concurrency"]),
+        max_retry_wait=numbers["max_retry_wait"],
+        request_timeout=numbers["request_timeout"],
         token_source=token_source,
         base_url_source=base_url_source,
+        token_key=keys.token.key,
     )

@@ -1,0 +1,175 @@
+"""The plugin's Pulumi package schema, generated from the core's field table and settings.
+
+``schema.json`` beside this module is this schema, committed for review and never edited by hand:
+``python -m pulumi_github_private_registry.plugin.package`` writes it again, and a test fails when
+it is stale. The plugin serves :func:`package_schema` itself, so what it answers cannot differ.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Final
+
+from .. import __version__
+from ..core import schema, settings
+from ..core.schema import Field
+
+__all__ = [
+    "FUNCTION",
+    "PACKAGE",
+    "RECORD_TYPE",
+    "RESOURCE",
+    "SCHEMA_PATH",
+    "package_schema",
+    "schema_text",
+]
+
+PACKAGE: Final = settings.PACKAGE
+RESOURCE: Final = f"{PACKAGE}:index:OrgPrivateRegistry"
+"""The resource token."""
+FUNCTION: Final = f"{PACKAGE}:index:getOrgPrivateRegistries"
+"""The function listing an org's registries, the counterpart of a Terraform data source."""
+RECORD_TYPE: Final = f"{PACKAGE}:index:OrgPrivateRegistryRecord"
+"""One registry as GitHub reports it, in the function's answer."""
+SCHEMA_PATH: Final = Path(__file__).with_name("schema.json")
+
+# The enums the schema names, by field.
+_ENUMS: Final = {
+    "registry_type": ("RegistryType", "A registry type: GitHub names the configuration after it."),
+    "visibility": ("Visibility", "Which repositories of the organization may use the registry."),
+    "auth_type": ("AuthType", "How Dependabot authenticates to the registry."),
+}
+
+
+def _enum_token(field: Field) -> str:
+    return f"{PACKAGE}:index:{_ENUMS[field.name][0]}"
+
+
+def _type(field: Field) -> dict[str, Any]:
+    if field.name in _ENUMS:
+        return {"$ref": f"#/types/{_enum_token(field)}"}
+    if field.kind == "ids":
+        return {"type": "array", "items": {"type": "integer"}}
+    return {"type": field.kind}
+
+
+def _property(field: Field, *, as_input: bool) -> dict[str, Any]:
+    spec: dict[str, Any] = {**_type(field), "description": field.doc}
+    if field.default is not None and as_input:
+        spec["default"] = field.default
+    if field.secret:
+        spec["secret"] = True
+    if field.replace:
+        spec["replaceOnChanges"] = True
+    return spec
+
+
+def _camel_words(value: str) -> str:
+    return "".join(w.capitalize() for w in value.split("_"))
+
+
+def _enum_types() -> dict[str, Any]:
+    by_name = {f.name: f for f in schema.FIELDS}
+    return {
+        _enum_token(by_name[name]): {
+            "type": "string",
+            "description": doc,
+            "enum": [{"name": _camel_words(v), "value": v} for v in by_name[name].enum],
+        }
+        for name, (_, doc) in _ENUMS.items()
+    }
+
+
+def _record_type() -> dict[str, Any]:
+    reported = [f for f in schema.FIELDS if f.reported]
+    properties = {f.camel: _property(f, as_input=False) for f in reported}
+    properties["id"] = {
+        "type": "string",
+        "description": "The registry's id, {org}/{name}, as import takes it.",
+    }
+    return {
+        "type": "object",
+        "description": "A private registry of an organization, as GitHub reports it (never its value).",
+        "properties": properties,
+        "required": ["id", "name"],
+    }
+
+
+def _config_variables() -> dict[str, Any]:
+    numbers = {rule.name: rule for rule in settings.NUMBERS}
+    variables: dict[str, Any] = {}
+    for attribute, setting in settings.PLUGIN.items():
+        rule = numbers.get(attribute)
+        spec: dict[str, Any] = {
+            "type": "string" if rule is None else ("integer" if rule.integer else "number"),
+            "description": setting.doc,
+            "defaultInfo": {"environment": [setting.env]},
+        }
+        if setting.secret:
+            spec["secret"] = True
+        variables[setting.name] = spec
+    return variables
+
+
+def package_schema() -> dict[str, Any]:
+    """The package schema: one resource, one function, the provider's configuration."""
+    inputs = [f for f in schema.FIELDS if f.input]
+    required_inputs = [f.camel for f in schema.FIELDS if f.required]
+    config = _config_variables()
+    return {
+        "name": PACKAGE,
+        "displayName": "GitHub private registries",
+        "version": __version__,
+        "description": "Manage a GitHub organization's private registries (the npm, Maven, Docker, "
+        "Python and other registries Dependabot and code scanning use).",
+        "keywords": ["pulumi", "github", "dependabot", "category/infrastructure", "kind/native"],
+        "license": "Apache-2.0",
+        "config": {"variables": config},
+        "provider": {
+            "description": "Where and how to reach GitHub; each key falls back to its environment variable.",
+            "inputProperties": config,
+        },
+        "resources": {
+            RESOURCE: {
+                "description": "A private registry configuration of a GitHub organization (one per "
+                "registry type). Its id is {org}/{name}, e.g. acme/NPM_REGISTRY_SECRET.",
+                "inputProperties": {f.camel: _property(f, as_input=True) for f in inputs},
+                "requiredInputs": required_inputs,
+                "properties": {f.camel: _property(f, as_input=False) for f in schema.FIELDS},
+                "required": [
+                    schema.FIELDS_BY_NAME[n].camel
+                    for n in ("org", "registry_type", "url", "visibility", "auth_type", "name")
+                ],
+            }
+        },
+        "functions": {
+            FUNCTION: {
+                "description": "The private registries of an organization, as GitHub reports them.",
+                "inputs": {
+                    "properties": {
+                        "org": {
+                            "type": "string",
+                            "description": "The organization; the provider's owner if unset.",
+                        }
+                    }
+                },
+                "outputs": {
+                    "properties": {
+                        "registries": {"type": "array", "items": {"$ref": f"#/types/{RECORD_TYPE}"}}
+                    },
+                    "required": ["registries"],
+                },
+            }
+        },
+        "types": {**_enum_types(), RECORD_TYPE: _record_type()},
+    }
+
+
+def schema_text() -> str:
+    """The schema as ``schema.json`` holds it."""
+    return json.dumps(package_schema(), indent=2, sort_keys=False) + "\n"
+
+
+if __name__ == "__main__":
+    SCHEMA_PATH.write_text(schema_text(), encoding="utf-8")

@@ -1,0 +1,247 @@
+"""The provider plugin: a door onto :mod:`..core.lifecycle` for every Pulumi language.
+
+It translates and nothing else: Pulumi's property values (camelCase names, secrets, computed values,
+numbers as floats) to the core's plain mappings (GitHub's names, :data:`~..core.schema.UNKNOWN`,
+ids as ints), and the core's results to the protocol's responses. Problems are rendered for the
+plugin's readers (:data:`~..core.schema.CAMEL`). The core is blocking (an HTTP client), so every
+operation that may talk to GitHub runs in a worker thread, leaving the server's event loop free to
+answer the engine's other calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Mapping
+from typing import Any, Final
+
+from pulumi.provider.experimental.property_value import Computed, PropertyValue, PropertyValueType
+from pulumi.provider.experimental.provider import (
+    CheckFailure,
+    CheckRequest,
+    CheckResponse,
+    ConfigureRequest,
+    ConfigureResponse,
+    CreateRequest,
+    CreateResponse,
+    DeleteRequest,
+    DiffRequest,
+    DiffResponse,
+    GetSchemaRequest,
+    GetSchemaResponse,
+    InvokeRequest,
+    InvokeResponse,
+    PropertyDiff,
+    PropertyDiffKind,
+    Provider,
+    ReadRequest,
+    ReadResponse,
+    UpdateRequest,
+    UpdateResponse,
+)
+
+from ..core import lifecycle, schema, settings
+from ..core.lifecycle import RegistryError, Runtime
+from .package import FUNCTION, RESOURCE, schema_text
+
+__all__ = ["RegistryProvider"]
+
+_TO_CORE: Final = {f.camel: f.name for f in schema.FIELDS}
+_TO_CAMEL: Final = {f.name: f.camel for f in schema.FIELDS}
+_SECRET: Final = frozenset(f.name for f in schema.FIELDS if f.secret)
+_RECORD_FIELDS: Final = {**{str(f.rest): f.camel for f in schema.FIELDS if f.reported}, "id": "id"}
+
+
+def _plain(value: PropertyValue) -> Any:
+    """A property value as the core takes it: secrets unwrapped, computed values as UNKNOWN."""
+    if isinstance(value.value, Computed):
+        return schema.UNKNOWN
+    inner = value.value
+    if value.type is PropertyValueType.ARRAY and isinstance(inner, tuple):
+        return [_plain(v) for v in inner]
+    if value.type is PropertyValueType.MAP and isinstance(inner, Mapping):
+        return {str(k): _plain(v) for k, v in inner.items()}
+    return inner
+
+
+def _value(value: Any, *, secret: bool = False) -> PropertyValue:
+    """A plain value as a property value; ints as the protocol's floats."""
+    if value is schema.UNKNOWN:
+        return PropertyValue.computed()
+    if isinstance(value, bool) or value is None or isinstance(value, (str, float)):
+        converted = PropertyValue(value)
+    elif isinstance(value, int):
+        converted = PropertyValue(float(value))
+    elif isinstance(value, (list, tuple)):
+        converted = PropertyValue([_value(v) for v in value])
+    elif isinstance(value, Mapping):
+        converted = PropertyValue({str(k): _value(v) for k, v in value.items()})
+    else:
+        converted = PropertyValue(str(value))
+    return converted.with_secret(True) if secret else converted
+
+
+def _inbound(props: Mapping[str, PropertyValue]) -> dict[str, Any]:
+    """The camelCase properties of a request as a declaration in the core's names.
+
+    A key that is no property of ours is kept as written, for the check to name.
+    """
+    return schema.whole_ids({_TO_CORE.get(k, k): _plain(v) for k, v in props.items()})
+
+
+def _outbound(values: Mapping[str, Any]) -> dict[str, PropertyValue]:
+    """The core's outputs or inputs as camelCase properties; the value and its ciphertext secret."""
+    return {
+        _TO_CAMEL.get(k, k): _value(v, secret=k in _SECRET)
+        for k, v in values.items()
+        if v is not None and not k.startswith("__")
+    }
+
+
+def _camel(name: str) -> str:
+    return schema.CAMEL.name(name)
+
+
+def _kind(field: str, plan: lifecycle.Plan, olds: Mapping[str, Any], news: Mapping[str, Any]) -> PropertyDiff:
+    """How one property changes, as ``pulumi preview`` shows it."""
+    old, new = olds.get(field), news.get(field)
+    replace = field in plan.replaces
+    if old is None:
+        kind = PropertyDiffKind.ADD_REPLACE if replace else PropertyDiffKind.ADD
+    elif new is None:
+        kind = PropertyDiffKind.DELETE_REPLACE if replace else PropertyDiffKind.DELETE
+    else:
+        kind = PropertyDiffKind.UPDATE_REPLACE if replace else PropertyDiffKind.UPDATE
+    return PropertyDiff(kind, input_diff=True)
+
+
+async def _in_thread(operation: Any, *args: Any) -> Any:
+    """Run a blocking core operation off the event loop."""
+    return await asyncio.to_thread(functools.partial(operation, *args))
+
+
+class RegistryProvider(Provider):
+    """``github-private-registry``: the ``OrgPrivateRegistry`` resource and ``getOrgPrivateRegistries``."""
+
+    def __init__(self) -> None:
+        self._runtime: Runtime | None = None
+        self._schema: str | None = None
+
+    @property
+    def runtime(self) -> Runtime:
+        """The runtime from Configure; from the environment alone before it."""
+        return self._runtime or Runtime.shared(_resolve({}))
+
+    # --- the package and its configuration ------------------------------------------------------
+
+    async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
+        """The package schema, generated from the core's field table."""
+        if self._schema is None:
+            self._schema = schema_text()
+        return GetSchemaResponse(schema=self._schema)
+
+    async def check_config(self, request: CheckRequest) -> CheckResponse:
+        """Refuse a provider configuration GitHub cannot be reached with, naming the key."""
+        config = {k: _plain(v) for k, v in request.new_inputs.items()}
+        known = {k: v for k, v in config.items() if not schema.is_unknown(v)}
+        failures = []
+        try:
+            settings.resolve(_config_keys(known), settings.PLUGIN)
+        except settings.SettingError as exc:
+            name = exc.setting.name if exc.setting is not None else "token"
+            failures.append(CheckFailure(name, str(exc)))
+        return CheckResponse(inputs=request.new_inputs, failures=failures)
+
+    async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
+        """Take the provider's configuration (its inputs, else the namespaced variables, else env)."""
+        # A value not known yet (an explicit provider's token from another resource, in a preview)
+        # is left to its environment variable until the real run configures again.
+        config = {
+            k: v for k, v in ((k, _plain(v)) for k, v in request.args.items()) if not schema.is_unknown(v)
+        }
+        for key, value in request.variables.items():
+            # The older spelling: "github-private-registry:config:token".
+            namespace, _, name = key.partition(":config:")
+            if namespace == settings.PACKAGE and name not in config:
+                config[name] = value
+        self._runtime = Runtime.shared(_resolve(_config_keys(config)))
+        return ConfigureResponse(accept_secrets=True, supports_preview=False)
+
+    # --- the resource ---------------------------------------------------------------------------
+
+    async def check(self, request: CheckRequest) -> CheckResponse:
+        """Fill defaults and name every invalid property in camelCase; makes no request."""
+        checked = lifecycle.check(self.runtime, _inbound(request.new_inputs))
+        failures = [CheckFailure(_camel(p.field), schema.render(p, schema.CAMEL)) for p in checked.problems]
+        return CheckResponse(inputs=_outbound(checked.inputs), failures=failures)
+
+    async def diff(self, request: DiffRequest) -> DiffResponse:
+        """Replace on org, registryType or authType; a detailed diff per changed property; no request."""
+        olds, news = _inbound(request.old_state), _inbound(request.new_inputs)
+        plan = lifecycle.diff(self.runtime, request.resource_id, olds, news)
+        detailed = {_camel(f): _kind(f, plan, olds, news) for f in plan.fields}
+        if plan.drifted and not detailed:
+            # Changed at GitHub outside Pulumi: what was declared is sent again.
+            detailed[_camel("remote_updated_at")] = PropertyDiff(PropertyDiffKind.UPDATE, input_diff=False)
+        return DiffResponse(
+            changes=plan.changes,
+            replaces=[_camel(f) for f in plan.replaces],
+            delete_before_replace=plan.delete_before_replace,
+            diffs=list(detailed),
+            detailed_diff=detailed,
+        )
+
+    async def create(self, request: CreateRequest) -> CreateResponse:
+        """Create the registry (or adopt it); during a preview, answer without a request."""
+        if request.preview:
+            return CreateResponse(resource_id="", properties=request.properties)
+        written = await _in_thread(lifecycle.create, self.runtime, _inbound(request.properties))
+        return CreateResponse(resource_id=written.id, properties=_outbound(written.outputs))
+
+    async def read(self, request: ReadRequest) -> ReadResponse:
+        """Refresh, or import with only an id: the registry as GitHub reports it."""
+        props = _inbound(request.properties)
+        refreshed = await _in_thread(lifecycle.read, self.runtime, request.resource_id, props)
+        return ReadResponse(
+            resource_id=refreshed.id,
+            properties=_outbound(refreshed.outputs),
+            inputs=_outbound(refreshed.inputs),
+        )
+
+    async def update(self, request: UpdateRequest) -> UpdateResponse:
+        """Change what changed in place; during a preview, answer without a request."""
+        if request.preview:
+            return UpdateResponse(properties={**request.olds, **request.news})
+        olds, news = _inbound(request.olds), _inbound(request.news)
+        written = await _in_thread(lifecycle.update, self.runtime, request.resource_id, olds, news)
+        return UpdateResponse(properties=_outbound(written.outputs))
+
+    async def delete(self, request: DeleteRequest) -> None:
+        """Delete the registry at GitHub."""
+        await _in_thread(lifecycle.delete, self.runtime, request.resource_id, _inbound(request.properties))
+
+    # --- the function ---------------------------------------------------------------------------
+
+    async def invoke(self, request: InvokeRequest) -> InvokeResponse:
+        """``getOrgPrivateRegistries``: every registry of an org, as GitHub reports it."""
+        if request.tok != FUNCTION:
+            raise RegistryError(f"unknown function {request.tok!r}: this provider has {FUNCTION}")
+        org = _plain(request.args["org"]) if "org" in request.args else None
+        records = await _in_thread(lifecycle.registries, self.runtime, org)
+        listed = [{_RECORD_FIELDS[k]: v for k, v in r.items() if k in _RECORD_FIELDS} for r in records]
+        return InvokeResponse(return_value={"registries": _value(listed)})
+
+    def __repr__(self) -> str:
+        return f"RegistryProvider({RESOURCE})"
+
+
+def _config_keys(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The plugin's configuration by full key (``token`` -> ``github-private-registry:token``)."""
+    return {s.key: config.get(s.name) for s in settings.PLUGIN.all}
+
+
+def _resolve(config: Mapping[str, Any]) -> settings.Settings:
+    try:
+        return settings.resolve(config, settings.PLUGIN)
+    except settings.SettingError as exc:
+        raise RegistryError(f"configuration: {exc}") from None
