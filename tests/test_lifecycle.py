@@ -439,7 +439,8 @@ def test_diff_replaces_on_type_and_org_changes_deleting_first_when_the_name_stay
 
     plan = lifecycle.diff(rt, f"{org}/{NPM}", olds, {**olds, **changes})
 
-    assert plan == lifecycle.Plan(changes=True, replaces=replaces, delete_before_replace=delete_first)
+    assert (plan.changes, plan.replaces, plan.delete_before_replace) == (True, replaces, delete_first)
+    assert set(plan.fields) == set(changes)  # what `pulumi preview` shows as changing
     assert emulator.requests == []
 
 
