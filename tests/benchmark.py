@@ -8,14 +8,21 @@ Everything goes through the real provider host (``python -u -m pulumi.dynamic``,
 ``provider_host.ProviderHost``) against the in-process GitHub emulator on 127.0.0.1. Each phase runs
 in a fresh provider process, as each ``pulumi`` command starts one, and drives the engine's calls
 from four threads (the engine's parallelism; the host serves on four gRPC workers).
+
+The provider plugin (``python -m pulumi_github_private_registry.plugin``) is driven the same way over
+gRPC by :class:`PluginClient`: its cold start against a trivial plugin on the same SDK
+(``tests/trivial_plugin.py``), and its requests per phase next to the dynamic provider's.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,16 +30,32 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import IO, Any, Final, Protocol, TypeVar
 from urllib.parse import unquote
+
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 _TESTS: Final = Path(__file__).resolve().parent
 for _path in (str(_TESTS.parent / "provider"), str(_TESTS)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from provider_host import ProviderHost  # noqa: E402
-from pulumi_github_private_registry.core.schema import REGISTRY_TYPES, configuration_name  # noqa: E402
+from provider_host import (  # noqa: E402
+    CheckOutcome,
+    DiffOutcome,
+    ProviderError,
+    ProviderHost,
+    ReadOutcome,
+)
+from pulumi_github_private_registry.core.schema import (  # noqa: E402
+    FIELDS,
+    REGISTRY_TYPES,
+    configuration_name,
+)
 from pulumi_github_private_registry.emulator import Emulator, LoggedRequest  # noqa: E402
 from trivial_provider import EchoProvider  # noqa: E402
 
@@ -41,8 +64,12 @@ __all__ = [
     "NAIVE_PER_REGISTRY",
     "PARALLELISM",
     "PHASES",
+    "PLUGIN_ARGV",
     "TOKEN",
+    "TRIVIAL_PLUGIN_ARGV",
+    "Engine",
     "PhaseResult",
+    "PluginClient",
     "Registry",
     "change_url",
     "change_value",
@@ -51,10 +78,12 @@ __all__ = [
     "declarations",
     "delete",
     "engine_map",
+    "plugin_config",
     "preview",
     "provider_config",
     "refresh",
     "run_lifecycle",
+    "start_plugin",
     "start_provider",
     "tally",
     "update",
@@ -150,13 +179,307 @@ def start_provider(emulator: Emulator, token: str = TOKEN) -> ProviderHost:
     return host
 
 
+class Engine(Protocol):
+    """What the phases call: the engine's resource calls on one provider process.
+
+    :class:`~provider_host.ProviderHost` (the dynamic provider) and :class:`PluginClient` (the plugin)
+    both answer them; inputs and outputs are opaque to the phases, and passed back as answered.
+    """
+
+    def check(self, news: dict[str, Any], olds: dict[str, Any] | None = None) -> CheckOutcome: ...
+
+    def diff(
+        self, id: str, olds: dict[str, Any], news: dict[str, Any], *, old_inputs: dict[str, Any] | None = None
+    ) -> DiffOutcome: ...
+
+    def create(self, news: dict[str, Any]) -> tuple[str, dict[str, Any]]: ...
+
+    def read(self, id: str, props: dict[str, Any], inputs: dict[str, Any] | None = None) -> ReadOutcome: ...
+
+    def update(
+        self, id: str, olds: dict[str, Any], news: dict[str, Any], *, old_inputs: dict[str, Any] | None = None
+    ) -> dict[str, Any]: ...
+
+    def delete(self, id: str, props: dict[str, Any], *, old_inputs: dict[str, Any] | None = None) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+# --- the provider plugin -----------------------------------------------------------------------------
+
+_REPO: Final = _TESTS.parent
+PLUGIN_ARGV: Final = ("-m", "pulumi_github_private_registry.plugin")
+"""How the plugin is started (after ``python -u``; the engine's address follows)."""
+TRIVIAL_PLUGIN_ARGV: Final = (str(_TESTS / "trivial_plugin.py"),)
+"""The trivial plugin on the same SDK (``pulumi.provider.experimental``)."""
+
+_PLUGIN_ENGINE: Final = "127.0.0.1:1"  # the SDK's server keeps the address for Construct and Call only
+_PLUGIN_PROVIDER_URN: Final = "urn:pulumi:stack::project::pulumi:providers:github-private-registry::default"
+_PLUGIN_URN: Final = "urn:pulumi:stack::project::github-private-registry:index:OrgPrivateRegistry::name"
+_CAMEL_NAMES: Final = {f.name: f.camel for f in FIELDS}
+_SECRET_NAMES: Final = frozenset(f.name for f in FIELDS if f.secret)
+_PLUGIN_DIFF: Final = {
+    provider_pb2.DiffResponse.DIFF_NONE: "none",
+    provider_pb2.DiffResponse.DIFF_SOME: "some",
+    provider_pb2.DiffResponse.DIFF_UNKNOWN: "unknown",
+}
+
+
+def _property(value: Any) -> PropertyValue:
+    """A plain value as a property value; numbers as the protocol's floats."""
+    if isinstance(value, PropertyValue):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return PropertyValue(float(value))
+    if isinstance(value, (list, tuple)):
+        return PropertyValue([_property(v) for v in value])
+    if isinstance(value, dict):
+        return PropertyValue({str(k): _property(v) for k, v in value.items()})
+    return PropertyValue(value)
+
+
+def _declared(declaration: dict[str, Any]) -> dict[str, PropertyValue]:
+    """A declaration (the core's names) as a program on the plugin's SDK sends it: camelCase, the
+    schema's secret properties as secrets."""
+    return {
+        _CAMEL_NAMES.get(k, k): _property(v).with_secret(True) if k in _SECRET_NAMES else _property(v)
+        for k, v in declaration.items()
+    }
+
+
+class PluginClient:
+    """A provider plugin process driven over gRPC as the engine drives one (a minimal harness).
+
+    ``check`` and ``diff``/``update``'s new inputs take declarations in the core's names; every other
+    input and output is the property-value map the plugin answered, handed back unchanged as the
+    engine hands back state (secrets stay secret).
+    """
+
+    startup_timeout: float = 60.0
+    rpc_timeout: float = 60.0
+
+    def __init__(self, argv: Sequence[str]) -> None:
+        self.argv = tuple(argv)
+        self.startup_seconds = float("nan")
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
+        self._channel: Any = None
+        self._stub: Any = None
+
+    def start(self) -> PluginClient:
+        """Start the process, wait for its port, connect, and greet it as the engine does."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(_REPO / "provider"), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
+        )
+        self._stderr = tempfile.TemporaryFile()
+        started = time.perf_counter()
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-u", *self.argv, _PLUGIN_ENGINE],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                cwd=_REPO,
+                env=env,
+            )
+            assert self._proc.stdout is not None
+            line = self._proc.stdout.readline()  # b"" if the process ends first
+            if not line.strip().isdigit():
+                raise RuntimeError(f"the plugin reported no port (got {line!r}):\n{self.stderr_text()}")
+            self.startup_seconds = time.perf_counter() - started
+            self._channel = grpc.insecure_channel(f"127.0.0.1:{int(line)}", options=_GRPC_CHANNEL_OPTIONS)
+            self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
+            grpc.channel_ready_future(self._channel).result(timeout=self.startup_timeout)
+            try:
+                self._call(
+                    "Handshake",
+                    provider_pb2.ProviderHandshakeRequest(
+                        engine_address=_PLUGIN_ENGINE, configure_with_urn=True, supports_views=True
+                    ),
+                )
+            except ProviderError as err:
+                if err.code is not grpc.StatusCode.UNIMPLEMENTED:
+                    raise
+            self._call("GetPluginInfo", empty_pb2.Empty())
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Close the channel, end the process and wait for it."""
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = self._stub = None
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def stderr_text(self) -> str:
+        """What the process wrote to stderr so far."""
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", errors="replace")
+
+    def configure(self, config: dict[str, Any], *, secret_keys: Iterable[str] = ("token",)) -> None:
+        """CheckConfig, then Configure with the checked configuration, as the engine does."""
+        secret = set(secret_keys)
+        news = {k: _property(v).with_secret(True) if k in secret else _property(v) for k, v in config.items()}
+        checked = self._call(
+            "CheckConfig",
+            provider_pb2.CheckRequest(
+                urn=_PLUGIN_PROVIDER_URN,
+                olds=PropertyValue.marshal_map({}),
+                news=PropertyValue.marshal_map(news),
+            ),
+        )
+        if checked.failures:
+            raise AssertionError(f"CheckConfig failed: {[(f.property, f.reason) for f in checked.failures]}")
+        self._call(
+            "Configure",
+            provider_pb2.ConfigureRequest(
+                args=checked.inputs,
+                acceptSecrets=True,
+                acceptResources=True,
+                sends_old_inputs=True,
+                sends_old_inputs_to_delete=True,
+                urn=_PLUGIN_PROVIDER_URN,
+                name="default",
+                type="pulumi:providers:github-private-registry",
+            ),
+        )
+
+    def check(self, news: dict[str, Any], olds: dict[str, Any] | None = None) -> CheckOutcome:
+        response = self._call(
+            "Check",
+            provider_pb2.CheckRequest(
+                urn=_PLUGIN_URN,
+                olds=PropertyValue.marshal_map(olds or {}),
+                news=PropertyValue.marshal_map(_declared(news)),
+                randomSeed=os.urandom(32),
+            ),
+        )
+        return CheckOutcome(
+            PropertyValue.unmarshal_map(response.inputs), [(f.property, f.reason) for f in response.failures]
+        )
+
+    def diff(
+        self, id: str, olds: dict[str, Any], news: dict[str, Any], *, old_inputs: dict[str, Any] | None = None
+    ) -> DiffOutcome:
+        response = self._call(
+            "Diff",
+            provider_pb2.DiffRequest(
+                id=id,
+                urn=_PLUGIN_URN,
+                olds=PropertyValue.marshal_map(olds),
+                news=PropertyValue.marshal_map(news),
+                old_inputs=PropertyValue.marshal_map(olds if old_inputs is None else old_inputs),
+            ),
+        )
+        return DiffOutcome(
+            _PLUGIN_DIFF[response.changes],  # type: ignore[arg-type]
+            list(response.replaces),
+            bool(response.deleteBeforeReplace),
+        )
+
+    def create(self, news: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        response = self._call(
+            "Create", provider_pb2.CreateRequest(urn=_PLUGIN_URN, properties=PropertyValue.marshal_map(news))
+        )
+        return response.id, PropertyValue.unmarshal_map(response.properties)
+
+    def read(self, id: str, props: dict[str, Any], inputs: dict[str, Any] | None = None) -> ReadOutcome:
+        response = self._call(
+            "Read",
+            provider_pb2.ReadRequest(
+                id=id,
+                urn=_PLUGIN_URN,
+                properties=PropertyValue.marshal_map(props),
+                inputs=PropertyValue.marshal_map(inputs) if inputs is not None else None,
+            ),
+        )
+        return ReadOutcome(
+            response.id,
+            PropertyValue.unmarshal_map(response.properties),
+            PropertyValue.unmarshal_map(response.inputs) if response.HasField("inputs") else None,
+        )
+
+    def update(
+        self, id: str, olds: dict[str, Any], news: dict[str, Any], *, old_inputs: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        response = self._call(
+            "Update",
+            provider_pb2.UpdateRequest(
+                id=id,
+                urn=_PLUGIN_URN,
+                olds=PropertyValue.marshal_map(olds),
+                news=PropertyValue.marshal_map(news),
+                old_inputs=PropertyValue.marshal_map(olds if old_inputs is None else old_inputs),
+            ),
+        )
+        return PropertyValue.unmarshal_map(response.properties)
+
+    def delete(self, id: str, props: dict[str, Any], *, old_inputs: dict[str, Any] | None = None) -> None:
+        self._call(
+            "Delete",
+            provider_pb2.DeleteRequest(
+                id=id,
+                urn=_PLUGIN_URN,
+                properties=PropertyValue.marshal_map(props),
+                old_inputs=PropertyValue.marshal_map(props if old_inputs is None else old_inputs),
+            ),
+        )
+
+    def _call(self, method: str, request: Any) -> Any:
+        if self._stub is None:
+            raise RuntimeError("the plugin is not running; call start() first")
+        try:
+            return getattr(self._stub, method)(request, timeout=self.rpc_timeout)
+        except grpc.RpcError as err:
+            raise ProviderError(err.code(), err.details() or "") from None
+
+
+def plugin_config(emulator: Emulator, token: str = TOKEN) -> dict[str, Any]:
+    """The plugin's provider configuration: the same settings as :func:`provider_config`."""
+    return {
+        "token": token,
+        "baseUrl": emulator.base_url,
+        "writeDelayMs": 0,
+        "maxConcurrency": PARALLELISM,
+    }
+
+
+def start_plugin(emulator: Emulator, token: str = TOKEN) -> PluginClient:
+    """A fresh, configured plugin process: what one ``pulumi`` command starts."""
+    client = PluginClient(PLUGIN_ARGV).start()
+    try:
+        client.configure(plugin_config(emulator, token))
+    except BaseException:
+        client.stop()
+        raise
+    return client
+
+
 def engine_map(fn: Callable[[T], R], items: Iterable[T], parallelism: int = PARALLELISM) -> list[R]:
     """``fn`` over ``items`` from ``parallelism`` threads, as the engine walks independent resources."""
     with ThreadPoolExecutor(max_workers=parallelism) as pool:
         return list(pool.map(fn, items))
 
 
-def create(host: ProviderHost, registries: Sequence[Registry]) -> None:
+def create(host: Engine, registries: Sequence[Registry]) -> None:
     """``pulumi up`` of new resources: Check, then Create, per resource."""
 
     def one(registry: Registry) -> None:
@@ -169,9 +492,7 @@ def create(host: ProviderHost, registries: Sequence[Registry]) -> None:
     engine_map(one, registries)
 
 
-def preview(
-    host: ProviderHost, registries: Sequence[Registry], change: Callable[..., dict[str, Any]]
-) -> None:
+def preview(host: Engine, registries: Sequence[Registry], change: Callable[..., dict[str, Any]]) -> None:
     """``pulumi preview`` (no refresh): Check of each as a new resource, and Check + Diff of ``change``."""
 
     def one(registry: Registry) -> None:
@@ -184,7 +505,7 @@ def preview(
     engine_map(one, registries)
 
 
-def refresh(host: ProviderHost, registries: Sequence[Registry]) -> None:
+def refresh(host: Engine, registries: Sequence[Registry]) -> None:
     """``pulumi refresh``: Read each from its state; the state takes what Read answers."""
 
     def one(registry: Registry) -> None:
@@ -196,7 +517,7 @@ def refresh(host: ProviderHost, registries: Sequence[Registry]) -> None:
     engine_map(one, registries)
 
 
-def update(host: ProviderHost, registries: Sequence[Registry], change: Callable[..., dict[str, Any]]) -> None:
+def update(host: Engine, registries: Sequence[Registry], change: Callable[..., dict[str, Any]]) -> None:
     """``pulumi up`` of changed resources: Check, Diff, then Update in place."""
 
     def one(registry: Registry) -> None:
@@ -213,7 +534,7 @@ def update(host: ProviderHost, registries: Sequence[Registry], change: Callable[
     engine_map(one, registries)
 
 
-def delete(host: ProviderHost, registries: Sequence[Registry]) -> None:
+def delete(host: Engine, registries: Sequence[Registry]) -> None:
     """``pulumi destroy``: Delete each."""
     engine_map(lambda r: host.delete(r.id, r.outputs, old_inputs=r.inputs), registries)
 
@@ -281,15 +602,19 @@ def tally(requests: Iterable[LoggedRequest]) -> tuple[Counter[str], dict[str, Co
 
 
 def run_phase(
-    emulator: Emulator, phase: str, registries: Sequence[Registry], drive: Callable[[ProviderHost], None]
+    emulator: Emulator,
+    phase: str,
+    registries: Sequence[Registry],
+    drive: Callable[[Engine], None],
+    start: Callable[[Emulator], Engine] = start_provider,
 ) -> PhaseResult:
-    """Run ``drive`` in a fresh provider process; count the requests it caused and time it.
+    """Run ``drive`` in a fresh provider process (``start``); count the requests it caused and time it.
 
     The process start, Configure and one warm-up Check (which loads the provider module; the engine
     sends Check first on preview and up) are counted but not timed: the cold-start measurement
     reports them.
     """
-    host = start_provider(emulator)
+    host = start(emulator)
     try:
         emulator.set_primary_remaining(10**9, reset_in=3600)  # the benchmark measures, not rate limits
         emulator.reset_log()
@@ -304,14 +629,19 @@ def run_phase(
     return PhaseResult(phase, len(registries), orgs, kinds, per_org, seconds)
 
 
-def run_lifecycle(emulator: Emulator, orgs: Sequence[str], per_org: int) -> dict[str, PhaseResult]:
+def run_lifecycle(
+    emulator: Emulator,
+    orgs: Sequence[str],
+    per_org: int,
+    start: Callable[[Emulator], Engine] = start_provider,
+) -> dict[str, PhaseResult]:
     """Create, preview, refresh, update a field, update the value, delete; each a fresh process."""
     registries = [Registry(d) for d in declarations(orgs, per_org)]
     results: dict[str, PhaseResult] = {}
 
-    def phase(name: str, drive: Callable[[ProviderHost], None]) -> None:
+    def phase(name: str, drive: Callable[[Engine], None]) -> None:
         _progress(f"  {name} ({len(registries)} registries)")
-        results[name] = run_phase(emulator, name, registries, drive)
+        results[name] = run_phase(emulator, name, registries, drive, start)
 
     phase("create", lambda h: create(h, registries))
     _verify_created(emulator, registries)
@@ -553,6 +883,38 @@ def measure_cold_start(runs: int) -> tuple[ColdStart, ColdStart]:
     return echo, ours
 
 
+def measure_plugin_cold_start(runs: int) -> tuple[ColdStart, ColdStart]:
+    """The same for the plugin and the trivial plugin: each its own process, started ``runs`` times.
+
+    Process start to the answered first Check: port line, Handshake, GetPluginInfo, CheckConfig and
+    Configure included, as the engine sends them.
+    """
+    trivial, ours = ColdStart("trivial plugin"), ColdStart("github-private-registry")
+    with Emulator(token=TOKEN) as emulator:
+        config = plugin_config(emulator)
+        news = declarations(["cold"], 1)[0]
+        for run in range(runs + 1):
+            pair = [(trivial, TRIVIAL_PLUGIN_ARGV), (ours, PLUGIN_ARGV)]
+            for result, argv in pair if run % 2 == 0 else pair[::-1]:
+                client = PluginClient(argv)
+                started = time.perf_counter()
+                try:
+                    client.start()
+                    client.configure(config)
+                    checked = client.check(news)
+                    elapsed = time.perf_counter() - started
+                finally:
+                    client.stop()
+                if checked.failures:
+                    raise AssertionError(f"{result.name}: check failed: {checked.failures}")
+                if run > 0:  # the first run of each warms the OS caches
+                    result.port_line.append(client.startup_seconds)
+                    result.first_check.append(elapsed)
+        if emulator.count():
+            raise AssertionError("a Configure or Check made a request")
+    return trivial, ours
+
+
 # --- wall time under latency -------------------------------------------------------------------------
 
 
@@ -635,11 +997,11 @@ def print_overhead(rows: list[Overhead], ops: int, rounds: int) -> None:
         )
 
 
-def print_cold_start(echo: ColdStart, ours: ColdStart) -> float:
+def print_cold_start(echo: ColdStart, ours: ColdStart, what: str = "dynamic provider") -> float:
     """Medians of both; returns our ratio."""
     runs = len(echo.first_check)
     print(
-        "\nCold start: process start to first answered Configure + Check"
+        f"\nCold start, {what}: process start to first answered Configure + Check"
         f" ({runs} runs each, interleaved, median)"
     )
     print(f"{'provider':<28} {'port line s':>11} {'Configure+Check answered s':>27}")
@@ -653,6 +1015,29 @@ def print_cold_start(echo: ColdStart, ours: ColdStart) -> float:
     return ratio
 
 
+def print_plugin_counts(plugin: dict[str, PhaseResult], dynamic: dict[str, PhaseResult]) -> None:
+    """The plugin's requests per phase next to the dynamic provider's."""
+    result = next(iter(plugin.values()))
+    orgs = f"{result.orgs} org{'s' if result.orgs > 1 else ''}"
+    print(
+        f"\nPlugin requests per phase: {orgs} x {result.registries // result.orgs} registries,"
+        " next to the dynamic provider's (fresh process per phase, 4 threads)"
+    )
+    print(
+        f"{'phase':<13} {'plugin':>6}  {'breakdown':<30} {'dynamic':>7}  {'breakdown':<30} {'equal':<5}"
+        f" {'plugin s':>8} {'dynamic s':>9}"
+    )
+    for phase in PHASES:
+        ours, theirs = plugin[phase], dynamic[phase]
+        print(
+            f"{phase:<13} {ours.requests:>6}  {ours.breakdown():<30} {theirs.requests:>7}"
+            f"  {theirs.breakdown():<30} {'yes' if ours.kinds == theirs.kinds else 'NO':<5}"
+            f" {ours.seconds:>8.2f} {theirs.seconds:>9.2f}"
+        )
+    total = sum(r.requests for r in plugin.values()), sum(r.requests for r in dynamic.values())
+    print(f"{'all phases':<13} {total[0]:>6}  {'':<30} {total[1]:>7}")
+
+
 def print_targets(
     small: dict[str, PhaseResult],
     large: dict[str, PhaseResult] | None,
@@ -660,6 +1045,8 @@ def print_targets(
     overhead: list[Overhead],
     cold_ratio: float,
     latency: float,
+    plugin: dict[str, PhaseResult] | None = None,
+    plugin_cold_ratio: float | None = None,
 ) -> None:
     """Each target of the issue with its figure."""
     print("\nTargets")
@@ -707,6 +1094,24 @@ def print_targets(
             )
         )
     rows.append(("cold start <= 1.25x trivial provider", f"{cold_ratio:.2f}", cold_ratio <= 1.25))
+    if plugin_cold_ratio is not None:
+        rows.append(
+            (
+                "plugin cold start <= 1.25x trivial plugin",
+                f"{plugin_cold_ratio:.2f}",
+                plugin_cold_ratio <= 1.25,
+            )
+        )
+    if plugin is not None:
+        equal = sum(plugin[p].kinds == small[p].kinds for p in PHASES)
+        n_orgs = plugin["create"].orgs
+        rows.append(
+            (
+                f"plugin requests = dynamic requests, per phase ({n_orgs} org{'s' if n_orgs > 1 else ''})",
+                f"{equal}/{len(PHASES)} phases equal",
+                equal == len(PHASES),
+            )
+        )
     width = max(len(r[0]) for r in rows)
     for text, figure, met in rows:
         print(f"{text:<{width}}  {figure:>20}  {'met' if met else 'MISSED'}")
@@ -748,6 +1153,13 @@ Notes
   Handshake, GetPluginInfo and Configure included; the host imports the provider module (and what
   it imports) on that first Check. The HTTP stack (requests, urllib3) is imported on the first
   request instead, so its ~40 ms shows in a phase's wall time, not in the cold start.
+- Plugin: `python -u -m pulumi_github_private_registry.plugin` driven over gRPC as the engine drives
+  a provider plugin (Handshake, GetPluginInfo, CheckConfig, Configure with the token secret, then
+  the resource calls with camelCase properties and `value` secret), with the same settings and the
+  same phases, threads and declarations as the dynamic provider. Its cold start is measured the
+  same way against tests/trivial_plugin.py, a plugin on the same SDK (pulumi.provider.experimental)
+  that only answers Configure and echoes Check; both import their module before the port line.
+  "equal" compares the requests of each kind, not only the totals.
 """
 
 
@@ -772,6 +1184,8 @@ def main(argv: list[str] | None = None) -> int:
     # First, while nothing else has run: process starts are the figure most sensitive to a busy machine.
     with _section("cold start"):
         echo, ours = measure_cold_start(args.cold_runs)
+    with _section("plugin cold start"):
+        trivial_plugin, our_plugin = measure_plugin_cold_start(args.cold_runs)
 
     with _section("1 org, no latency"), Emulator(token=TOKEN) as emulator:
         small = run_lifecycle(emulator, ["acme"], per_org)
@@ -779,6 +1193,9 @@ def main(argv: list[str] | None = None) -> int:
     print_counts(
         f"Requests per phase: 1 org x {per_org} registries (N = {per_org}), no latency", small, [small_terse]
     )
+    with _section("plugin, 1 org, no latency"), Emulator(token=TOKEN) as emulator:
+        plugin = run_lifecycle(emulator, ["acme"], per_org, start=start_plugin)
+    print_plugin_counts(plugin, small)
 
     large: dict[str, PhaseResult] | None = None
     if args.orgs > 0:
@@ -812,9 +1229,17 @@ def main(argv: list[str] | None = None) -> int:
     print_overhead(overhead, per_org, args.rounds)
 
     cold_ratio = print_cold_start(echo, ours)
+    plugin_cold_ratio = print_cold_start(trivial_plugin, our_plugin, "provider plugin")
 
     print_targets(
-        small, large, per_org, [o for o in overhead if o.latency == args.latency], cold_ratio, args.latency
+        small,
+        large,
+        per_org,
+        [o for o in overhead if o.latency == args.latency],
+        cold_ratio,
+        args.latency,
+        plugin,
+        plugin_cold_ratio,
     )
     print(NOTES.rstrip())
     print(f"\nbenchmark took {time.perf_counter() - started:.0f} s")

@@ -395,6 +395,18 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--org" in capsys.readouterr().err
 
 
+def test_discover_help_offers_the_config_block_and_the_import_document(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as leaving:
+        cli.main(["discover", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+
+    assert leaving.value.code == 0
+    assert "--format {config,import}" in out
+    assert "pulumi import --file" in out
+
+
 def test_the_readme_declares_one_valid_registry_per_auth_type(tmp_path: Path) -> None:
     guide = (REPO / "README.md").read_text().split("### Declaring registries", 1)[1]
     config = yaml.safe_load(guide.split("```yaml\n", 1)[1].split("```", 1)[0])["config"]

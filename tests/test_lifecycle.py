@@ -384,6 +384,7 @@ def test_check_fills_the_defaults_and_the_org_from_the_owner_without_a_request(e
         "auth_type": "token",
         "replaces_base": False,
         "adopt": False,
+        "ignore_value_drift": False,
     }
     assert emulator.requests == []
 

@@ -49,6 +49,8 @@ KINDS: Final = sorted(RESOURCES)
 PROVIDER_CLASS: Final = ("pulumi_github_private_registry.provider", "OrgPrivateRegistryProvider")
 TOKEN: Final = "test-token"  # what the conftest emulator requires
 TIMES: Final = ("created_at", "updated_at", "remote_updated_at")  # outputs whose values GitHub assigns
+# Inputs added since 0.1.0 come in at their defaults, which change nothing (each test's diff shows it).
+ADDED_INPUTS: dict[str, object] = {"ignore_value_drift": False}
 SECRETS: Final = ("value", "value_encrypted", "key_id")
 _MISSING: Final = "<missing>"
 
@@ -206,7 +208,9 @@ def test_state_written_by_0_1_0_refreshes_without_changes(
     assert refreshed.inputs == {**resource["inputs"], **sealed_by_provider}
 
     checked = host.check(resource["declared"], refreshed.inputs)
-    assert checked == CheckOutcome(inputs=resource["inputs"]), "0.1.0's declaration checks the same"
+    assert checked == CheckOutcome(inputs={**resource["inputs"], **ADDED_INPUTS}), (
+        "0.1.0's declaration checks the same"
+    )
     diff = host.diff(resource["id"], refreshed.outputs, checked.inputs, old_inputs=refreshed.inputs)
     assert diff.changes == "none" and diff.replaces == [], diff
 
@@ -251,7 +255,7 @@ def test_state_written_by_0_1_0_updates_in_place(kind: str, emulator: GitHub, co
 
     host = command()  # `pulumi up` with a new url
     checked = host.check({**resource["declared"], "url": url}, resource["inputs"])
-    assert checked == CheckOutcome(inputs={**resource["inputs"], "url": url})
+    assert checked == CheckOutcome(inputs={**resource["inputs"], **ADDED_INPUTS, "url": url})
     diff = host.diff(resource["id"], state, checked.inputs, old_inputs=resource["inputs"])
     assert diff.changes == "some" and diff.replaces == [], diff
     outputs = host.update(resource["id"], state, checked.inputs, old_inputs=resource["inputs"])

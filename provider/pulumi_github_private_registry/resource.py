@@ -65,6 +65,8 @@ class OrgPrivateRegistryArgs:
     service_account: pulumi.Input[str] | None = None
     adopt: pulumi.Input[bool] | None = None
     """Take over a registry of this type that already exists in the org (default false)."""
+    ignore_value_drift: pulumi.Input[bool] | None = None
+    """Keep a secret rotated outside Pulumi instead of sending the declared one again (default false)."""
 
 
 class OrgPrivateRegistry(pulumi.dynamic.Resource, module="github", name="OrgPrivateRegistry"):
@@ -97,6 +99,7 @@ class OrgPrivateRegistry(pulumi.dynamic.Resource, module="github", name="OrgPriv
     workload_identity_provider: pulumi.Output[str | None]
     service_account: pulumi.Output[str | None]
     adopt: pulumi.Output[bool]
+    ignore_value_drift: pulumi.Output[bool]
     name: pulumi.Output[str]
     """GitHub's name for the configuration, e.g. ``NPM_REGISTRY_SECRET``."""
     created_at: pulumi.Output[str]

@@ -27,13 +27,15 @@ import email.utils
 import heapq
 import itertools
 import logging
+import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Final
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit, urlunsplit
 
 import requests
@@ -65,14 +67,19 @@ from .errors import (
 )
 from .settings import DEFAULT_BASE_URL, clean_token, normalize_base_url, where
 
+if TYPE_CHECKING:
+    from .credentials import Credentials
+
 __all__ = [
     "API_VERSION",
     "DEFAULT_BASE_URL",
+    "GHES_API_VERSION",
     "GitHubClient",
     "Limits",
     "PublicKey",
     "RetryBudget",
     "Throttle",
+    "default_api_version",
     "normalize_base_url",
     "operation_budget",
     "process_throttle",
@@ -82,6 +89,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 API_VERSION: Final = "2026-03-10"
+GHES_API_VERSION: Final = "2022-11-28"
+"""The API version every GitHub Enterprise Server release with this API understands."""
+# A release as GHES names itself in X-GitHub-Enterprise-Version: "3.14.2".
+_RELEASE_RE: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,4}){1,3}")
 USER_AGENT: Final = f"pulumi-github-private-registry/{__version__}"
 _WRITES: Final = frozenset({"POST", "PATCH", "DELETE"})
 # Methods whose request can be sent again without harm: urllib3 resends them; any other request
@@ -169,6 +180,11 @@ class Throttle:
     def release(self) -> None:
         """Give the slot back."""
         self._slots.release()
+
+
+def default_api_version(base_url: str) -> str:
+    """The API version for a normalized base URL: GitHub Enterprise Server's lives under ``/api/v3/``."""
+    return GHES_API_VERSION if urlsplit(base_url).path.endswith("/api/v3/") else API_VERSION
 
 
 # The one piece of state that is process-wide by design: every runtime and client of a provider
@@ -500,28 +516,59 @@ def _message_of(response: requests.Response) -> tuple[str, list[str], list[str]]
     return message, errors, fields
 
 
-def _raise_for(
-    method: str, request: str, response: requests.Response, token_source: str | None = None
-) -> None:
-    """Map a non-2xx answer onto the exception tree: the one place statuses become errors.
+@dataclass(frozen=True)
+class _Asked:
+    """What an error about one request may say besides GitHub's answer."""
 
-    ``token_source`` names where the token came from, for the 401 that asks to change it.
-    """
+    token_source: str | None = None
+    """Where the token came from, for the 401 that asks to change it."""
+    permission_hint: str | None = None
+    """What a 403 means for these credentials (a GitHub App's permission)."""
+    enterprise_version: str | None = None
+    """The GitHub Enterprise Server release that answered, if one did."""
+    api_version: str = ""
+    body: Mapping[str, Any] | None = None
+
+
+def _raise_for(method: str, request: str, response: requests.Response, asked: _Asked = _Asked()) -> None:
+    """Map a non-2xx answer onto the exception tree: the one place statuses become errors."""
     status = response.status_code
     if status < 400:
         return
     message, errors, fields = _message_of(response)
+    release = f"GitHub Enterprise Server {asked.enterprise_version}" if asked.enterprise_version else None
     if status == 401:
-        raise AuthenticationError(request, message, token_source)
+        raise AuthenticationError(request, message, asked.token_source)
     wait = rate_limit_wait(status, response.headers, message, time.time())
     if wait is not None:
         raise RateLimited(request, status, time.time() + wait, message)
     if status == 403:
-        raise PermissionDenied(request, message)
+        raise PermissionDenied(request, message, asked.permission_hint)
     if status == 404:
+        if release and "/private-registries" in request:
+            raise NotFound(
+                request,
+                message,
+                f"{release} answers 404 here: this release has no private-registries API (it came in "
+                "a later one), or the organization does not exist or the token cannot see it",
+            )
         raise NotFound(request, message)
+    if status == 400 and "version" in message.lower():
+        raise GitHubError(
+            request,
+            f"GitHub does not accept API version {asked.api_version} ({message}): set "
+            "github-private-registry:apiVersion or GITHUB_API_VERSION to one this server supports "
+            "(GitHub Enterprise Server: 2022-11-28)",
+            status=status,
+        )
     if status == 422:
-        raise ValidationFailed(request, message, errors, fields)
+        unknown = [f for f in ("registry_type", "auth_type") if f in fields and (asked.body or {}).get(f)]
+        note = (
+            "; ".join(f"{release} does not offer {f} {asked.body[f]}" for f in unknown if asked.body)
+            if release
+            else None
+        )
+        raise ValidationFailed(request, message, errors, fields, note or None)
     if status >= 500:
         if method not in _RESENDABLE:
             # A 5xx does not say whether GitHub applied the request before failing.
@@ -654,27 +701,33 @@ class GitHubClient:
 
     def __init__(
         self,
-        token: str | None,
+        token: str | Credentials | None,
         base_url: str | None = None,
         *,
         limits: Limits | None = None,
         throttle: Throttle | None = None,
         base_url_source: str = "github:baseUrl",
         token_source: str | None = None,
+        api_version: str | None = None,
     ) -> None:
+        from .credentials import StaticTokens
+
         self.base_url = normalize_base_url(base_url, base_url_source)
         # Named in the errors that ask to change them: the config key, variable or flag in use.
         self._base_url_source = where(base_url_source)
-        self._token_source = where(token_source) if token_source else None
         self.limits = limits or (throttle.limits if throttle else Limits())
         self._throttle = throttle or Throttle(self.limits)
-        self._token = clean_token(token, token_source or "the token")
+        if token is None or isinstance(token, str):
+            token = StaticTokens(clean_token(token, token_source or "the token"), default_source=token_source)
+        self._credentials: Credentials = token
+        self.api_version = api_version or default_api_version(self.base_url)
+        self.enterprise_version: str | None = None
+        """The GitHub Enterprise Server release that answered (its ``X-GitHub-Enterprise-Version``)."""
         self._watchdog = _Watchdog()
-        remember_secret(self._token)
         self._session = _Session()
         # Session-level auth: without it requests would take a .netrc entry (or URL user-info) for
-        # GitHub's host and send Basic auth instead of our token.
-        self._session.auth = _BearerAuth(self._token)
+        # GitHub's host and send Basic auth instead of our token. Each request sets its own token.
+        self._session.auth = _BearerAuth(None)
         adapter = _TimedAdapter(
             max_retries=_transport_retry(self.limits),
             pool_connections=4,
@@ -685,7 +738,7 @@ class GitHubClient:
         self._session.headers.update(
             {
                 "Accept": "application/vnd.github+json",
-                "X-GitHub-Api-Version": API_VERSION,
+                "X-GitHub-Api-Version": self.api_version,
                 "User-Agent": USER_AGENT,
             }
         )
@@ -711,7 +764,7 @@ class GitHubClient:
         found: list[dict[str, Any]] = []
         for _ in range(MAX_PAGES):
             seen.add(_page_key(url))
-            response = self._send("GET", url)
+            response = self._send("GET", url, org=org)
             request = f"GET {urlsplit(url).path}"
             data = _json(response, request)
             items = data.get("configurations") if isinstance(data, dict) else None
@@ -745,7 +798,7 @@ class GitHubClient:
         request = f"POST {urlsplit(url).path}"
         name = schema.configuration_name(str(body.get("registry_type")))
         try:
-            return _record(_json(self._send("POST", url, body), request), request, name=name)
+            return _record(_json(self._send("POST", url, body, org=org), request), request, name=name)
         except MalformedResponse as exc:
             raise OutcomeUnknown(request, f"an answer whose body is unusable: {exc.detail}") from None
 
@@ -753,7 +806,7 @@ class GitHubClient:
         """The org's private-registries public key, for sealing values."""
         url = self._url(org, "public-key")
         request = f"GET {urlsplit(url).path}"
-        data = _json(self._send("GET", url), request)
+        data = _json(self._send("GET", url, org=org), request)
         key_id = data.get("key_id") if isinstance(data, dict) else None
         key = data.get("key") if isinstance(data, dict) else None
         if isinstance(key_id, int) and not isinstance(key_id, bool):
@@ -779,7 +832,7 @@ class GitHubClient:
         attempts = self.limits.consistency_retries if expect_exists else 0
         for attempt in range(attempts + 1):
             try:
-                return _record(_json(self._send("GET", url), request), request, name=name)
+                return _record(_json(self._send("GET", url, org=org), request), request, name=name)
             except NotFound:
                 if attempt == attempts:
                     raise
@@ -788,16 +841,16 @@ class GitHubClient:
 
     def update_registry(self, org: str, name: str, body: Mapping[str, Any]) -> None:
         """PATCH a registry; GitHub answers 204 with no body."""
-        self._no_content("PATCH", self._url(org, name), body)
+        self._no_content("PATCH", self._url(org, name), org, body)
 
     def delete_registry(self, org: str, name: str) -> None:
         """DELETE a registry; raises :class:`~.errors.NotFound` when it is already gone."""
-        self._no_content("DELETE", self._url(org, name))
+        self._no_content("DELETE", self._url(org, name), org)
 
-    def _no_content(self, method: str, url: str, body: Mapping[str, Any] | None = None) -> None:
+    def _no_content(self, method: str, url: str, org: str, body: Mapping[str, Any] | None = None) -> None:
         """A write GitHub answers with 204: any other success (a proxy's sign-in page with 200) is
         not proof that GitHub applied it, and taking it for one would lose a registry or a secret."""
-        response = self._send(method, url, body)
+        response = self._send(method, url, body, org=org)
         if response.status_code != 204:
             raise MalformedResponse(
                 f"{method} {urlsplit(url).path}",
@@ -821,17 +874,39 @@ class GitHubClient:
         url = f"{self.base_url}orgs/{quote(org, safe='')}/private-registries"
         return f"{url}/{quote(tail, safe='')}" if tail else url
 
-    def _send(self, method: str, url: str, body: Mapping[str, Any] | None = None) -> requests.Response:
+    def _send(
+        self,
+        method: str,
+        url: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        org: str | None = None,
+        token: str | None = None,
+    ) -> requests.Response:
         """Send one request through the throttle, waiting out rate limits; raise on failure.
 
-        Bounded: at most ``max_rate_limit_retries`` waits, adding up to ``max_retry_wait`` at most,
-        for the request or, inside :func:`operation_budget`, for the whole operation.
+        The token is ``token`` (a GitHub App's JWT) or the credentials' for ``org``; a refused one
+        that the credentials can renew (an App's installation token) is renewed once. Bounded: at
+        most ``max_rate_limit_retries`` waits, adding up to ``max_retry_wait`` at most, for the
+        request or, inside :func:`operation_budget`, for the whole operation.
         """
         request = f"{method} {urlsplit(url).path}"
         budget: RetryBudget = getattr(_current, "budget", None) or RetryBudget()
-        while True:  # bounded: each pass spends one of the budget's retries, or returns or raises
-            response = self._attempt(method, url, body, request)
+        auth = token if token is not None else self._credentials.token(org, self)
+        renewed = False
+        while True:  # bounded: each pass spends one of the budget's retries or the one renewal
+            response = self._attempt(method, url, body, request, auth)
             status = response.status_code
+            if (
+                status == 401
+                and token is None
+                and auth
+                and not renewed
+                and self._credentials.renew(org, auth)
+            ):
+                renewed = True
+                auth = self._credentials.token(org, self)
+                continue
             if 300 <= status < 400:
                 shown, suggestion = _redirect_target(
                     response.headers.get("Location") or "", url, self.base_url
@@ -846,7 +921,14 @@ class GitHubClient:
                 or budget.waited + wait > self.limits.max_retry_wait
                 or budget.retries >= self.limits.max_rate_limit_retries
             ):
-                _raise_for(method, request, response, self._token_source)
+                asked = _Asked(
+                    token_source=self._credentials.source(org) if token is None else "the GitHub App's JWT",
+                    permission_hint=self._credentials.permission_hint(),
+                    enterprise_version=self.enterprise_version,
+                    api_version=self.api_version,
+                    body=body,
+                )
+                _raise_for(method, request, response, asked)
             assert wait is not None
             log.warning("%s", redact(f"{request}: GitHub rate limit, waiting {wait:.0f} s"))
             budget.waited += wait
@@ -854,7 +936,7 @@ class GitHubClient:
             self._throttle.pause_until(time.time() + wait)
 
     def _attempt(
-        self, method: str, url: str, body: Mapping[str, Any] | None, request: str
+        self, method: str, url: str, body: Mapping[str, Any] | None, request: str, token: str | None
     ) -> requests.Response:
         """One request (with urllib3's transport retries), each attempt under its deadline."""
         self._throttle.acquire(method)
@@ -863,9 +945,16 @@ class GitHubClient:
         try:
             deadline.arm(None)  # until a connection is made or taken from the pool
             response = self._session.request(
-                method, url, json=body, timeout=self.limits.timeout, allow_redirects=False, stream=True
+                method,
+                url,
+                json=body,
+                timeout=self.limits.timeout,
+                allow_redirects=False,
+                stream=True,
+                auth=_BearerAuth(token),
             )
             self._read_body(response, request)
+            self._note_release(response)
             if deadline.expired:
                 # Shut down mid-answer: what arrived may look complete (headers cut at a line end).
                 raise requests.ConnectionError("the deadline passed")
@@ -876,6 +965,42 @@ class GitHubClient:
             deadline.disarm()
             _current.deadline = None
             self._throttle.release()
+
+    def _note_release(self, response: requests.Response) -> None:
+        """Keep the GitHub Enterprise Server release that answered (read once, then kept)."""
+        if self.enterprise_version is None:
+            release = response.headers.get("X-GitHub-Enterprise-Version") or ""
+            if _RELEASE_RE.fullmatch(release):
+                self.enterprise_version = release
+
+    # --- a GitHub App's own endpoints (authenticated with its JWT) -----------------------------
+
+    def get_org_installation(self, org: str, jwt: str) -> int:
+        """The id of the App's installation in ``org``; :class:`~.errors.NotFound` when not installed."""
+        self._url(org)  # refuses an org that could move the path
+        url = f"{self.base_url}orgs/{quote(org, safe='')}/installation"
+        request = f"GET {urlsplit(url).path}"
+        data = _json(self._send("GET", url, token=jwt), request)
+        installation = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(installation, int) or isinstance(installation, bool) or installation <= 0:
+            raise MalformedResponse(request, "no usable installation 'id'")
+        return installation
+
+    def create_installation_token(self, installation: int, jwt: str) -> tuple[str, float]:
+        """A new installation token and when it expires (epoch seconds)."""
+        url = f"{self.base_url}app/installations/{int(installation)}/access_tokens"
+        request = f"POST {urlsplit(url).path}"
+        data = _json(self._send("POST", url, {}, token=jwt), request)
+        token = data.get("token") if isinstance(data, dict) else None
+        expires = data.get("expires_at") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not 0 < len(token) <= 500 or not token.isascii() or " " in token:
+            raise MalformedResponse(request, "no usable 'token'")
+        remember_secret(token)
+        try:
+            expires_at = datetime.fromisoformat(str(expires).replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            raise MalformedResponse(request, "no usable 'expires_at'") from None
+        return token, expires_at
 
     @staticmethod
     def _read_body(response: requests.Response, request: str) -> None:
@@ -899,7 +1024,8 @@ class GitHubClient:
         if expired:
             cause = f"no complete answer within {self.limits.timeout:g} s"
         else:
-            cause = bounded(redact(_cause_of(exc), [self._token]), 240, keep="end")
+            # Every token in use was registered for redaction (credentials.remember_secret).
+            cause = bounded(redact(_cause_of(exc)), 240, keep="end")
         if method not in _RESENDABLE and _was_sent(exc):
             return OutcomeUnknown(request, cause)
         return TransportError(request, cause)

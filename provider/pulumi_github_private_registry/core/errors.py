@@ -121,8 +121,8 @@ class PermissionDenied(GitHubError):
 
     status = 403
 
-    def __init__(self, request: str, message: str) -> None:
-        super().__init__(request, f"permission denied ({message}): {_PERMISSION_HINT}.")
+    def __init__(self, request: str, message: str, hint: str | None = None) -> None:
+        super().__init__(request, f"permission denied ({message}): {hint or _PERMISSION_HINT}.")
 
 
 class NotFound(GitHubError):
@@ -130,10 +130,10 @@ class NotFound(GitHubError):
 
     status = 404
 
-    def __init__(self, request: str, message: str = "Not Found") -> None:
+    def __init__(self, request: str, message: str = "Not Found", hint: str | None = None) -> None:
         super().__init__(
             request,
-            f"not found ({message}): check the organization name and that the token can see it.",
+            f"not found ({message}): {hint or 'check the organization name and that the token can see it'}.",
         )
 
 
@@ -142,12 +142,20 @@ class ValidationFailed(GitHubError):
 
     status = 422
 
-    def __init__(self, request: str, message: str, errors: Sequence[str], fields: Sequence[str]) -> None:
+    def __init__(
+        self,
+        request: str,
+        message: str,
+        errors: Sequence[str],
+        fields: Sequence[str],
+        note: str | None = None,
+    ) -> None:
         self.message = message
         self.errors = list(errors)
         self.fields = list(fields)
         reasons = "; ".join(self.errors) or message
-        super().__init__(request, f"GitHub refused it: {reasons}")
+        # A note says what GitHub's words leave out (the server release that lacks a type).
+        super().__init__(request, f"GitHub refused it: {reasons}" + (f" ({note})" if note else ""))
 
 
 class RateLimited(GitHubError):

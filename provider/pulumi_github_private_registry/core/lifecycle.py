@@ -167,24 +167,26 @@ class Runtime:
     def client(self, org: str, name: str) -> GitHubClient:
         """The client for the settings; ``org``/``name`` name the registry when no token is set."""
         from .client import GitHubClient, process_throttle
+        from .credentials import credentials_for
 
         current = self.settings
-        if not current.token:
+        if current.app is None and not current.token and org.lower() not in dict(current.tokens):
             raise RegistryError(
                 f"OrgPrivateRegistry {org}/{name}: no GitHub token: set it with "
                 f"`pulumi config set --secret {current.token_key}` (it prompts for the token, which "
                 "keeps it out of your shell history), or export GITHUB_TOKEN from a file or a "
                 'credential helper (`export GITHUB_TOKEN="$(cat ~/.config/github-token)"` or '
-                '`export GITHUB_TOKEN="$(gh auth token)"`)'
+                '`export GITHUB_TOKEN="$(gh auth token)"`); or give a token for this org in '
+                f"{current.tokens_key}, or a GitHub App"
             )
         with self._lock:
             if self._client is None:
                 self._client = GitHubClient(
-                    current.token,
+                    credentials_for(current),
                     current.base_url,
                     throttle=process_throttle(self.limits),
                     base_url_source=current.base_url_source,
-                    token_source=current.token_source,
+                    api_version=current.api_version,
                 )
             return self._client
 
@@ -269,8 +271,14 @@ def value_changed(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
     return olds.get("value") is not None or olds.get("value_encrypted") is not None
 
 
-def drifted(olds: Mapping[str, Any]) -> bool:
-    """Whether a refresh saw the registry change outside Pulumi since our last write."""
+def drifted(olds: Mapping[str, Any], news: Mapping[str, Any] | None = None) -> bool:
+    """Whether a refresh saw the registry change outside Pulumi since our last write.
+
+    With ``ignore_value_drift`` declared, that alone is not drift: GitHub's time moves for a secret
+    rotated elsewhere too, and what else changed is in the refreshed fields (``changed_fields``).
+    """
+    if news is not None and news.get("ignore_value_drift") is True:
+        return False
     remote = olds.get("remote_updated_at")
     return remote is not None and remote != olds.get("updated_at")
 
@@ -421,7 +429,7 @@ def diff(runtime: Runtime, id_: str, olds: Mapping[str, Any], news: Mapping[str,
     fields = [*replaces, *(f for f in changed_fields(olds, news) if f not in replaces)]
     if value_changed(olds, news):
         fields.append("value_encrypted" if news.get("value_encrypted") is not None else "value")
-    changes = bool(fields) or drifted(olds)
+    changes = bool(fields) or drifted(olds, news)
     # The name derives from the type, so a new registry of the same type in the same org can
     # exist only once the old one is gone.
     same_name = _same_org(olds.get("org"), news.get("org")) and olds.get("registry_type") == news.get(
@@ -434,7 +442,7 @@ def diff(runtime: Runtime, id_: str, olds: Mapping[str, Any], news: Mapping[str,
         replaces=tuple(replaces),
         delete_before_replace=same_name,
         fields=tuple(fields),
-        drifted=drifted(olds),
+        drifted=drifted(olds, news),
     )
 
 
@@ -602,7 +610,7 @@ def _resolve_unknown_create(
 def update(runtime: Runtime, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Written:
     """PATCH what changed (everything, after outside drift), then GET once for updated_at."""
     org, name = _locate(id_, olds)
-    if drifted(olds):
+    if drifted(olds, news):
         fields = [f for f in schema.UPDATABLE_FIELDS if news.get(f) is not None or olds.get(f) is not None]
         send_value = True
     else:

@@ -74,6 +74,7 @@ __all__ = [
     "rest_problems",
     "takes_secret",
     "to_rest_body",
+    "unknown_property",
     "whole_ids",
 ]
 
@@ -167,7 +168,7 @@ FIELDS: Final[tuple[Field, ...]] = (
     Field(
         "org",
         "string",
-        "The organization; defaults to the configured owner (github:owner, GITHUB_OWNER).",
+        "The organization; defaults to the provider's configured owner (or GITHUB_OWNER).",
         rest=None,
         replace=True,
     ),
@@ -184,7 +185,7 @@ FIELDS: Final[tuple[Field, ...]] = (
     Field(
         "visibility",
         "string",
-        "Which repositories may use it; 'selected' goes with selected_repository_ids.",
+        "Which repositories may use it; 'selected' goes with the list of repository ids.",
         reported=True,
         required=True,
         enum=VISIBILITIES,
@@ -201,7 +202,7 @@ FIELDS: Final[tuple[Field, ...]] = (
     Field(
         "username",
         "string",
-        "The username, for username_password (and optionally token).",
+        "The username: required with the username_password auth type, optional with token.",
         reported=True,
         auth={"token": "optional", "username_password": "required"},
         nullable=True,
@@ -229,12 +230,17 @@ FIELDS: Final[tuple[Field, ...]] = (
     Field(
         "value_encrypted",
         "string",
-        "An already sealed value (standard base64), with the key_id it was sealed with.",
+        "An already sealed value (standard base64), with the id of the key it was sealed with.",
         rest="encrypted_value",
         secret=True,
         credential=True,
     ),
-    Field("key_id", "string", "The id of the key value_encrypted was sealed with.", credential=True),
+    Field(
+        "key_id",
+        "string",
+        "The id of the org's key an already sealed value was sealed with.",
+        credential=True,
+    ),
     _oidc("tenant_id", "The Azure tenant id (oidc_azure).", oidc_azure="required"),
     _oidc("client_id", "The Azure client id (oidc_azure).", oidc_azure="required"),
     _oidc("aws_region", "The AWS region (oidc_aws).", oidc_aws="required"),
@@ -273,6 +279,14 @@ FIELDS: Final[tuple[Field, ...]] = (
         "adopt",
         "boolean",
         "Take over a registry of this type that already exists in the org.",
+        rest=None,
+        default=False,
+    ),
+    Field(
+        "ignore_value_drift",
+        "boolean",
+        "Keep a secret rotated outside Pulumi (a vault, a workflow): a change of the value at GitHub "
+        "is recorded on refresh and not overwritten; a change of the declared value is still sent.",
         rest=None,
         default=False,
     ),
@@ -331,6 +345,8 @@ UPDATABLE_FIELDS: Final = tuple(
 REPORTED_FIELDS: Final = tuple(f.name for f in FIELDS if f.input and f.reported)
 """Inputs GitHub reports back: what a refresh can see drift in."""
 # Writable string fields, in the table's order (problems come out in a stable order).
+# Inputs that only steer the provider (GitHub has no such field): `adopt`, `ignore_value_drift`.
+_OPTION_FIELDS: Final = tuple(f.name for f in FIELDS if f.input and f.rest is None and f.kind == "boolean")
 _ID_FIELDS: Final = tuple(f.name for f in FIELDS if f.kind == "ids")
 _STRING_FIELDS: Final = tuple(str(f.rest) for f in FIELDS if f.kind == "string" and f.input and f.rest)
 
@@ -734,6 +750,21 @@ def _auth_problems(state: Mapping[str, Any], known: Callable[[str], bool]) -> li
     return problems
 
 
+def unknown_property(key: str, names: Callable[[str], str] = lambda name: name) -> Problem:
+    """The problem of a property that is none of ours, with the input it most resembles.
+
+    ``names`` names the inputs as the reader wrote ``key`` (the plugin's camelCase); the key itself
+    is shown as written, whatever it resembles.
+    """
+    import difflib  # only for a misspelled property: kept off the provider's start-up path
+
+    written = {names(name): name for name in INPUT_FIELDS}
+    hint = difflib.get_close_matches(key, list(written), n=1)
+    if hint:
+        return Problem("unknown_property_hint", key, {"key": key, "hint_field": written[hint[0]]})
+    return Problem("unknown_property", key, {"key": key})
+
+
 def declaration_problems(
     props: Mapping[str, Any],
     *,
@@ -745,18 +776,9 @@ def declaration_problems(
     Values for which ``is_unknown`` is true are not failures. Keys starting with ``__`` belong
     to Pulumi (``__provider``) and are ignored.
     """
-    problems: list[Problem] = []
-    for key in props:
-        if key.startswith("__") or key in FIELDS_BY_NAME:
-            continue
-        import difflib  # only for a misspelled property: kept off the provider's start-up path
-
-        hint = difflib.get_close_matches(key, INPUT_FIELDS, n=1)
-        # The key is shown as written: it is no field of ours, whatever it resembles.
-        if hint:
-            problems.append(Problem("unknown_property_hint", key, {"key": key, "hint_field": hint[0]}))
-        else:
-            problems.append(Problem("unknown_property", key, {"key": key}))
+    problems = [
+        unknown_property(key) for key in props if not key.startswith("__") and key not in FIELDS_BY_NAME
+    ]
 
     def known(name: str) -> bool:
         return props.get(name) is not None and not is_unknown(props[name])
@@ -770,8 +792,9 @@ def declaration_problems(
         # Said first, as for `org`: an empty auth_type is a value, not "left out" (GitHub's default
         # applies only to an absent one), and a missing url must not hide it.
         problems.append(_not_one_of("auth_type", "", AUTH_TYPES))
-    if known("adopt") and not isinstance(props["adopt"], bool):
-        problems.append(Problem("not_bool", "adopt"))
+    for name in _OPTION_FIELDS:
+        if known(name) and not isinstance(props[name], bool):
+            problems.append(Problem("not_bool", name))
 
     value_given = _present(props, "value")
     encrypted_given = _present(props, "value_encrypted")

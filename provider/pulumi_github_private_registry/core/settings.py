@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import json
 import math
 import os
 import re
@@ -24,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 __all__ = [
     "ALL",
+    "APP_ENV",
     "BASE_URL",
     "DEFAULT_BASE_URL",
     "DYNAMIC",
@@ -36,6 +38,7 @@ __all__ = [
     "REQUEST_TIMEOUT",
     "TOKEN",
     "WRITE_DELAY_MS",
+    "AppAuth",
     "Keys",
     "NumberRule",
     "Setting",
@@ -45,7 +48,9 @@ __all__ = [
     "clean_token",
     "is_loopback",
     "normalize_base_url",
+    "parse_app",
     "parse_number",
+    "parse_tokens",
     "resolve",
     "where",
 ]
@@ -73,6 +78,8 @@ class Setting:
     env: str
     doc: str = ""
     secret: bool = False
+    kind: str = "string"
+    """The value's type as the plugin's schema states it: string, number, integer, app or map."""
 
     @property
     def name(self) -> str:
@@ -96,8 +103,8 @@ PACKAGE: Final = "github-private-registry"
 """The plugin's package name, and the namespace of this provider's own config keys."""
 
 
-def _in(namespace: str, name: str, env: str, doc: str, *, secret: bool = False) -> Setting:
-    return Setting(f"{namespace}:{name}", env, doc, secret)
+def _in(namespace: str, name: str, env: str, *, secret: bool = False, kind: str = "string") -> Setting:
+    return Setting(f"{namespace}:{name}", env, _DOCS[name], secret, kind)
 
 
 _DOCS: Final = {
@@ -108,7 +115,15 @@ _DOCS: Final = {
     "maxConcurrency": "The most requests in flight at once.",
     "maxRetryWait": "The most seconds one operation waits on GitHub's rate limits.",
     "requestTimeout": "The most seconds one request attempt may take, connecting included.",
+    "appAuth": "A GitHub App to authenticate as instead of a token: id, installationId (optional: "
+    "found per org) and pemFile (the private key's PEM contents).",
+    "tokens": "A token per organization (org login to token), for tokens that each reach one org; "
+    "an org without an entry uses the token.",
+    "apiVersion": "GitHub's REST API version: 2026-03-10 on github.com and GHE.com, 2022-11-28 on "
+    "GitHub Enterprise Server by default.",
 }
+APP_ENV: Final = ("GITHUB_APP_ID", "GITHUB_APP_INSTALLATION_ID", "GITHUB_APP_PEM_FILE")
+"""The environment variables of a GitHub App's id, installation id and private key (pulumi-github's)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +137,9 @@ class Keys:
     max_concurrency: Setting
     max_retry_wait: Setting
     request_timeout: Setting
+    app_auth: Setting
+    tokens: Setting
+    api_version: Setting
 
     @property
     def all(self) -> tuple[Setting, ...]:
@@ -136,19 +154,31 @@ class Keys:
 def _keys(shared: str) -> Keys:
     """The keys of a door: pulumi-github's four in ``shared``'s namespace, the tuning keys in ours."""
     return Keys(
-        token=_in(shared, "token", "GITHUB_TOKEN", _DOCS["token"], secret=True),
-        base_url=_in(shared, "baseUrl", "GITHUB_BASE_URL", _DOCS["baseUrl"]),
-        owner=_in(shared, "owner", "GITHUB_OWNER", _DOCS["owner"]),
-        write_delay_ms=_in(shared, "writeDelayMs", "GITHUB_WRITE_DELAY_MS", _DOCS["writeDelayMs"]),
+        token=_in(shared, "token", "GITHUB_TOKEN", secret=True),
+        base_url=_in(shared, "baseUrl", "GITHUB_BASE_URL"),
+        owner=_in(shared, "owner", "GITHUB_OWNER"),
+        write_delay_ms=_in(shared, "writeDelayMs", "GITHUB_WRITE_DELAY_MS", kind="number"),
         max_concurrency=_in(
-            PACKAGE, "maxConcurrency", "GITHUB_PRIVATE_REGISTRY_MAX_CONCURRENCY", _DOCS["maxConcurrency"]
+            PACKAGE,
+            "maxConcurrency",
+            "GITHUB_PRIVATE_REGISTRY_MAX_CONCURRENCY",
+            kind="integer",
         ),
         max_retry_wait=_in(
-            PACKAGE, "maxRetryWait", "GITHUB_PRIVATE_REGISTRY_MAX_RETRY_WAIT", _DOCS["maxRetryWait"]
+            PACKAGE,
+            "maxRetryWait",
+            "GITHUB_PRIVATE_REGISTRY_MAX_RETRY_WAIT",
+            kind="number",
         ),
         request_timeout=_in(
-            PACKAGE, "requestTimeout", "GITHUB_PRIVATE_REGISTRY_REQUEST_TIMEOUT", _DOCS["requestTimeout"]
+            PACKAGE,
+            "requestTimeout",
+            "GITHUB_PRIVATE_REGISTRY_REQUEST_TIMEOUT",
+            kind="number",
         ),
+        app_auth=_in(shared, "appAuth", APP_ENV[0], secret=True, kind="app"),
+        tokens=_in(PACKAGE, "tokens", "GITHUB_PRIVATE_REGISTRY_TOKENS", secret=True, kind="map"),
+        api_version=_in(PACKAGE, "apiVersion", "GITHUB_API_VERSION"),
     )
 
 
@@ -354,6 +384,93 @@ def _number_error(source: str, reason: str) -> float:
     raise SettingError(f"{source} {reason}")
 
 
+# --- credentials beyond one token ---------------------------------------------------------------
+
+# A PEM private key as GitHub hands it out ("BEGIN RSA PRIVATE KEY", PKCS#1) or converted (PKCS#8).
+_PEM_RE: Final = re.compile(r"-----BEGIN (?:RSA )?PRIVATE KEY-----.+-----END (?:RSA )?PRIVATE KEY-----", re.S)
+_APP_ID_RE: Final = re.compile(r"[0-9]{1,20}")
+_API_VERSION_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# An organization login, as the tokens map's keys must be.
+_ORG_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
+
+
+@dataclass(frozen=True)
+class AppAuth:
+    """A GitHub App to authenticate as: its id, an installation (None: found per org), its key."""
+
+    id: str
+    installation_id: int | None
+    private_key: str = field(repr=False)
+    source: str = ""
+    """Where it was configured: the config key, or the environment variables."""
+
+
+def _json_or_mapping(raw: Any, source: str, what: str) -> Mapping[str, Any]:
+    """A config value that is an object: a mapping, or its JSON text (as the stack config holds it)."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            # Not quoted: the text may hold a private key or a token.
+            raise SettingError(f"{source} must be {what} (JSON text that does not parse)") from None
+    if not isinstance(raw, Mapping):
+        raise SettingError(f"{source} must be {what}")
+    return raw
+
+
+def parse_app(configured: Any, setting: Setting) -> AppAuth | None:
+    """The GitHub App of ``setting`` (its config value, else :data:`APP_ENV`), or None.
+
+    Nothing of the key is ever quoted; a key that is not PEM text is refused here, its signing
+    is tried on first use.
+    """
+    if configured not in (None, "", {}):
+        source = setting.key
+        data = _json_or_mapping(configured, source, "an object with id, installationId and pemFile")
+        app_id, installation, pem = data.get("id"), data.get("installationId"), data.get("pemFile")
+        names = (f"{source}.id", f"{source}.installationId", f"{source}.pemFile")
+    elif any(os.environ.get(name) for name in APP_ENV):
+        source = ", ".join(APP_ENV)
+        app_id, installation, pem = (os.environ.get(name) or None for name in APP_ENV)
+        names = APP_ENV
+    else:
+        return None
+    if isinstance(app_id, int) and not isinstance(app_id, bool):
+        app_id = str(app_id)
+    if not isinstance(app_id, str) or not _APP_ID_RE.fullmatch(app_id.strip()):
+        raise SettingError(f"{names[0]} must be the GitHub App's numeric id")
+    if installation in (None, ""):
+        installation_id = None
+    elif (isinstance(installation, int) and not isinstance(installation, bool)) or (
+        isinstance(installation, str) and _APP_ID_RE.fullmatch(installation.strip())
+    ):
+        installation_id = int(installation)
+    else:
+        raise SettingError(f"{names[1]} must be the installation's numeric id (or left out)")
+    if not isinstance(pem, str) or not _PEM_RE.search(pem.replace("\\n", "\n")):
+        raise SettingError(
+            f"{names[2]} must hold the App's private key, the contents of its .pem file "
+            "('-----BEGIN RSA PRIVATE KEY-----' ...; '\\n' escapes are accepted)"
+        )
+    return AppAuth(app_id.strip(), installation_id, pem.replace("\\n", "\n").strip(), source)
+
+
+def parse_tokens(configured: Any, setting: Setting) -> tuple[tuple[str, str], ...]:
+    """The token per org of ``setting`` (config value, else its environment variable as JSON)."""
+    raw, source = setting.lookup(configured)
+    if raw is None:
+        return ()
+    data = _json_or_mapping(raw, source, "a map from organization login to token")
+    tokens = []
+    for org, token in data.items():
+        if not isinstance(org, str) or not _ORG_RE.fullmatch(org):
+            raise SettingError(f"{source} has a key that is not an organization login")
+        cleaned = clean_token(token, f"{source}[{org}]")
+        if cleaned:
+            tokens.append((org.lower(), cleaned))
+    return tuple(sorted(tokens))
+
+
 # --- the settings in force ----------------------------------------------------------------------
 
 
@@ -372,13 +489,24 @@ class Settings:
     base_url_source: str = BASE_URL.key
     token_key: str = TOKEN.key
     """The config key that sets the token, for the message that asks for one."""
+    app: AppAuth | None = None
+    tokens: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    """A token per org (login in lower case), before :attr:`token`."""
+    tokens_key: str = DYNAMIC.tokens.key
+    api_version: str | None = None
+    """The REST API version to send; None: the default for the server (see the client)."""
 
     @property
     def identity(self) -> tuple[Any, ...]:
         """What tells two settings apart, with the token as a digest (never kept as a key)."""
-        digest = hashlib.sha256(self.token.encode()).hexdigest() if self.token else None
+        secrets = [self.token, *(t for _, t in self.tokens), self.app.private_key if self.app else None]
+        digest = hashlib.sha256(json.dumps(secrets).encode()).hexdigest()
+        app = (self.app.id, self.app.installation_id) if self.app else None
         return (
             digest,
+            app,
+            tuple(org for org, _ in self.tokens),
+            self.api_version,
             self.base_url,
             self.owner,
             self.write_delay_ms,
@@ -418,6 +546,23 @@ def resolve(config: Mapping[str, Any], keys: Keys = DYNAMIC) -> Settings:
     owner = keys.owner.resolve(config.get(keys.owner.key))
     if owner is not None and not isinstance(owner, str):
         raise SettingError(f"{keys.owner.key} must be an organization name", keys.owner)
+    with _at(keys.app_auth):
+        app = parse_app(config.get(keys.app_auth.key), keys.app_auth)
+    if app is not None and token:
+        raise SettingError(
+            f"{token_source} and {app.source} are both set: remove {token_source} to authenticate as "
+            f"the GitHub App, or {app.source} to use the token",
+            keys.token,
+        )
+    with _at(keys.tokens):
+        tokens = parse_tokens(config.get(keys.tokens.key), keys.tokens)
+    api_version, api_version_source = keys.api_version.lookup(config.get(keys.api_version.key))
+    if api_version is not None and (
+        not isinstance(api_version, str) or not _API_VERSION_RE.fullmatch(api_version.strip())
+    ):
+        raise SettingError(
+            f"{api_version_source} must be an API version date such as 2026-03-10", keys.api_version
+        )
     return Settings(
         token=token,
         base_url=base_url,
@@ -429,4 +574,8 @@ def resolve(config: Mapping[str, Any], keys: Keys = DYNAMIC) -> Settings:
         token_source=token_source,
         base_url_source=base_url_source,
         token_key=keys.token.key,
+        app=app,
+        tokens=tokens,
+        tokens_key=keys.tokens.key,
+        api_version=api_version.strip() if isinstance(api_version, str) else None,
     )

@@ -3,6 +3,6 @@
 ``python -m pulumi_github_private_registry.emulator`` serves it from the command line.
 """
 
-from .server import SECONDARY_MESSAGE, Emulator, Fault, LoggedRequest, main
+from .server import GHES_STAGES, SECONDARY_MESSAGE, Emulator, Fault, GhesStage, LoggedRequest, main
 
-__all__ = ["SECONDARY_MESSAGE", "Emulator", "Fault", "LoggedRequest", "main"]
+__all__ = ["GHES_STAGES", "SECONDARY_MESSAGE", "Emulator", "Fault", "GhesStage", "LoggedRequest", "main"]

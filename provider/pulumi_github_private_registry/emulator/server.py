@@ -13,6 +13,12 @@ this module, read with ``openapi-schema-validator``: ``pip install
 below from GitHub's reference pages (see "What GitHub documents beyond its schemas"). The rest is
 what a server knows: names, keys, timestamps, pagination, credentials, rate limits and GitHub's
 error shapes.
+
+It can also play a GitHub Enterprise Server release (``Emulator(ghes_version="3.14",
+ghes_stage=N)``; the stages, read off GitHub's reference pages of successive times, are
+``GHES_STAGES``) and serve GitHub Apps: the two app endpoints a client needs (the organization's
+installation, an installation token), with RS256 JWTs verified by PyJWT (the same extra) and
+tokens that expire on a clock tests can move. See :class:`Emulator`.
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ import hmac
 import json
 import math
 import re
+import secrets
 import signal
 import socket
+import string
 import threading
 import time
 from collections import deque
@@ -36,13 +44,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, SealedBox
 
-__all__ = ["Emulator", "Fault", "LoggedRequest", "main"]
+__all__ = ["GHES_STAGES", "Emulator", "Fault", "GhesStage", "LoggedRequest", "main"]
 
 DOCS_URL: Final = "https://docs.github.com/rest/private-registries/organization-configurations"
 RATE_DOCS_URL: Final = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
@@ -176,6 +184,213 @@ def _fact_errors(record: Mapping[str, Any]) -> list[Any]:
     return errors
 
 
+# --- API versions ---------------------------------------------------------------------------------
+# A client names the version it wants in X-GitHub-Api-Version; without one GitHub selects 2022-11-28
+# and says which it served in X-GitHub-Api-Version-Selected ("API Versions",
+# https://docs.github.com/rest/about-the-rest-api/api-versions). GitHub compares the name leniently
+# (case and white space ignored) and refuses one it does not support with 400, a "Bad Request"
+# message and, unusually, a string under "errors" naming the supported versions, newest first, as
+# clients quote it (e.g. expipiplus1/update-nix-fetchgit#79). Credentials are judged first: a bad
+# token with a bad version is a 401. github.com supports 2026-03-10 and 2022-11-28.
+GITHUB_API_VERSIONS: Final = ("2026-03-10", DEFAULT_API_VERSION)  # newest first
+# GitHub Enterprise Server: 2022-11-28, the one version its REST reference offered before
+# 2026-03-10 (the 001 page below is from that time). The newest page (000) shows a GHES
+# (http(s)://HOSTNAME/api/v3) with 2026-03-10 examples: a recent enough release serves that version
+# too, which Emulator(ghes_api_versions=GITHUB_API_VERSIONS) models.
+GHES_API_VERSIONS: Final = (DEFAULT_API_VERSION,)
+_VERSIONS_DOCS: Final = "https://docs.github.com/rest"
+
+
+def _unsupported_version(requested: str, supported: tuple[str, ...]) -> _ApiError:
+    named = [f'"{supported[0]}" (most recent)', *(f'"{v}"' for v in supported[1:])]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    message = (
+        f'The version you specified in the "X-GitHub-API-Version" request header, "{requested}", is '
+        f"not a supported version. The following versions are currently supported: {listed}."
+    )
+    return _ApiError(400, "Bad Request", _VERSIONS_DOCS, errors=message, status="400")
+
+
+# --- GitHub Enterprise Server ---------------------------------------------------------------------
+# A GHES release serves the REST API under /api/v3 and names itself in the X-GitHub-Enterprise-Version
+# header of every answer and in GET /meta's "installed_version" (GHES's "Meta" reference,
+# https://docs.github.com/enterprise-server@latest/rest/meta/meta). What a release knows of the
+# private-registries API is the API as github.com documented it when the release was cut, so the
+# stages below are read off GitHub's reference pages of successive times, kept in the project's
+# shared api/ folder under the names cited (000 is the newest). Each stage's request schema is the
+# shipped OpenAPI's, narrowed to the fields and enum values its page documents: a value the release
+# does not know is refused as that release's enum validation would refuse it (422, the field and
+# the value named).
+
+
+@dataclass(frozen=True)
+class GhesStage:
+    """What one GitHub Enterprise Server release knows of the private-registries API.
+
+    ``None`` for ``registry_types``, ``auth_types``, ``fields`` or ``create_required`` means: as the
+    shipped OpenAPI extract has it."""
+
+    number: int
+    source: str  # the reference page the stage is read from
+    api: bool = True  # False: no private-registries API at all, every endpoint answers 404
+    registry_types: tuple[str, ...] | None = None
+    auth_types: tuple[str, ...] | None = None
+    fields: tuple[str, ...] | None = None  # the request bodies' fields
+    create_required: tuple[str, ...] | None = None
+
+
+GHES_STAGES: Final[tuple[GhesStage, ...]] = (
+    GhesStage(
+        0,
+        "none: a release from before the API (no page documents one; every endpoint answers 404)",
+        api=False,
+    ),
+    GhesStage(
+        1,
+        # 001_f92bf36ff2144fc5.txt: docs.github.com (fr), api.github.com examples at 2022-11-28, the
+        # API "in public preview". Create body: registry_type ("Value: maven_repository", its only
+        # value), username, encrypted_value, key_id, visibility, selected_repository_ids; required
+        # ("Obligatoire"): registry_type, encrypted_value, key_id, visibility. No url, no
+        # replaces_base, no auth_type and no OIDC field. 003_1e098b86e769dba0.txt (octokit's
+        # createOrgPrivateRegistry, also "public preview") names the same fields and required ones.
+        "001_f92bf36ff2144fc5.txt (with 003_1e098b86e769dba0.txt): maven_repository only, token auth",
+        registry_types=("maven_repository",),
+        # Inferred: the page has no auth_type, and needs the sealed value of every registry, so each
+        # is a token registry. The emulator keeps auth_type with that one value, so that a client
+        # that names a type is judged on it (GitHub's schema, open to unknown fields, would ignore it).
+        auth_types=("token",),
+        fields=(
+            "registry_type",
+            "username",
+            "encrypted_value",
+            "key_id",
+            "visibility",
+            "selected_repository_ids",
+        ),
+        create_required=("registry_type", "encrypted_value", "key_id", "visibility"),
+    ),
+    GhesStage(
+        2,
+        # 002_4841f4f444b0cbfd.txt: the update's reference (PATCH .../{secret_name}): registry_type's
+        # 15 values, auth_type's 6 ("oidc_azure", "oidc_cloudsmith", "oidc_aws", "username_password",
+        # "oidc_jfrog", "token": no oidc_gcp), url, replaces_base and the fields of those OIDC types
+        # (no workload_identity_provider, no service_account). Inferred: the page shows no create
+        # body; its fields are the update's, and its required ones the newest create's.
+        "002_4841f4f444b0cbfd.txt: 15 registry types, token, username_password and 4 OIDC auth types",
+        registry_types=(
+            "composer_repository",
+            "goproxy_server",
+            "docker_registry",
+            "hex_organization",
+            "cargo_registry",
+            "helm_registry",
+            "terraform_registry",
+            "maven_repository",
+            "npm_registry",
+            "rubygems_server",
+            "python_index",
+            "pub_repository",
+            "git_source",
+            "nuget_feed",
+            "hex_repository",
+        ),
+        auth_types=("token", "username_password", "oidc_azure", "oidc_aws", "oidc_jfrog", "oidc_cloudsmith"),
+        fields=(
+            "registry_type",
+            "url",
+            "username",
+            "replaces_base",
+            "encrypted_value",
+            "key_id",
+            "visibility",
+            "selected_repository_ids",
+            "auth_type",
+            "tenant_id",
+            "client_id",
+            "aws_region",
+            "account_id",
+            "role_name",
+            "domain",
+            "domain_owner",
+            "jfrog_oidc_provider_name",
+            "audience",
+            "identity_mapping_name",
+            "namespace",
+            "service_slug",
+            "api_host",
+        ),
+    ),
+    # 000_e8b05d23bbf33765.txt, the newest page (a GHES one: http(s)://HOSTNAME/api/v3 examples):
+    # oidc_gcp with workload_identity_provider and service_account join; the same fields as the
+    # shipped OpenAPI extract, which this stage is.
+    GhesStage(3, "000_e8b05d23bbf33765.txt: the shipped OpenAPI extract, oidc_gcp included"),
+)
+"""GitHub Enterprise Server stages, oldest first; ``Emulator(ghes_stage=N)`` serves ``GHES_STAGES[N]``."""
+
+
+def _narrowed(body: dict[str, Any], stage: GhesStage, *, required: tuple[str, ...] | None) -> dict[str, Any]:
+    """A request-body schema as ``stage``'s page documents it: its fields and enum values only."""
+    if stage.fields is None:
+        return body
+    kept = set(stage.fields) | {"auth_type"}  # kept with the stage's values; see stage 1
+    properties = {k: copy.deepcopy(v) for k, v in body["properties"].items() if k in kept}
+    for name, values in (("registry_type", stage.registry_types), ("auth_type", stage.auth_types)):
+        if values is not None:
+            properties[name]["enum"] = [v for v in properties[name]["enum"] if v in values]
+    narrowed = {**body, "properties": properties}
+    if required is not None:
+        narrowed["required"] = list(required)
+    return narrowed
+
+
+# --- GitHub Apps ----------------------------------------------------------------------------------
+# From "Generating a JSON Web Token (JWT) for a GitHub App"
+# (https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app):
+# the JWT is signed with RS256 and claims iat ("To protect against clock drift, we recommend that you
+# set this 60 seconds in the past"), exp ("must be no more than 10 minutes into the future") and iss
+# (the app's ID). The 10 minutes count from the server's clock, not from iat: the pages' own example
+# sets iat 60 s back and exp 600 s ahead. GitHub's answers to a JWT it refuses, all 401, as clients
+# quote them: "A JSON web token could not be decoded" (a malformed token, or a signature the iss
+# app's key does not verify: octokit/auth-app.js#375), "'Expiration time' claim ('exp') is too far
+# in the future" (octokit/auth-app.js#698), "'Expiration time' claim ('exp') must be a numeric value
+# representing the future time at which the assertion expires" (sigmavirus24/github3.py#1050),
+# "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"
+# and "'Issuer' claim ('iss') must be an Integer" (actions/create-github-app-token#386); an iss that
+# names no app: "Integration not found" (octokit/authentication-strategies.js#165; its 404 inferred).
+JWT_MAX_LIFETIME: Final = 600.0  # seconds past the server's now that exp may reach
+JWT_UNDECODABLE: Final = "A JSON web token could not be decoded"
+JWT_EXP_TOO_FAR: Final = "'Expiration time' claim ('exp') is too far in the future"
+JWT_EXPIRED: Final = (
+    "'Expiration time' claim ('exp') must be a numeric value representing the future time at which "
+    "the assertion expires"
+)
+JWT_BAD_IAT: Final = (
+    "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"
+)
+JWT_BAD_ISS: Final = "'Issuer' claim ('iss') must be an Integer"
+# "Get an organization installation for the authenticated app" (GET /orgs/{org}/installation) and
+# "Create an installation access token for an app" (POST /app/installations/{installation_id}/
+# access_tokens), https://docs.github.com/rest/apps/apps: both "must use a JWT". Installation tokens
+# "expire one hour from the time you create them. Using an expired token produces a status code of
+# 401 - Unauthorized"; the answer is 201 {"token": "ghs_...", "expires_at": "2016-07-11T22:14:10Z",
+# "permissions": {...}, "repository_selection": ...}; a body's "permissions" may only narrow the
+# installation's, else 422 "The permissions requested are not granted to this installation."
+INSTALLATION_TOKEN_TTL: Final = 3600.0
+APPS_DOCS_URL: Final = "https://docs.github.com/rest/apps/apps"
+PERMISSION: Final = "organization_private_registries"  # the fine-grained permission the six endpoints name
+# The pages: list, get and the public key need "Organization private registries" (read); create,
+# update and delete (write). An installation without it is refused with 403 "Resource not
+# accessible by integration", GitHub's answer to an app lacking a permission, with the permission
+# it needed in X-Accepted-GitHub-Permissions. The same 403 answers an installation token used on
+# another organization: an organization is public, so GitHub has nothing to hide with a 404 (which
+# it keeps for what the caller may not know exists), and says the integration cannot reach it, as
+# users of an app installed in several orgs report (3rd-party-integrations/github-team-sync#68).
+# Inferred: the app's JWT itself, good only for the app endpoints, gets the same 403 there.
+NOT_ACCESSIBLE: Final = "Resource not accessible by integration"
+_LEVELS: Final[Mapping[str | None, int]] = {None: 0, "none": 0, "read": 1, "write": 2}
+DEFAULT_APP_PERMISSIONS: Final[Mapping[str, str]] = {PERMISSION: "write"}
+
+
 # --- GitHub's OpenAPI request schemas ------------------------------------------------------------
 
 # RFC 3986 (section 3) syntax for an absolute URI, as the request schemas' `format: uri` asks:
@@ -227,8 +442,9 @@ def request_schemas(spec: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, 
     return body_schema(_CREATE_PATH, "post"), body_schema(_UPDATE_PATH, "patch")
 
 
-def contract() -> _Contract:
-    """Load the OpenAPI extract and build its request validators (once)."""
+def contract(stage: GhesStage | None = None) -> _Contract:
+    """Load the OpenAPI extract and build its request validators: github.com's, or as a GHES
+    ``stage`` documents them."""
     try:
         from jsonschema import FormatChecker
         from openapi_schema_validator import OAS30Validator
@@ -237,6 +453,10 @@ def contract() -> _Contract:
         raise ImportError(f"{message}: {_INSTALL_HINT}") from exc
     spec = openapi()
     create, update = request_schemas(spec)
+    request_fields = set(create["properties"])
+    if stage is not None:
+        create = _narrowed(create, stage, required=stage.create_required)
+        update = _narrowed(update, stage, required=None)
     checker = FormatChecker(formats=())
     checker.checks("uri")(is_uri)
     unchecked = (_formats(create) | _formats(update)) - set(checker.checkers)
@@ -252,8 +472,12 @@ def contract() -> _Contract:
 
     properties = create["properties"]
     defaults = {k: v["default"] for k, v in properties.items() if "default" in v}
+    # A stage shows what its page documents: its own fields and those no request sets (name, times).
+    documented = request_fields if stage is None or stage.fields is None else set(stage.fields)
     shown = tuple(
-        f for f in spec["components"]["schemas"][_RESPONSE_SCHEMA]["properties"] if f not in _NEVER_SHOWN
+        f
+        for f in spec["components"]["schemas"][_RESPONSE_SCHEMA]["properties"]
+        if f not in _NEVER_SHOWN and (f in documented or f not in request_fields)
     )
     return _Contract(
         create=validator(create),
@@ -377,8 +601,34 @@ class _ApiError(Exception):
         self.reply = _Reply(code, {"message": message, "documentation_url": docs, **extra})
 
 
-def _not_found() -> _ApiError:
-    return _ApiError(404, "Not Found", status="404")
+def _not_found(docs: str = DOCS_URL) -> _ApiError:
+    return _ApiError(404, "Not Found", docs, status="404")
+
+
+def _bad_credentials() -> _ApiError:
+    return _ApiError(401, "Bad credentials", "https://docs.github.com/rest", status="401")
+
+
+def _credential(header: str | None) -> str:
+    """The token of an ``Authorization: Bearer|token ...`` header, else ""."""
+    scheme, _, credential = (header or "").partition(" ")
+    return credential.strip() if scheme.lower() in ("bearer", "token") else ""
+
+
+def _level(value: Any) -> int:
+    """A permission's level (none 0, read 1, write 2); -1 for what is no level."""
+    return _LEVELS.get(value, -1) if value is None or isinstance(value, str) else -1
+
+
+def _is_app_route(parts: list[str]) -> bool:
+    """GET /orgs/{org}/installation or POST /app/installations/{installation_id}/access_tokens."""
+    return (len(parts) == 3 and parts[0] == "orgs" and parts[2] == "installation") or (
+        len(parts) == 4 and parts[:2] == ["app", "installations"] and parts[3] == "access_tokens"
+    )
+
+
+_TOKEN_ALPHABET: Final = string.ascii_letters + string.digits
+_DOCS_ROOT: Final = "https://docs.github.com/"
 
 
 def _invalid(errors: list[Any]) -> _ApiError:
@@ -434,8 +684,94 @@ class _Request:
     bad_json: bool
 
 
+@dataclass
+class _Installation:
+    id: int
+    app_id: int
+    org: str  # the login as given
+    permissions: dict[str, str]
+    created_at: str
+
+
+@dataclass
+class _InstallationToken:
+    installation_id: int
+    expires_at: float  # on the emulator's clock
+    permissions: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Caller:
+    """Who a request's credentials name."""
+
+    read_only: bool = False  # the read-only personal access token
+    installation: _Installation | None = None  # an installation token's installation
+    token: _InstallationToken | None = None
+    app: int | None = None  # an app's JWT: its app id
+
+
+def _app_id(value: Any) -> int | None:
+    """An id given as an int or a string of ASCII digits (a JWT's iss may be either), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def _is_number(value: Any) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _load_jwt() -> Any:
+    try:
+        import jwt
+    except ImportError as exc:
+        message = "the emulator verifies GitHub App JWTs with PyJWT[crypto], which is missing"
+        raise ImportError(f"{message}: {_INSTALL_HINT}") from exc
+    return jwt
+
+
+def _rsa_public_key(pem: str | bytes) -> Any:
+    """An app's RSA public key from PEM text (a private key's PEM gives its public half)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+
+    data = pem.encode() if isinstance(pem, str) else pem
+    if b"PRIVATE KEY" in data:
+        key: Any = load_pem_private_key(data, password=None).public_key()
+    else:
+        key = load_pem_public_key(data)
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("a GitHub App's key is an RSA key (its JWTs are signed with RS256)")
+    return key
+
+
+def _iso(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
+
+
 class Emulator:
-    """GitHub's private-registries API in memory, served over HTTP/1.1 with keep-alive."""
+    """GitHub's private-registries API in memory, served over HTTP/1.1 with keep-alive.
+
+    GitHub Enterprise Server: ``ghes_version="3.14"`` serves as that release (under ``/api/v3``
+    unless ``prefix`` says otherwise, ``X-GitHub-Enterprise-Version`` on every answer,
+    ``installed_version`` in ``GET /meta``, only ``ghes_api_versions``), knowing the
+    private-registries API as ``GHES_STAGES[ghes_stage]`` documents it (default: the newest), which
+    the ``ghes_stage`` attribute holds (None on github.com). ``GET /meta`` answers either way.
+
+    GitHub Apps: ``apps={app_id: rsa_public_key_pem}`` and ``installations={org: (app_id,
+    installation_id)}`` serve ``GET /orgs/{org}/installation`` and ``POST
+    /app/installations/{installation_id}/access_tokens`` to the app's JWT; the ``ghs_`` tokens issued
+    there reach their organization's registries for ``installation_token_ttl`` seconds, as
+    ``app_permissions={installation_id: {"organization_private_registries": "read"|"write"}}``
+    allows (default: write). The clock those checks read can be moved (:meth:`advance_clock`), and
+    tokens expired at once (:meth:`expire_installation_tokens`). The request log counts lookups and
+    token creations like any request: ``count("GET", "/installation")``, ``count("POST",
+    "/access_tokens")``. Without ``apps`` those endpoints answer 404, as before.
+    """
 
     def __init__(
         self,
@@ -447,11 +783,34 @@ class Emulator:
         latency: float = 0.0,
         max_per_page: int = 100,
         omit_fields: Iterable[str] = (),
+        ghes_version: str | None = None,
+        ghes_stage: int | None = None,
+        ghes_api_versions: Iterable[str] = GHES_API_VERSIONS,
+        apps: Mapping[int | str, str | bytes] | None = None,
+        installations: Mapping[str, tuple[int | str, int]] | None = None,
+        installation_token_ttl: float = INSTALLATION_TOKEN_TTL,
+        app_permissions: Mapping[int, Mapping[str, str]] | None = None,
     ) -> None:
         """``max_per_page`` caps page sizes below GitHub's 100 so tests can page through an org,
         which holds at most one registry per type (15). ``omit_fields`` leaves fields out of every
-        answer, as GitHub's own examples leave out ``url`` and ``auth_type``."""
-        self._contract = contract()  # fails here, not at the first request, without the extra
+        answer, as GitHub's own examples leave out ``url`` and ``auth_type``. The GHES and app
+        arguments are described on the class."""
+        if ghes_version is None and ghes_stage is not None:
+            raise ValueError("ghes_stage goes with ghes_version")
+        if ghes_version is not None and not re.fullmatch(r"\d+\.\d+(?:\.\d+)?", ghes_version):
+            raise ValueError(f"ghes_version is a release like '3.14' or '3.14.2', not {ghes_version!r}")
+        if ghes_stage is not None and not 0 <= ghes_stage < len(GHES_STAGES):
+            raise ValueError(f"ghes_stage is one of 0..{len(GHES_STAGES) - 1}, not {ghes_stage}")
+        self.ghes_version = ghes_version
+        self.ghes_stage: GhesStage | None = None
+        if ghes_version is not None:
+            self.ghes_stage = GHES_STAGES[len(GHES_STAGES) - 1 if ghes_stage is None else ghes_stage]
+            prefix = prefix or "/api/v3"
+        self._api_versions = GITHUB_API_VERSIONS if ghes_version is None else tuple(ghes_api_versions)
+        if not self._api_versions:
+            raise ValueError("ghes_api_versions names at least one version")
+        # Fails here, not at the first request, without the extra.
+        self._contract = contract(self.ghes_stage)
         self._token = token
         self._max_per_page = max_per_page
         self._omit = frozenset(omit_fields)
@@ -471,6 +830,23 @@ class Emulator:
         self._reset_at = math.ceil(time.time()) + 3600
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        # GitHub Apps.
+        self._clock_offset = 0.0
+        self._jwt: Any = _load_jwt() if apps else None
+        self._apps: dict[int, Any] = {}
+        for app_id, pem in (apps or {}).items():
+            number = _app_id(app_id)
+            if number is None:
+                raise ValueError(f"an app id is a number, not {app_id!r}")
+            self._apps[number] = _rsa_public_key(pem)
+        self.installation_token_ttl = installation_token_ttl
+        self._installations: dict[int, _Installation] = {}
+        self._tokens: dict[str, _InstallationToken] = {}
+        permissions = dict(app_permissions or {})
+        for org, (app_id, installation_id) in (installations or {}).items():
+            self._install(org, app_id, installation_id, permissions.pop(installation_id, None))
+        if permissions:
+            raise ValueError(f"app_permissions names installations that are not given: {sorted(permissions)}")
 
     @property
     def base_url(self) -> str:
@@ -564,6 +940,89 @@ class Emulator:
         """Issue a new key pair for ``org`` and return its key_id; the old key_id is rejected from now on."""
         with self._lock:
             return self._org(org).rotate()
+
+    # --- GitHub Apps and the clock, for tests -----------------------------------------------------
+
+    def now(self) -> float:
+        """The emulator's clock: what JWTs and installation tokens are judged by, and the Date header."""
+        return time.time() + self._clock_offset
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the emulator's clock (see :meth:`now`) by ``seconds``, back if negative: JWTs and
+        tokens expire as if that time had passed, and a client's clock is skewed against it."""
+        with self._lock:
+            self._clock_offset += seconds
+
+    def install_app(
+        self, org: str, app_id: int, installation_id: int, permissions: Mapping[str, str] | None = None
+    ) -> None:
+        """Install app ``app_id`` (one of ``apps``) on ``org`` as ``installation_id``."""
+        with self._lock:
+            self._install(org, app_id, installation_id, permissions)
+
+    def uninstall_app(self, org: str, app_id: int | None = None) -> None:
+        """Remove ``org``'s installations (of ``app_id`` only, if given) and revoke their tokens."""
+        with self._lock:
+            gone = {
+                i.id
+                for i in self._installations.values()
+                if i.org.lower() == org.lower() and app_id in (None, i.app_id)
+            }
+            for installation_id in gone:
+                del self._installations[installation_id]
+            self._tokens = {k: t for k, t in self._tokens.items() if t.installation_id not in gone}
+
+    def set_app_permissions(self, installation_id: int, permissions: Mapping[str, str]) -> None:
+        """Change an installation's permissions; tokens already issued keep no more than these."""
+        with self._lock:
+            self._installations[installation_id].permissions = dict(permissions)
+
+    def installation_tokens(self) -> list[dict[str, Any]]:
+        """Every installation token issued and not revoked: token, installation_id, expires_at
+        (ISO 8601 on the emulator's clock), expired, permissions."""
+        with self._lock:
+            now = self.now()
+            return [
+                {
+                    "token": token,
+                    "installation_id": t.installation_id,
+                    "expires_at": _iso(t.expires_at),
+                    "expired": now >= t.expires_at,
+                    "permissions": dict(t.permissions),
+                }
+                for token, t in self._tokens.items()
+            ]
+
+    def expire_installation_tokens(self, installation_id: int | None = None) -> int:
+        """Expire every installation token now (of ``installation_id`` only, if given); how many."""
+        with self._lock:
+            now = self.now()
+            expired = [
+                t
+                for t in self._tokens.values()
+                if installation_id in (None, t.installation_id) and t.expires_at > now
+            ]
+            for t in expired:
+                t.expires_at = now
+            return len(expired)
+
+    def _install(
+        self, org: str, app_id: int | str, installation_id: int, permissions: Mapping[str, str] | None
+    ) -> None:
+        number = _app_id(app_id)
+        if number is None or number not in self._apps:
+            raise ValueError(f"app {app_id!r} is not one of the apps given")
+        if installation_id in self._installations:
+            raise ValueError(f"installation {installation_id} exists already")
+        if any(i.org.lower() == org.lower() and i.app_id == number for i in self._installations.values()):
+            raise ValueError(f"app {number} is installed on {org!r} already")
+        self._installations[installation_id] = _Installation(
+            installation_id,
+            number,
+            org,
+            dict(DEFAULT_APP_PERMISSIONS if permissions is None else permissions),
+            _iso(self.now()),
+        )
 
     # --- faults, rate limits, request log --------------------------------------------------------
 
@@ -676,41 +1135,52 @@ class Emulator:
                     except _ApiError:
                         pass
                 reply = _Reply(
-                    fault.status, fault.body, _merge(self._rate_headers(), fault.headers), raw=fault.raw
+                    fault.status, fault.body, _merge(self._common_headers(), fault.headers), raw=fault.raw
                 )
             else:
                 try:
                     reply = self._dispatch(request)
                 except _ApiError as exc:
                     reply = exc.reply
-                reply.headers = _merge(self._rate_headers(), reply.headers)
+                    self._ghes_docs(reply)
+                reply.headers = _merge(self._common_headers(), reply.headers)
         if fault is not None and fault.apply_then_drop:
             return None
         if fault is not None:
             reply.trickle = fault.trickle
-        version = headers.get("x-github-api-version", DEFAULT_API_VERSION)
-        reply.headers["X-GitHub-Api-Version-Selected"] = version
+        version = self._selected_version(headers)
+        if version is not None:  # GitHub names no version in its refusal of one
+            reply.headers["X-GitHub-Api-Version-Selected"] = version
         logged.status = reply.status
         return reply
 
     def _dispatch(self, request: _Request) -> _Reply:
         method, body = request.method, request.body
-        read_only = self._authorize(request.headers.get("authorization"))
+        parts = [unquote(p) for p in (request.route or "").strip("/").split("/")]
+        if self._apps and _is_app_route(parts):
+            return self._app_endpoint(request, parts)
+        meta = parts == ["meta"]
+        caller = self._authorize(request.headers.get("authorization"), optional=meta)
+        self._check_api_version(request.headers)
         self._check_rate_limits()
-        if read_only and method != "GET":
+        if caller.read_only and method != "GET":
             raise _ApiError(403, "Resource not accessible by personal access token", status="403")
         if request.bad_json or (method in ("POST", "PATCH") and not isinstance(body, (dict, type(None)))):
             raise _ApiError(400, "Problems parsing JSON")
-        parts = (request.route or "").strip("/").split("/")
+        if meta and method == "GET":
+            return self._meta()
         if len(parts) not in (3, 4) or parts[0] != "orgs" or parts[2] != "private-registries":
             raise _not_found()
-        state = self._org(unquote(parts[1]), http=True)
+        if self.ghes_stage is not None and not self.ghes_stage.api:
+            raise _not_found()
+        state = self._org(parts[1], http=True)
+        self._check_integration(caller, parts[1], method)
         if len(parts) == 3 and method in ("GET", "POST"):
             return self._list(state, request) if method == "GET" else self._create(state, body or {})
         if len(parts) == 4 and parts[3] == "public-key" and method == "GET":
             return _Reply(200, {"key_id": state.key_id, "key": state.public_key()})
         # Configuration names are upper case; look them up in any case, like GitHub's secrets.
-        name = unquote(parts[-1]).upper()
+        name = parts[-1].upper()
         if len(parts) == 3 or name not in state.registries or method not in ("GET", "PATCH", "DELETE"):
             raise _not_found()
         if method == "GET":
@@ -721,15 +1191,173 @@ class Emulator:
             del state.registries[name]
         return _Reply(204)
 
-    def _authorize(self, header: str | None) -> bool:
-        """Raise 401 unless the credentials are accepted; True for the read-only token."""
-        scheme, _, credential = (header or "").partition(" ")
-        secret = credential.strip().encode() if scheme.lower() in ("bearer", "token") else b""
-        if secret and self._read_only_token and hmac.compare_digest(secret, self._read_only_token.encode()):
-            return True
-        if self._token is None or (secret and hmac.compare_digest(secret, self._token.encode())):
+    def _authorize(self, header: str | None, *, optional: bool = False) -> _Caller:
+        """Raise 401 unless the credentials are accepted (``optional``: or there are none)."""
+        if optional and not header:
+            return _Caller()
+        secret = _credential(header)
+        if self._apps and secret.startswith("ghs_"):  # GitHub's prefix of installation tokens
+            issued = self._tokens.get(secret)
+            if issued is None or self.now() >= issued.expires_at:
+                raise _bad_credentials()
+            return _Caller(installation=self._installations[issued.installation_id], token=issued)
+        if self._apps and self._looks_like_jwt(secret):
+            return _Caller(app=self._verify_jwt(secret))
+        encoded = secret.encode()
+        if encoded and self._read_only_token and hmac.compare_digest(encoded, self._read_only_token.encode()):
+            return _Caller(read_only=True)
+        if self._token is None or (encoded and hmac.compare_digest(encoded, self._token.encode())):
+            return _Caller()
+        raise _bad_credentials()
+
+    def _selected_version(self, headers: Mapping[str, str]) -> str | None:
+        """The API version a request is served at, or None if the one it names is not supported."""
+        requested = re.sub(r"\s+", "", headers.get("x-github-api-version") or "").lower()
+        if not requested:
+            return self._api_versions[-1]  # the earliest supported one
+        return requested if requested in self._api_versions else None
+
+    def _check_api_version(self, headers: Mapping[str, str]) -> None:
+        if self._selected_version(headers) is None:
+            raise _unsupported_version(headers.get("x-github-api-version") or "", self._api_versions)
+
+    def _meta(self) -> _Reply:
+        # GitHub's "Meta" reference (GET /meta, no credentials needed): github.com no longer takes
+        # passwords for Git (verifiable_password_authentication false); a GHES names its release.
+        if self.ghes_version is None:
+            return _Reply(200, {"verifiable_password_authentication": False})
+        return _Reply(
+            200, {"verifiable_password_authentication": True, "installed_version": self.ghes_version}
+        )
+
+    def _check_integration(self, caller: _Caller, org: str, method: str) -> None:
+        """403 unless an app's caller may use ``org``'s private registries with ``method``."""
+        if caller.app is not None:
+            raise _ApiError(403, NOT_ACCESSIBLE, status="403")
+        if caller.installation is None or caller.token is None:
+            return
+        needed = "read" if method == "GET" else "write"
+        held = min(
+            _level(caller.token.permissions.get(PERMISSION)),
+            _level(caller.installation.permissions.get(PERMISSION)),
+        )
+        if caller.installation.org.lower() != org.lower() or held < _LEVELS[needed]:
+            error = _ApiError(403, NOT_ACCESSIBLE, status="403")
+            error.reply.headers["X-Accepted-GitHub-Permissions"] = f"{PERMISSION}={needed}"
+            raise error
+
+    # --- the app endpoints; called with the lock held --------------------------------------------
+
+    def _app_endpoint(self, request: _Request, parts: list[str]) -> _Reply:
+        app_id = self._verify_jwt(_credential(request.headers.get("authorization")))
+        self._check_api_version(request.headers)
+        self._check_rate_limits()
+        if parts[0] == "orgs":  # GET /orgs/{org}/installation
+            if request.method != "GET":
+                raise _not_found(APPS_DOCS_URL)
+            self._org(parts[1], http=True)
+            found = [
+                i
+                for i in self._installations.values()
+                if i.org.lower() == parts[1].lower() and i.app_id == app_id
+            ]
+            if not found:
+                raise _not_found(APPS_DOCS_URL)
+            return _Reply(200, self._installation_view(found[0], request))
+        # POST /app/installations/{installation_id}/access_tokens
+        number = _app_id(parts[2])  # a number, as app ids are
+        installation = self._installations.get(number) if number is not None else None
+        if request.method != "POST" or installation is None or installation.app_id != app_id:
+            raise _not_found(APPS_DOCS_URL)
+        if request.bad_json or not isinstance(request.body, (dict, type(None))):
+            raise _ApiError(400, "Problems parsing JSON", APPS_DOCS_URL)
+        granted = dict(installation.permissions)
+        wanted = (request.body or {}).get("permissions")
+        if wanted is not None:
+            if not isinstance(wanted, dict) or any(
+                _level(level) < 0 or _level(level) > _level(granted.get(name))
+                for name, level in wanted.items()
+            ):
+                message = "The permissions requested are not granted to this installation."
+                raise _ApiError(422, message, APPS_DOCS_URL, status="422")
+            granted = dict(wanted)
+        token = "ghs_" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(36))
+        issued = _InstallationToken(installation.id, self.now() + self.installation_token_ttl, granted)
+        self._tokens[token] = issued
+        body = {
+            "token": token,
+            "expires_at": _iso(issued.expires_at),
+            "permissions": dict(granted),
+            "repository_selection": "all",
+        }
+        return _Reply(201, body)
+
+    def _installation_view(self, installation: _Installation, request: _Request) -> dict[str, Any]:
+        """GitHub's "installation" object, as "Get an organization installation for the
+        authenticated app" answers it (its fields that concern an organization's installation)."""
+        host = request.headers.get("host") or f"{self._host}:{self.port}"
+        api = f"http://{host}{self.prefix}"
+        account_id = int.from_bytes(hashlib.sha256(installation.org.lower().encode()).digest()[:4], "big")
+        return {
+            "id": installation.id,
+            "account": {"login": installation.org, "id": account_id, "type": "Organization"},
+            "repository_selection": "all",
+            "access_tokens_url": f"{api}/app/installations/{installation.id}/access_tokens",
+            "repositories_url": f"{api}/installation/repositories",
+            "html_url": f"http://{host}/organizations/{installation.org}/settings/installations/{installation.id}",
+            "app_id": installation.app_id,
+            "app_slug": f"app-{installation.app_id}",
+            "target_id": account_id,
+            "target_type": "Organization",
+            "permissions": dict(installation.permissions),
+            "events": [],
+            "created_at": installation.created_at,
+            "updated_at": installation.created_at,
+            "single_file_name": None,
+            "has_multiple_single_files": False,
+            "single_file_paths": [],
+            "suspended_by": None,
+            "suspended_at": None,
+        }
+
+    def _looks_like_jwt(self, secret: str) -> bool:
+        if secret.count(".") != 2:
             return False
-        raise _ApiError(401, "Bad credentials", "https://docs.github.com/rest", status="401")
+        try:
+            return isinstance(self._jwt.get_unverified_header(secret).get("alg"), str)
+        except (self._jwt.PyJWTError, AttributeError, ValueError):
+            return False
+
+    def _verify_jwt(self, token: str) -> int:
+        """The app id of a JWT GitHub would accept now, or the 401 (or 404) it answers."""
+
+        def refused(message: str, status: int = 401) -> _ApiError:
+            return _ApiError(status, message, "https://docs.github.com/rest", status=str(status))
+
+        jws = self._jwt.PyJWS()
+        try:
+            claims = json.loads(jws.decode_complete(token, options={"verify_signature": False})["payload"])
+        except (self._jwt.PyJWTError, ValueError):
+            raise refused(JWT_UNDECODABLE) from None
+        if not isinstance(claims, dict):
+            raise refused(JWT_UNDECODABLE)
+        app_id = _app_id(claims.get("iss"))
+        if app_id is None:
+            raise refused(JWT_BAD_ISS)
+        if app_id not in self._apps:
+            raise refused("Integration not found", 404)
+        try:
+            jws.decode_complete(token, self._apps[app_id], algorithms=["RS256"])
+        except self._jwt.PyJWTError:
+            raise refused(JWT_UNDECODABLE) from None
+        now, issued, expires = self.now(), claims.get("iat"), claims.get("exp")
+        if not _is_number(issued) or issued > now:
+            raise refused(JWT_BAD_IAT)
+        if not _is_number(expires) or expires <= now:
+            raise refused(JWT_EXPIRED)
+        if expires > now + JWT_MAX_LIFETIME:
+            raise refused(JWT_EXP_TOO_FAR)
+        return app_id
 
     def _check_rate_limits(self) -> None:
         now = time.time()
@@ -748,6 +1376,22 @@ class Emulator:
                 raise error
             limit.times.append(now)
         self._remaining -= 1
+
+    def _common_headers(self) -> dict[str, str]:
+        """The headers of every answer: the rate limit's and, from a GHES, its release."""
+        headers = self._rate_headers()
+        if self.ghes_version is not None:
+            headers["X-GitHub-Enterprise-Version"] = self.ghes_version
+        return headers
+
+    def _ghes_docs(self, reply: _Reply) -> None:
+        """A GHES's errors point into its own release's docs (docs.github.com/enterprise-server@3.14/...)."""
+        docs = reply.body.get("documentation_url") if isinstance(reply.body, dict) else None
+        if self.ghes_version is not None and isinstance(docs, str) and docs.startswith(_DOCS_ROOT):
+            release = ".".join(self.ghes_version.split(".")[:2])
+            reply.body["documentation_url"] = (
+                f"{_DOCS_ROOT}enterprise-server@{release}/{docs[len(_DOCS_ROOT) :]}"
+            )
 
     def _rate_headers(self) -> dict[str, str]:
         remaining = max(self._remaining, 0)
@@ -935,6 +1579,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # no line per request on stderr
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header, on the emulator's clock (clients may read GitHub's time from it)."""
+        return super().date_time_string(self.server.emulator.now() if timestamp is None else timestamp)
+
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length > 0 else b""
@@ -969,6 +1617,33 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _handle
 
 
+def _key_value(text: str, what: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key or not value:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return key, value
+
+
+def _app_arg(text: str) -> tuple[int, str]:
+    """--app APP_ID=PEM_FILE: the app's public (or private) key, read from the file."""
+    app_id, path = _key_value(text, "APP_ID=PEM_FILE")
+    if _app_id(app_id) is None:
+        raise argparse.ArgumentTypeError(f"an app id is a number, not {app_id!r}")
+    try:
+        return int(app_id), Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _installation_arg(text: str) -> tuple[str, tuple[int, int]]:
+    """--installation ORG=APP_ID:INSTALLATION_ID."""
+    org, ids = _key_value(text, "ORG=APP_ID:INSTALLATION_ID")
+    app_id, _, installation_id = ids.partition(":")
+    if not (app_id.isdigit() and installation_id.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected ORG=APP_ID:INSTALLATION_ID, got {text!r}")
+    return org, (int(app_id), int(installation_id))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve until SIGINT or SIGTERM, after printing the base URL on one line."""
     parser = argparse.ArgumentParser(
@@ -982,21 +1657,71 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--org", action="append", dest="orgs", help="an existing org (repeatable)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    ghes = parser.add_argument_group("GitHub Enterprise Server")
+    ghes.add_argument(
+        "--ghes-version", default=None, help="serve as this GHES release, e.g. 3.14 (under /api/v3)"
+    )
+    ghes.add_argument(
+        "--ghes-stage",
+        type=int,
+        default=None,
+        choices=range(len(GHES_STAGES)),
+        help="what the release knows of the API: "
+        + "; ".join(f"{s.number}: {s.source.split(': ', 1)[-1]}" for s in GHES_STAGES)
+        + " (default: the newest)",
+    )
+    ghes.add_argument(
+        "--ghes-api-version",
+        action="append",
+        dest="ghes_api_versions",
+        help=f"an API version the release supports (repeatable; default: {', '.join(GHES_API_VERSIONS)})",
+    )
+    apps = parser.add_argument_group("GitHub Apps")
+    apps.add_argument(
+        "--app",
+        action="append",
+        type=_app_arg,
+        default=[],
+        metavar="APP_ID=PEM_FILE",
+        help="an app (repeatable)",
+    )
+    apps.add_argument(
+        "--installation",
+        action="append",
+        type=_installation_arg,
+        default=[],
+        metavar="ORG=APP_ID:INSTALLATION_ID",
+        help="an app installed on an org, with write access to its private registries (repeatable)",
+    )
+    apps.add_argument(
+        "--installation-token-ttl", type=float, default=INSTALLATION_TOKEN_TTL, metavar="SECONDS"
+    )
     args = parser.parse_args(argv)
+    if args.ghes_version is None and (args.ghes_stage is not None or args.ghes_api_versions):
+        parser.error("--ghes-stage and --ghes-api-version go with --ghes-version")
     try:
         contract()
+        emulator = Emulator(
+            token=args.token,
+            read_only_token=args.read_only_token,
+            prefix=args.prefix,
+            orgs=args.orgs,
+            latency=args.latency,
+            ghes_version=args.ghes_version,
+            ghes_stage=args.ghes_stage,
+            ghes_api_versions=args.ghes_api_versions or GHES_API_VERSIONS,
+            apps=dict(args.app),
+            installations=dict(args.installation),
+            installation_token_ttl=args.installation_token_ttl,
+        )
     except ImportError as exc:
         parser.exit(1, f"error: {exc}\n")
+    except ValueError as exc:
+        parser.error(str(exc))
     done = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: done.set())
-    emulator = Emulator(
-        token=args.token,
-        read_only_token=args.read_only_token,
-        prefix=args.prefix,
-        orgs=args.orgs,
-        latency=args.latency,
-    ).start(args.port, host=args.host)
+    emulator.start(args.port, host=args.host)
     print(f"emulator listening on {emulator.base_url}", flush=True)
     try:
         while not done.wait(0.5):

@@ -7,10 +7,9 @@ import sys
 
 def main() -> None:
     """Serve until the engine stops the process; the first line on stdout is the port."""
-    from pulumi.provider.experimental.server import main as serve
-
     from .. import __version__
     from .provider import RegistryProvider
+    from .server import serve
 
     serve(sys.argv[1:], __version__, RegistryProvider())
 

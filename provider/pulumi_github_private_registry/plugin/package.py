@@ -18,6 +18,7 @@ from ..core.schema import Field
 __all__ = [
     "FUNCTION",
     "PACKAGE",
+    "PYTHON_SDK",
     "RECORD_TYPE",
     "RESOURCE",
     "SCHEMA_PATH",
@@ -33,6 +34,8 @@ FUNCTION: Final = f"{PACKAGE}:index:getOrgPrivateRegistries"
 RECORD_TYPE: Final = f"{PACKAGE}:index:OrgPrivateRegistryRecord"
 """One registry as GitHub reports it, in the function's answer."""
 SCHEMA_PATH: Final = Path(__file__).with_name("schema.json")
+PYTHON_SDK: Final = "pulumi_github_private_registry_sdk"
+"""The module name of the Python SDK that `pulumi package add` generates."""
 
 # The enums the schema names, by field.
 _ENUMS: Final = {
@@ -96,20 +99,51 @@ def _record_type() -> dict[str, Any]:
     }
 
 
+APP_AUTH_TYPE: Final = f"{PACKAGE}:index:AppAuth"
+"""The provider's ``appAuth``: a GitHub App to authenticate as."""
+
+
+def _config_type(setting: settings.Setting) -> dict[str, Any]:
+    if setting.kind == "app":
+        return {"$ref": f"#/types/{APP_AUTH_TYPE}"}
+    if setting.kind == "map":
+        return {"type": "object", "additionalProperties": {"type": "string"}}
+    return {"type": setting.kind}
+
+
 def _config_variables() -> dict[str, Any]:
-    numbers = {rule.name: rule for rule in settings.NUMBERS}
     variables: dict[str, Any] = {}
-    for attribute, setting in settings.PLUGIN.items():
-        rule = numbers.get(attribute)
-        spec: dict[str, Any] = {
-            "type": "string" if rule is None else ("integer" if rule.integer else "number"),
-            "description": setting.doc,
-            "defaultInfo": {"environment": [setting.env]},
-        }
+    for setting in settings.PLUGIN.all:
+        spec: dict[str, Any] = {**_config_type(setting), "description": setting.doc}
+        if setting.kind == "app":
+            spec["description"] += f" Or the environment variables {', '.join(settings.APP_ENV)}."
+        else:
+            spec["defaultInfo"] = {"environment": [setting.env]}
         if setting.secret:
             spec["secret"] = True
         variables[setting.name] = spec
     return variables
+
+
+def _app_auth_type() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "A GitHub App's credentials, as pulumi-github names them.",
+        "properties": {
+            "id": {"type": "string", "description": "The App's id."},
+            "installationId": {
+                "type": "string",
+                "description": "The App's installation in the org; found per org when left out.",
+            },
+            "pemFile": {
+                "type": "string",
+                "secret": True,
+                "description": "The App's private key: the contents of its .pem file "
+                "('\\n' escapes accepted).",
+            },
+        },
+        "required": ["id", "pemFile"],
+    }
 
 
 def package_schema() -> dict[str, Any]:
@@ -162,7 +196,10 @@ def package_schema() -> dict[str, Any]:
                 },
             }
         },
-        "types": {**_enum_types(), RECORD_TYPE: _record_type()},
+        "types": {**_enum_types(), RECORD_TYPE: _record_type(), APP_AUTH_TYPE: _app_auth_type()},
+        # Pulumi would name the Python SDK after the package, `pulumi_github_private_registry`:
+        # this project's own package, which every state of the dynamic provider needs.
+        "language": {"python": {"packageName": PYTHON_SDK}},
     }
 
 

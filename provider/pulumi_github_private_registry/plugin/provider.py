@@ -39,6 +39,7 @@ from pulumi.provider.experimental.provider import (
     UpdateRequest,
     UpdateResponse,
 )
+from pulumi.runtime import rpc
 
 from ..core import lifecycle, schema, settings
 from ..core.lifecycle import RegistryError, Runtime
@@ -53,8 +54,11 @@ _RECORD_FIELDS: Final = {**{str(f.rest): f.camel for f in schema.FIELDS if f.rep
 
 
 def _plain(value: PropertyValue) -> Any:
-    """A property value as the core takes it: secrets unwrapped, computed values as UNKNOWN."""
-    if isinstance(value.value, Computed):
+    """A property value as the core takes it: secrets unwrapped, computed values as UNKNOWN.
+
+    The engine sends a value not known yet as its unknown marker, which this SDK leaves a string.
+    """
+    if isinstance(value.value, Computed) or value.value == rpc.UNKNOWN:
         return schema.UNKNOWN
     inner = value.value
     if value.type is PropertyValueType.ARRAY and isinstance(inner, tuple):
@@ -67,7 +71,7 @@ def _plain(value: PropertyValue) -> Any:
 def _value(value: Any, *, secret: bool = False) -> PropertyValue:
     """A plain value as a property value; ints as the protocol's floats."""
     if value is schema.UNKNOWN:
-        return PropertyValue.computed()
+        return PropertyValue(rpc.UNKNOWN)  # the engine's marker (this SDK cannot marshal Computed)
     if isinstance(value, bool) or value is None or isinstance(value, (str, float)):
         converted = PropertyValue(value)
     elif isinstance(value, int):
@@ -84,15 +88,26 @@ def _value(value: Any, *, secret: bool = False) -> PropertyValue:
 def _inbound(props: Mapping[str, PropertyValue]) -> dict[str, Any]:
     """The camelCase properties of a request as a declaration in the core's names.
 
-    A key that is no property of ours is kept as written, for the check to name.
+    A key that is none of our camelCase names is left out (:func:`_strangers` names it).
     """
-    return schema.whole_ids({_TO_CORE.get(k, k): _plain(v) for k, v in props.items()})
+    return schema.whole_ids({_TO_CORE[k]: _plain(v) for k, v in props.items() if k in _TO_CORE})
 
 
-def _outbound(values: Mapping[str, Any]) -> dict[str, PropertyValue]:
-    """The core's outputs or inputs as camelCase properties; the value and its ciphertext secret."""
+def _strangers(props: Mapping[str, PropertyValue]) -> list[schema.Problem]:
+    """Keys that are no property of the plugin's (a snake_case ``registry_type`` among them)."""
+    return [schema.unknown_property(k, _camel) for k in props if k not in _TO_CORE and not k.startswith("__")]
+
+
+def _secret_keys(*maps: Mapping[str, PropertyValue]) -> frozenset[str]:
+    """The core's names of properties a request marked secret: the answer keeps them secret."""
+    return frozenset(_TO_CORE[k] for m in maps for k, v in m.items() if k in _TO_CORE and v.contains_secret())
+
+
+def _outbound(values: Mapping[str, Any], secret: frozenset[str] = frozenset()) -> dict[str, PropertyValue]:
+    """The core's outputs or inputs as camelCase properties; the value, its ciphertext and what
+    came in secret are secret (the engine does not mark them again for a plugin that takes secrets)."""
     return {
-        _TO_CAMEL.get(k, k): _value(v, secret=k in _SECRET)
+        _TO_CAMEL.get(k, k): _value(v, secret=k in _SECRET or k in secret)
         for k, v in values.items()
         if v is not None and not k.startswith("__")
     }
@@ -171,9 +186,11 @@ class RegistryProvider(Provider):
 
     async def check(self, request: CheckRequest) -> CheckResponse:
         """Fill defaults and name every invalid property in camelCase; makes no request."""
-        checked = lifecycle.check(self.runtime, _inbound(request.new_inputs))
-        failures = [CheckFailure(_camel(p.field), schema.render(p, schema.CAMEL)) for p in checked.problems]
-        return CheckResponse(inputs=_outbound(checked.inputs), failures=failures)
+        news = request.new_inputs
+        checked = lifecycle.check(self.runtime, _inbound(news))
+        problems = [*_strangers(news), *checked.problems]
+        failures = [CheckFailure(_camel(p.field), schema.render(p, schema.CAMEL)) for p in problems]
+        return CheckResponse(inputs=_outbound(checked.inputs, _secret_keys(news)), failures=failures)
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
         """Replace on org, registryType or authType; a detailed diff per changed property; no request."""
@@ -196,16 +213,18 @@ class RegistryProvider(Provider):
         if request.preview:
             return CreateResponse(resource_id="", properties=request.properties)
         written = await _in_thread(lifecycle.create, self.runtime, _inbound(request.properties))
-        return CreateResponse(resource_id=written.id, properties=_outbound(written.outputs))
+        secret = _secret_keys(request.properties)
+        return CreateResponse(resource_id=written.id, properties=_outbound(written.outputs, secret))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         """Refresh, or import with only an id: the registry as GitHub reports it."""
         props = _inbound(request.properties)
         refreshed = await _in_thread(lifecycle.read, self.runtime, request.resource_id, props)
+        secret = _secret_keys(request.properties, request.inputs)
         return ReadResponse(
             resource_id=refreshed.id,
-            properties=_outbound(refreshed.outputs),
-            inputs=_outbound(refreshed.inputs),
+            properties=_outbound(refreshed.outputs, secret),
+            inputs=_outbound(refreshed.inputs, secret),
         )
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
@@ -214,7 +233,8 @@ class RegistryProvider(Provider):
             return UpdateResponse(properties={**request.olds, **request.news})
         olds, news = _inbound(request.olds), _inbound(request.news)
         written = await _in_thread(lifecycle.update, self.runtime, request.resource_id, olds, news)
-        return UpdateResponse(properties=_outbound(written.outputs))
+        secret = _secret_keys(request.news, request.olds)
+        return UpdateResponse(properties=_outbound(written.outputs, secret))
 
     async def delete(self, request: DeleteRequest) -> None:
         """Delete the registry at GitHub."""

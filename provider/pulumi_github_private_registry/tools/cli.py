@@ -2,14 +2,18 @@
 
 ``python -m pulumi_github_private_registry`` and the ``pulumi-github-private-registry`` console
 script run :func:`main`. ``discover`` reads GitHub (token and base URL from the environment, as the
-provider does); ``validate`` reads only the files it is given and exits 1 when any declared
+provider does) and prints either a stack config block (``--format config``) or the document
+``pulumi import --file`` takes to import every registry into the plugin's resource
+(``--format import``); ``validate`` reads only the files it is given and exits 1 when any declared
 registry has a problem, so a pull request can be gated without credentials. Both read the stack
-configuration's shape from :mod:`.stackconfig` and the API's rules from :mod:`.schema`.
+configuration's shape from :mod:`.stackconfig` and the API's rules from :mod:`.schema`; the import
+document takes the plugin's resource token from :mod:`..plugin.package`, which imports no Pulumi.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -21,12 +25,25 @@ import yaml
 
 from ..core import schema, settings
 from ..core.errors import GitHubError, redact, remember_secret
+from ..plugin.package import RESOURCE
 from . import stackconfig
 from .stackconfig import SecretStatus
 
-__all__ = ["discover", "main", "render_discovery", "validate", "validate_file"]
+__all__ = [
+    "FORMATS",
+    "discover",
+    "import_document",
+    "main",
+    "render_discovery",
+    "render_import",
+    "validate",
+    "validate_file",
+]
 
 _STACK_FILE_RE = re.compile(r"^Pulumi\.(?P<stack>.+)\.ya?ml$")
+
+FORMATS = ("config", "import")
+"""What ``discover`` prints: a stack config block, or the document of ``pulumi import --file``."""
 
 
 # --- discover ---------------------------------------------------------------------------------
@@ -49,12 +66,10 @@ def render_discovery(org: str, base_url: str, records: Sequence[Mapping[str, Any
     ]
     for record, entry in zip(records, entries, strict=True):
         if stackconfig.REPOSITORY_NAMES_FIELD in entry:
-            name = (
-                f"{org}/{record.get('name') or schema.configuration_name(str(record.get('registry_type')))}"
-            )
             lines.append(
-                f"# {name} has visibility 'selected' and GitHub does not say which repositories: list "
-                f"them in {stackconfig.REPOSITORY_NAMES_FIELD} (names) or selected_repository_ids."
+                f"# {_registry_id(org, record)} has visibility 'selected' and GitHub does not say which "
+                f"repositories: list them in {stackconfig.REPOSITORY_NAMES_FIELD} (names) or "
+                "selected_repository_ids."
             )
     lines.extend("  " + line for line in block.splitlines())
     keys = [e[stackconfig.SECRET_FIELD] for e in entries if stackconfig.SECRET_FIELD in e]
@@ -67,17 +82,56 @@ def render_discovery(org: str, base_url: str, records: Sequence[Mapping[str, Any
     return "\n".join(lines) + "\n"
 
 
+def _registry_id(org: str, record: Mapping[str, Any]) -> str:
+    """The id ``pulumi import`` takes: ``{org}/{name}``, e.g. ``acme/NPM_REGISTRY_SECRET``."""
+    return f"{org}/{record.get('name') or schema.configuration_name(str(record.get('registry_type')))}"
+
+
+def import_document(org: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The ``pulumi import --file`` document importing ``records`` into the plugin's resource.
+
+    Each resource is named as the stack program names a declared registry (``acme-npm_registry``:
+    GitHub keeps one registry per type in an org), so the names are stable from run to run; should
+    GitHub ever list two of one type, the second gets its configuration's name appended.
+    """
+    resources: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for index, record in enumerate(records):
+        entry = stackconfig.RegistryEntry(
+            index=index, inputs={"org": org, "registry_type": record.get("registry_type")}
+        )
+        name = entry.resource_name
+        if name in seen:
+            name = f"{name}-{str(record.get('name') or index).lower()}"
+        seen.add(name)
+        resources.append({"type": RESOURCE, "name": name, "id": _registry_id(org, record)})
+    return {"resources": resources}
+
+
+def render_import(org: str, records: Sequence[Mapping[str, Any]]) -> str:
+    """The text ``discover --format import`` prints: JSON and nothing else, for ``pulumi import --file``."""
+    return json.dumps(import_document(org, records), indent=2) + "\n"
+
+
 def discover(
     org: str,
     *,
     base_url: str | None = None,
     token_env: str = settings.TOKEN.env,
     stack: str | None = None,
+    output_format: str = "config",
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """List ``org``'s registries as a stack config block; returns the exit status."""
+    """List ``org``'s registries as a stack config block, or as an import document; the exit status.
+
+    ``output_format`` is one of :data:`FORMATS`. Whatever goes wrong is written to ``err``; ``out``
+    gets the block or the document only, and only once the list is complete.
+    """
     out, err = out or sys.stdout, err or sys.stderr
+    if output_format not in FORMATS:
+        print(f"error: --format: {output_format!r} is not one of {', '.join(FORMATS)}", file=err)
+        return 1
     try:
         token = settings.clean_token(os.environ.get(token_env), token_env)
     except settings.SettingError as exc:
@@ -111,7 +165,10 @@ def discover(
         return 1
     finally:
         client.close()
-    out.write(render_discovery(org, client.base_url, records, stack))
+    if output_format == "import":
+        out.write(render_import(org, records))
+    else:
+        out.write(render_discovery(org, client.base_url, records, stack))
     return 0
 
 
@@ -210,9 +267,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     found = commands.add_parser(
         "discover",
-        help="print an org's existing registries as a stack config block to adopt them",
+        help="print an org's existing registries as a stack config block to adopt them, or as a "
+        "`pulumi import --file` document",
         description="List an organization's private registries and print a stack config block that adopts "
-        "them, with the `pulumi config set --secret` commands for their values.",
+        "them, with the `pulumi config set --secret` commands for their values (--format config), or the "
+        "JSON document `pulumi import --file` takes to import them into the plugin's "
+        f"{RESOURCE} (--format import).",
     )
     found.add_argument("--org", required=True, help="the organization")
     found.add_argument(
@@ -227,7 +287,17 @@ def _parser() -> argparse.ArgumentParser:
         help=f"the environment variable holding the token (default: {settings.TOKEN.env})",
     )
     found.add_argument(
-        "--stack", default=None, help="the stack the block is for, named in the commands printed"
+        "--stack",
+        default=None,
+        help="the stack the block is for, named in the commands printed (--format config)",
+    )
+    found.add_argument(
+        "--format",
+        dest="output_format",
+        choices=FORMATS,
+        default="config",
+        help="config: a stack config block with `adopt: true` (the default); import: the JSON document "
+        "of `pulumi import --file`, for the plugin's resource",
     )
     check = commands.add_parser(
         "validate",
@@ -243,5 +313,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; returns the exit status (0 fine, 1 problems or failure, 2 usage)."""
     args = _parser().parse_args(argv)
     if args.command == "discover":
-        return discover(args.org, base_url=args.base_url, token_env=args.token_env, stack=args.stack)
+        return discover(
+            args.org,
+            base_url=args.base_url,
+            token_env=args.token_env,
+            stack=args.stack,
+            output_format=args.output_format,
+        )
     return validate(args.files)

@@ -1,0 +1,202 @@
+"""Who the client is at GitHub, org by org: one token, a token per org, or a GitHub App.
+
+A GitHub App authenticates with a JWT it signs with its private key (RS256, with PyJWT), finds its
+installation in each org (``GET /orgs/{org}/installation``, unless one is configured) and asks for
+an installation token (``POST /app/installations/{id}/access_tokens``), which lasts an hour. Both
+are cached for the process and shared by its threads: at most one lookup and one token per org an
+hour, a token renewed five minutes before it expires and once on a 401. Tokens and JWTs are
+registered for redaction; none is ever logged or kept in state.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Final, Protocol
+
+from .errors import GitHubError, NotFound, remember_secret
+from .settings import AppAuth, Settings, where
+
+if TYPE_CHECKING:
+    from .client import GitHubClient
+
+__all__ = ["AppTokens", "Credentials", "StaticTokens", "credentials_for"]
+
+INSTALLATION_TTL: Final = 3600.0
+"""How long an org's installation id is trusted before it is looked up again."""
+RENEW_BEFORE: Final = 300.0
+"""An installation token is renewed this many seconds before it expires (a deployment can outlast it)."""
+_JWT_LIFETIME: Final = 540
+"""Seconds a JWT is valid: GitHub allows at most ten minutes; a minute of clock drift is left."""
+
+
+class Credentials(Protocol):
+    """What the client asks for the Authorization of each request."""
+
+    def token(self, org: str | None, client: GitHubClient) -> str | None:
+        """The token for a request about ``org``; None when there is none."""
+
+    def renew(self, org: str | None, token: str) -> bool:
+        """GitHub refused ``token`` (401): whether asking again may give a better one."""
+
+    def source(self, org: str | None) -> str | None:
+        """Where the token for ``org`` comes from, for the message that asks to fix it."""
+
+    def permission_hint(self) -> str | None:
+        """What to say when GitHub answers 403 to these credentials, if they need their own words."""
+
+
+class StaticTokens:
+    """A token, and optionally a token per org that takes precedence for that org."""
+
+    def __init__(
+        self,
+        default: str | None,
+        per_org: Mapping[str, str] | None = None,
+        *,
+        default_source: str | None = None,
+        map_key: str = "github-private-registry:tokens",
+    ) -> None:
+        self._default = default
+        self._per_org = {org.lower(): token for org, token in (per_org or {}).items()}
+        self._default_source = default_source
+        self._map_key = map_key
+        for secret in [default, *self._per_org.values()]:
+            remember_secret(secret)
+
+    def token(self, org: str | None, client: GitHubClient) -> str | None:
+        """The org's own token if the map has one, else the default."""
+        if org is not None and org.lower() in self._per_org:
+            return self._per_org[org.lower()]
+        return self._default
+
+    def renew(self, org: str | None, token: str) -> bool:
+        """A refused personal token stays refused."""
+        return False
+
+    def source(self, org: str | None) -> str | None:
+        """The map's entry for the org, or where the default token came from."""
+        if org is not None and org.lower() in self._per_org:
+            return f"{self._map_key}[{org.lower()}]"
+        return where(self._default_source) if self._default_source else None
+
+    def permission_hint(self) -> str | None:
+        """The general hint applies."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"StaticTokens(orgs={sorted(self._per_org)!r})"
+
+
+class AppTokens:
+    """A GitHub App's installation tokens, per org, cached and renewed; ``per_org`` tokens first."""
+
+    def __init__(
+        self,
+        app: AppAuth,
+        per_org: Mapping[str, str] | None = None,
+        *,
+        map_key: str = "github-private-registry:tokens",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._app = app
+        self._tokens = StaticTokens(None, per_org, map_key=map_key)
+        self._clock = clock
+        self._installations: dict[str, tuple[int, float]] = {}
+        self._issued: dict[int, tuple[str, float]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        remember_secret(app.private_key)
+
+    def _lock(self, slot: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(slot, threading.Lock())
+
+    def token(self, org: str | None, client: GitHubClient) -> str | None:
+        """An installation token for ``org``'s installation (a map entry for the org first)."""
+        own = self._tokens.token(org, client)
+        if own is not None or org is None:
+            return own
+        installation = self._app.installation_id or self._installation(org, client)
+        with self._lock(f"token:{installation}"):
+            issued = self._issued.get(installation)
+            if issued is None or issued[1] - self._clock() <= RENEW_BEFORE:
+                token, expires_at = client.create_installation_token(installation, self._jwt())
+                remember_secret(token)
+                issued = (token, expires_at)
+                self._issued[installation] = issued
+            return issued[0]
+
+    def _installation(self, org: str, client: GitHubClient) -> int:
+        """The App's installation in ``org``, looked up at most once an hour."""
+        with self._lock(f"org:{org.lower()}"):
+            known = self._installations.get(org.lower())
+            if known is not None and self._clock() - known[1] < INSTALLATION_TTL:
+                return known[0]
+            try:
+                installation = client.get_org_installation(org, self._jwt())
+            except NotFound:
+                raise GitHubError(
+                    f"GET /orgs/{org}/installation",
+                    f"the GitHub App {self._app.id} is not installed in the organization '{org}': install "
+                    "it there (with the 'Organization private registries' permission), or give a token "
+                    f"for '{org}'",
+                    status=404,
+                ) from None
+            self._installations[org.lower()] = (installation, self._clock())
+            return installation
+
+    def _jwt(self) -> str:
+        """A JWT for the App, RS256-signed with its private key."""
+        import jwt  # PyJWT, with `cryptography` for RS256: loaded only when an App is used
+
+        now = int(self._clock())
+        payload = {"iat": now - 60, "exp": now + _JWT_LIFETIME, "iss": self._app.id}
+        try:
+            token = jwt.encode(payload, self._app.private_key, algorithm="RS256")
+        except (ValueError, TypeError, jwt.PyJWTError) as exc:
+            # The library's words may quote the key: only its kind is said.
+            raise GitHubError(
+                "(not sent)",
+                f"the private key of GitHub App {self._app.id} ({self._app.source}) cannot sign a "
+                f"JWT ({type(exc).__name__}): give the contents of the App's .pem file, as GitHub "
+                "generated it",
+            ) from None
+        remember_secret(token)
+        return token
+
+    def renew(self, org: str | None, token: str) -> bool:
+        """Drop a refused installation token so that the next request gets a new one."""
+        with self._guard:
+            stale = [i for i, (issued, _) in self._issued.items() if issued == token]
+            for installation in stale:
+                del self._issued[installation]
+        return bool(stale)
+
+    def source(self, org: str | None) -> str | None:
+        """The map's entry for the org, or the App."""
+        own = self._tokens.source(org) if org is not None else None
+        if own is not None:
+            return own
+        return f"the installation token of GitHub App {self._app.id} ({self._app.source})"
+
+    def permission_hint(self) -> str | None:
+        """What a 403 means for an App."""
+        return (
+            f"the GitHub App {self._app.id} needs the 'Organization private registries' permission "
+            "(read and write) in the App's settings, accepted by the organization"
+        )
+
+    def __repr__(self) -> str:
+        return f"AppTokens(app={self._app.id!r})"
+
+
+def credentials_for(settings: Settings) -> Credentials:
+    """The credentials the settings describe."""
+    per_org = dict(settings.tokens)
+    if settings.app is not None:
+        return AppTokens(settings.app, per_org, map_key=settings.tokens_key)
+    return StaticTokens(
+        settings.token, per_org, default_source=settings.token_source, map_key=settings.tokens_key
+    )

@@ -1,0 +1,196 @@
+"""One lifecycle suite, run against both front doors, so that they cannot drift apart.
+
+Every test runs once through the dynamic provider (`python -m pulumi.dynamic`, configured with
+`github:token`, ...) and once through the provider plugin (`python -m pulumi_github_private_registry.plugin`,
+configured with its `github-private-registry:` inputs), with the same declarations and the same
+expectations, in the declaration's snake_case names (`doors.Door` translates). One process per door serves
+the module; `door.fresh()` is a new process where a new `pulumi` command must not see the last one's
+cache (a refresh after a change made at GitHub). Each test has its own org.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from doors import DOORS, Door, open_door
+from provider_host import ProviderError
+from pulumi_github_private_registry.core import schema
+from pulumi_github_private_registry.core.schema import configuration_name
+from pulumi_github_private_registry.emulator import Emulator
+from samples import DECLARATIONS, TOKEN, declaration
+
+AUTH_TYPES = list(DECLARATIONS)
+# What GitHub and the provider decide, not the declaration.
+VOLATILE = frozenset({"created_at", "updated_at", "remote_updated_at", "value_encrypted", "key_id"})
+
+
+@pytest.fixture(scope="module")
+def github() -> Iterator[Emulator]:
+    """One emulator for the module (token test-token); every test uses orgs of its own."""
+    with Emulator(token=TOKEN) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="module", params=DOORS)
+def door(request: pytest.FixtureRequest, github: Emulator) -> Iterator[Door]:
+    """Each front door, one process for the module (more only through `fresh()`)."""
+    with open_door(request.param, github) as opened:
+        yield opened
+
+
+def org_for(door: Door, case: str) -> str:
+    """An org of this test and door: a valid GitHub login."""
+    login = f"{door.name}-{case}".replace("_", "-")
+    assert schema.org_problem(login) is None, login
+    return login
+
+
+def present(props: dict[str, Any]) -> dict[str, Any]:
+    """The properties that are set: the dynamic door writes None where the plugin leaves a key out."""
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def declared_outputs(news: dict[str, Any]) -> dict[str, Any]:
+    """The outputs a declaration must give, but for what GitHub decides (times, the sealed value)."""
+    full = {**schema.DECLARATION_DEFAULTS, **news, "name": configuration_name(news["registry_type"])}
+    return present(full)
+
+
+@pytest.mark.parametrize("auth_type", AUTH_TYPES)
+def test_full_lifecycle(door: Door, github: Emulator, auth_type: str) -> None:
+    org = org_for(door, f"life-{auth_type}")
+    news = declaration(auth_type, org)
+    name = configuration_name(news["registry_type"])
+
+    created = door.up(news)
+    assert created.id == f"{org}/{name}"
+    assert {k: v for k, v in present(created.outputs).items() if k not in VOLATILE} == declared_outputs(news)
+    assert created.outputs["updated_at"] == created.outputs["remote_updated_at"]
+    stored = github.registry(org, name)
+    assert stored is not None and stored["url"] == news["url"] and stored["visibility"] == news["visibility"]
+    assert github.decrypted_value(org, name) == news.get("value")
+
+    refreshed = door.fresh().refresh(created)
+    assert refreshed.id == created.id
+    assert present(refreshed.outputs) == present(created.outputs), (
+        "a refresh of what we wrote changes nothing"
+    )
+    assert door.plan(refreshed, news).changes == "none"
+
+    changed = dict(news, url=news["url"].rstrip("/") + "/v2/")
+    if "value" in news:
+        changed["value"] = news["value"] + "-rotated"
+    updated = door.change(refreshed, changed)
+    assert updated.outputs["url"] == changed["url"] == github.registry(org, name)["url"]  # type: ignore[index]
+    assert github.decrypted_value(org, name) == changed.get("value")
+    assert {k: v for k, v in present(updated.outputs).items() if k not in VOLATILE} == declared_outputs(
+        changed
+    )
+    assert door.plan(updated, changed).changes == "none"
+
+    door.delete(updated)
+    assert github.registry(org, name) is None
+
+
+def test_adoption_is_refused_without_adopt_and_done_with_it(door: Door, github: Emulator) -> None:
+    org = org_for(door, "adopt")
+    github.put_registry(org, **{**DECLARATIONS["oidc_azure"], "client_id": "someone-elses-client"})
+    news = declaration("oidc_azure", org)
+    github.reset_log()
+    with pytest.raises(ProviderError) as failure:
+        door.up(news)
+    assert f"{org}/DOCKER_REGISTRY_SECRET" in failure.value.details and "adopt: true" in failure.value.details
+    assert github.count("POST") == 0 and github.count("PATCH") == 0
+    assert github.registry(org, "DOCKER_REGISTRY_SECRET")["client_id"] == "someone-elses-client"  # type: ignore[index]
+
+    adopted = door.up(dict(news, adopt=True))
+    assert adopted.id == f"{org}/DOCKER_REGISTRY_SECRET"
+    assert github.registry(org, "DOCKER_REGISTRY_SECRET")["client_id"] == news["client_id"]  # type: ignore[index]
+    assert github.count("POST") == 0
+    assert door.plan(adopted, dict(news, adopt=True)).changes == "none"
+
+
+@pytest.mark.parametrize(
+    ("field", "new_value", "delete_first"),
+    [("auth_type", "username_password", True), ("registry_type", "cargo_registry", False)],
+)
+def test_a_new_registry_type_or_auth_type_plans_a_replacement(
+    door: Door, github: Emulator, field: str, new_value: str, delete_first: bool
+) -> None:
+    org = org_for(door, f"replace-{field}")
+    news = declaration("token", org, username="monalisa")
+    created = door.up(news)
+    github.reset_log()
+    plan = door.plan(created, dict(news, **{field: new_value}))
+    assert plan.changes == "some" and plan.replaces == [field]
+    assert plan.delete_before_replace is delete_first
+    assert github.count() == 0
+
+
+def test_drift_is_seen_on_refresh_and_repaired(door: Door, github: Emulator) -> None:
+    org = org_for(door, "drift")
+    news = declaration("username_password", org)
+    created = door.up(news)
+    github.edit_registry(org, "MAVEN_REPOSITORY_SECRET", url="https://evil.example.com", value="changed")
+
+    refreshed = door.fresh().refresh(created)
+    assert refreshed.outputs["url"] == "https://evil.example.com"
+    assert refreshed.outputs["remote_updated_at"] != refreshed.outputs["updated_at"]
+
+    repairer = door.fresh()
+    plan = repairer.plan(refreshed, news)
+    assert plan.changes == "some" and plan.replaces == []
+    repaired = repairer.change(refreshed, news)
+    assert github.registry(org, "MAVEN_REPOSITORY_SECRET")["url"] == news["url"]  # type: ignore[index]
+    assert github.decrypted_value(org, "MAVEN_REPOSITORY_SECRET") == news["value"]
+    assert repaired.outputs["remote_updated_at"] == repaired.outputs["updated_at"]
+    assert door.fresh().plan(repaired, news).changes == "none"
+
+
+BAD_DECLARATIONS: dict[str, tuple[dict[str, Any], set[str]]] = {
+    "missing registry_type": (
+        {k: v for k, v in DECLARATIONS["token"].items() if k != "registry_type"},
+        {"registry_type"},
+    ),
+    "misspelled visibility": (
+        {**{k: v for k, v in DECLARATIONS["token"].items() if k != "visibility"}, "visiblity": "all"},
+        {"visiblity", "visibility"},
+    ),
+    "empty auth_type": ({**DECLARATIONS["oidc_azure"], "auth_type": ""}, {"auth_type"}),
+    "value on an OIDC registry": ({**DECLARATIONS["oidc_gcp"], "value": "v"}, {"value"}),
+    "value_encrypted not base64": (
+        {
+            **{k: v for k, v in DECLARATIONS["token"].items() if k != "value"},
+            "value_encrypted": "not base64!",
+            "key_id": "1",
+        },
+        {"value_encrypted"},
+    ),
+    "selected without ids": (
+        {**DECLARATIONS["token"], "visibility": "selected"},
+        {"selected_repository_ids"},
+    ),
+    "username_password without username": (
+        {k: v for k, v in DECLARATIONS["username_password"].items() if k != "username"},
+        {"username"},
+    ),
+    "oidc_aws without its fields": (
+        {k: v for k, v in DECLARATIONS["oidc_aws"].items() if k not in ("aws_region", "role_name")},
+        {"aws_region", "role_name"},
+    ),
+    "org not a login": ({**DECLARATIONS["token"], "org": "-bad/../org"}, {"org"}),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_DECLARATIONS))
+def test_check_failures_name_the_same_fields(door: Door, github: Emulator, case: str) -> None:
+    news, fields = BAD_DECLARATIONS[case]
+    github.reset_log()
+    checked = door.check({"org": org_for(door, "check"), **news})
+    assert {prop for prop, _ in checked.failures} == {door.spell(f) for f in fields}
+    for prop, reason in checked.failures:
+        assert f"'{prop}'" in reason, (prop, reason)
+    assert github.count() == 0
