@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit, urlunsplit
 
@@ -499,7 +499,8 @@ def _message_of(response: requests.Response) -> tuple[str, list[str], list[str]]
         return bounded(str(body), _MAX_MESSAGE), [], []
     message = bounded(str(body.get("message") or response.reason or ""), _MAX_MESSAGE)
     items = body.get("errors")
-    items = items if isinstance(items, list) else []
+    # A list of objects or strings; GitHub's refusal of an API version gives one string.
+    items = items if isinstance(items, list) else [items] if isinstance(items, str) else []
     errors: list[str] = []
     fields: list[str] = []
     for item in items[:_MAX_ERRORS]:
@@ -522,6 +523,8 @@ class _Asked:
 
     token_source: str | None = None
     """Where the token came from, for the 401 that asks to change it."""
+    refused: str | None = None
+    """What a 401 means instead (a GitHub App's JWT refused: its key)."""
     permission_hint: str | None = None
     """What a 403 means for these credentials (a GitHub App's permission)."""
     enterprise_version: str | None = None
@@ -538,7 +541,7 @@ def _raise_for(method: str, request: str, response: requests.Response, asked: _A
     message, errors, fields = _message_of(response)
     release = f"GitHub Enterprise Server {asked.enterprise_version}" if asked.enterprise_version else None
     if status == 401:
-        raise AuthenticationError(request, message, asked.token_source)
+        raise AuthenticationError(request, message, asked.token_source, asked.refused)
     wait = rate_limit_wait(status, response.headers, message, time.time())
     if wait is not None:
         raise RateLimited(request, status, time.time() + wait, message)
@@ -553,10 +556,11 @@ def _raise_for(method: str, request: str, response: requests.Response, asked: _A
                 "a later one), or the organization does not exist or the token cannot see it",
             )
         raise NotFound(request, message)
-    if status == 400 and "version" in message.lower():
+    said = " ".join([message, *errors]).lower()
+    if status == 400 and ("api-version" in said or "api version" in said):
         raise GitHubError(
             request,
-            f"GitHub does not accept API version {asked.api_version} ({message}): set "
+            f"GitHub does not accept API version {asked.api_version} ({'; '.join(errors) or message}): set "
             "github-private-registry:apiVersion or GITHUB_API_VERSION to one this server supports "
             "(GitHub Enterprise Server: 2022-11-28)",
             status=status,
@@ -922,7 +926,8 @@ class GitHubClient:
                 or budget.retries >= self.limits.max_rate_limit_retries
             ):
                 asked = _Asked(
-                    token_source=self._credentials.source(org) if token is None else "the GitHub App's JWT",
+                    token_source=self._credentials.source(org) if token is None else None,
+                    refused=self._credentials.refused_key() if token is not None else None,
                     permission_hint=self._credentials.permission_hint(),
                     enterprise_version=self.enterprise_version,
                     api_version=self.api_version,
@@ -987,20 +992,39 @@ class GitHubClient:
         return installation
 
     def create_installation_token(self, installation: int, jwt: str) -> tuple[str, float]:
-        """A new installation token and when it expires (epoch seconds)."""
+        """A new installation token and how many seconds it lasts (by GitHub's clock, at most an hour).
+
+        Asking again is harmless (GitHub issues another token), so an answer lost or a 5xx is a
+        plain failure, never an unknown outcome.
+        """
         url = f"{self.base_url}app/installations/{int(installation)}/access_tokens"
         request = f"POST {urlsplit(url).path}"
-        data = _json(self._send("POST", url, {}, token=jwt), request)
+        try:
+            response = self._send("POST", url, {}, token=jwt)
+        except OutcomeUnknown as exc:
+            raise GitHubError(request, f"no installation token: {exc.detail}", status=exc.status) from None
+        data = _json(response, request)
         token = data.get("token") if isinstance(data, dict) else None
         expires = data.get("expires_at") if isinstance(data, dict) else None
         if not isinstance(token, str) or not 0 < len(token) <= 500 or not token.isascii() or " " in token:
             raise MalformedResponse(request, "no usable 'token'")
         remember_secret(token)
         try:
-            expires_at = datetime.fromisoformat(str(expires).replace("Z", "+00:00")).timestamp()
+            expires_at = datetime.fromisoformat(str(expires).replace("Z", "+00:00"))
         except ValueError:
             raise MalformedResponse(request, "no usable 'expires_at'") from None
-        return token, expires_at
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=timezone.utc)  # GitHub's times are UTC
+        # Measured against GitHub's own clock (its Date header), so that a skewed local clock
+        # neither renews at every request nor keeps a dead token; bounded to an hour.
+        try:
+            issued = email.utils.parsedate_to_datetime(response.headers.get("Date") or "")
+        except (TypeError, ValueError):
+            issued = datetime.now(timezone.utc)
+        if issued.tzinfo is None:
+            issued = issued.replace(tzinfo=timezone.utc)
+        lifetime = min(3600.0, max(60.0, (expires_at - issued).total_seconds()))
+        return token, lifetime
 
     @staticmethod
     def _read_body(response: requests.Response, request: str) -> None:

@@ -46,6 +46,9 @@ class Credentials(Protocol):
     def permission_hint(self) -> str | None:
         """What to say when GitHub answers 403 to these credentials, if they need their own words."""
 
+    def refused_key(self) -> str | None:
+        """What to do when GitHub refuses a GitHub App's JWT (None: no App)."""
+
 
 class StaticTokens:
     """A token, and optionally a token per org that takes precedence for that org."""
@@ -67,6 +70,10 @@ class StaticTokens:
 
     def token(self, org: str | None, client: GitHubClient) -> str | None:
         """The org's own token if the map has one, else the default."""
+        return self.for_org(org)
+
+    def for_org(self, org: str | None) -> str | None:
+        """The org's own token if the map has one, else the default (no request)."""
         if org is not None and org.lower() in self._per_org:
             return self._per_org[org.lower()]
         return self._default
@@ -83,6 +90,10 @@ class StaticTokens:
 
     def permission_hint(self) -> str | None:
         """The general hint applies."""
+        return None
+
+    def refused_key(self) -> str | None:
+        """No App, no JWT."""
         return None
 
     def __repr__(self) -> str:
@@ -104,7 +115,7 @@ class AppTokens:
         self._tokens = StaticTokens(None, per_org, map_key=map_key)
         self._clock = clock
         self._installations: dict[str, tuple[int, float]] = {}
-        self._issued: dict[int, tuple[str, float]] = {}
+        self._issued: dict[int, tuple[str, float, float]] = {}  # token, expiry, renewal margin
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         remember_secret(app.private_key)
@@ -121,10 +132,11 @@ class AppTokens:
         installation = self._app.installation_id or self._installation(org, client)
         with self._lock(f"token:{installation}"):
             issued = self._issued.get(installation)
-            if issued is None or issued[1] - self._clock() <= RENEW_BEFORE:
-                token, expires_at = client.create_installation_token(installation, self._jwt())
+            if issued is None or issued[1] - self._clock() <= issued[2]:
+                token, lifetime = client.create_installation_token(installation, self._jwt())
                 remember_secret(token)
-                issued = (token, expires_at)
+                # Renewed RENEW_BEFORE ahead, or at half its life if GitHub gives a short one.
+                issued = (token, self._clock() + lifetime, min(RENEW_BEFORE, lifetime / 2))
                 self._issued[installation] = issued
             return issued[0]
 
@@ -167,12 +179,17 @@ class AppTokens:
         return token
 
     def renew(self, org: str | None, token: str) -> bool:
-        """Drop a refused installation token so that the next request gets a new one."""
+        """Drop a refused installation token so that the next request gets a new one.
+
+        True for any installation token, also one another thread has renewed already (its request
+        then takes the new one); a token of the map is a person's, and stays refused.
+        """
+        if self._tokens.for_org(org) == token:
+            return False
         with self._guard:
-            stale = [i for i, (issued, _) in self._issued.items() if issued == token]
-            for installation in stale:
+            for installation in [i for i, issued in self._issued.items() if issued[0] == token]:
                 del self._issued[installation]
-        return bool(stale)
+        return True
 
     def source(self, org: str | None) -> str | None:
         """The map's entry for the org, or the App."""
@@ -180,6 +197,14 @@ class AppTokens:
         if own is not None:
             return own
         return f"the installation token of GitHub App {self._app.id} ({self._app.source})"
+
+    def refused_key(self) -> str | None:
+        """What to do when GitHub refuses the App's JWT (a key that is not the App's)."""
+        return (
+            f"GitHub refused the JWT signed with the private key of GitHub App {self._app.id} "
+            f"({self._app.source}): give the App's own key (a new one from the App's settings, if it "
+            "was revoked) and check its id"
+        )
 
     def permission_hint(self) -> str | None:
         """What a 403 means for an App."""

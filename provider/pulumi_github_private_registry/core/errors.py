@@ -106,13 +106,17 @@ class AuthenticationError(GitHubError):
 
     status = 401
 
-    def __init__(self, request: str, message: str, token_source: str | None = None) -> None:
+    def __init__(
+        self, request: str, message: str, token_source: str | None = None, fix: str | None = None
+    ) -> None:
         # Named as where the token came from (`discover --token-env MYTOK` is not told of github:token).
-        fix = (
-            f"Set a valid token in {token_source}"
-            if token_source
-            else "Set a valid token in the github:token config key or the GITHUB_TOKEN environment variable"
-        )
+        if fix is None:
+            fix = (
+                f"Set a valid token in {token_source}"
+                if token_source
+                else "Set a valid token in the github:token config key or the GITHUB_TOKEN environment "
+                "variable"
+            )
         super().__init__(request, f"GitHub rejected the token ({message}). {fix}.")
 
 

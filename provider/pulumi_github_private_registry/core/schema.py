@@ -760,9 +760,10 @@ def unknown_property(key: str, names: Callable[[str], str] = lambda name: name) 
 
     written = {names(name): name for name in INPUT_FIELDS}
     hint = difflib.get_close_matches(key, list(written), n=1)
+    shown = _HIDDEN_CHARS.sub("?", key)[:100]  # a control or bidi character would disguise the message
     if hint:
-        return Problem("unknown_property_hint", key, {"key": key, "hint_field": written[hint[0]]})
-    return Problem("unknown_property", key, {"key": key})
+        return Problem("unknown_property_hint", key, {"key": shown, "hint_field": written[hint[0]]})
+    return Problem("unknown_property", key, {"key": shown})
 
 
 def declaration_problems(

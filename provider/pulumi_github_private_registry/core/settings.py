@@ -48,6 +48,7 @@ __all__ = [
     "clean_token",
     "is_loopback",
     "normalize_base_url",
+    "parse_api_version",
     "parse_app",
     "parse_number",
     "parse_tokens",
@@ -455,16 +456,27 @@ def parse_app(configured: Any, setting: Setting) -> AppAuth | None:
     return AppAuth(app_id.strip(), installation_id, pem.replace("\\n", "\n").strip(), source)
 
 
+def parse_api_version(raw: Any, source: str) -> str | None:
+    """The REST API version to send (a date such as ``2026-03-10``), or None for the server's default."""
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or not _API_VERSION_RE.fullmatch(raw.strip()):
+        raise SettingError(f"{source} must be an API version date such as 2026-03-10")
+    return raw.strip()
+
+
 def parse_tokens(configured: Any, setting: Setting) -> tuple[tuple[str, str], ...]:
     """The token per org of ``setting`` (config value, else its environment variable as JSON)."""
     raw, source = setting.lookup(configured)
     if raw is None:
         return ()
     data = _json_or_mapping(raw, source, "a map from organization login to token")
-    tokens = []
+    tokens: list[tuple[str, str]] = []
     for org, token in data.items():
         if not isinstance(org, str) or not _ORG_RE.fullmatch(org):
             raise SettingError(f"{source} has a key that is not an organization login")
+        if org.lower() in (known for known, _ in tokens):
+            raise SettingError(f"{source} names the organization '{org}' twice (logins ignore case)")
         cleaned = clean_token(token, f"{source}[{org}]")
         if cleaned:
             tokens.append((org.lower(), cleaned))
@@ -556,13 +568,8 @@ def resolve(config: Mapping[str, Any], keys: Keys = DYNAMIC) -> Settings:
         )
     with _at(keys.tokens):
         tokens = parse_tokens(config.get(keys.tokens.key), keys.tokens)
-    api_version, api_version_source = keys.api_version.lookup(config.get(keys.api_version.key))
-    if api_version is not None and (
-        not isinstance(api_version, str) or not _API_VERSION_RE.fullmatch(api_version.strip())
-    ):
-        raise SettingError(
-            f"{api_version_source} must be an API version date such as 2026-03-10", keys.api_version
-        )
+    with _at(keys.api_version):
+        api_version = parse_api_version(*keys.api_version.lookup(config.get(keys.api_version.key)))
     return Settings(
         token=token,
         base_url=base_url,
@@ -577,5 +584,5 @@ def resolve(config: Mapping[str, Any], keys: Keys = DYNAMIC) -> Settings:
         app=app,
         tokens=tokens,
         tokens_key=keys.tokens.key,
-        api_version=api_version.strip() if isinstance(api_version, str) else None,
+        api_version=api_version,
     )

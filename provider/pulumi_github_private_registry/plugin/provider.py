@@ -113,6 +113,13 @@ def _outbound(values: Mapping[str, Any], secret: frozenset[str] = frozenset()) -
     }
 
 
+def _holds_unknown(value: Any) -> bool:
+    """Whether a config value, or anything inside it (an App's key, a map's token), is not known yet."""
+    if isinstance(value, Mapping):
+        return any(_holds_unknown(v) for v in value.values())
+    return schema.is_unknown(value)
+
+
 def _camel(name: str) -> str:
     return schema.CAMEL.name(name)
 
@@ -158,22 +165,24 @@ class RegistryProvider(Provider):
     async def check_config(self, request: CheckRequest) -> CheckResponse:
         """Refuse a provider configuration GitHub cannot be reached with, naming the key."""
         config = {k: _plain(v) for k, v in request.new_inputs.items()}
-        known = {k: v for k, v in config.items() if not schema.is_unknown(v)}
+        known = {k: v for k, v in config.items() if not _holds_unknown(v)}
         failures = []
         try:
             settings.resolve(_config_keys(known), settings.PLUGIN)
         except settings.SettingError as exc:
             name = exc.setting.name if exc.setting is not None else "token"
             failures.append(CheckFailure(name, str(exc)))
-        return CheckResponse(inputs=request.new_inputs, failures=failures)
+        # The engine sends CheckConfig's secrets unwrapped: they go back secret.
+        secret = {s.name for s in settings.PLUGIN.all if s.secret}
+        inputs = {k: v.with_secret(True) if k in secret else v for k, v in request.new_inputs.items()}
+        return CheckResponse(inputs=inputs, failures=failures)
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         """Take the provider's configuration (its inputs, else the namespaced variables, else env)."""
         # A value not known yet (an explicit provider's token from another resource, in a preview)
         # is left to its environment variable until the real run configures again.
-        config = {
-            k: v for k, v in ((k, _plain(v)) for k, v in request.args.items()) if not schema.is_unknown(v)
-        }
+        plain = {k: _plain(v) for k, v in request.args.items()}
+        config = {k: v for k, v in plain.items() if not _holds_unknown(v)}
         for key, value in request.variables.items():
             # The older spelling: "github-private-registry:config:token".
             namespace, _, name = key.partition(":config:")

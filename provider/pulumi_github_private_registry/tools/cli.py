@@ -24,7 +24,7 @@ from typing import Any, TextIO
 import yaml
 
 from ..core import schema, settings
-from ..core.errors import GitHubError, redact, remember_secret
+from ..core.errors import GitHubError, redact
 from ..plugin.package import RESOURCE
 from . import stackconfig
 from .stackconfig import SecretStatus
@@ -113,6 +113,27 @@ def render_import(org: str, records: Sequence[Mapping[str, Any]]) -> str:
     return json.dumps(import_document(org, records), indent=2) + "\n"
 
 
+def _credentials(token_env: str) -> settings.Settings:
+    """Discover's credentials, from the environment: the token in ``token_env``, or a GitHub App
+    (``GITHUB_APP_*``), a token per org and the API version, as the providers read them."""
+    keys = settings.DYNAMIC
+    token = settings.clean_token(os.environ.get(token_env), token_env)
+    app = settings.parse_app(None, keys.app_auth)
+    if app is not None and token:
+        raise settings.SettingError(
+            f"${token_env} and {app.source} are both set: unset ${token_env} to authenticate as the "
+            f"GitHub App, or {app.source} to use the token"
+        )
+    api_version = settings.parse_api_version(os.environ.get(keys.api_version.env), keys.api_version.env)
+    return settings.Settings(
+        token=token,
+        token_source=token_env,
+        app=app,
+        tokens=settings.parse_tokens(None, keys.tokens),
+        api_version=api_version,
+    )
+
+
 def discover(
     org: str,
     *,
@@ -133,17 +154,17 @@ def discover(
         print(f"error: --format: {output_format!r} is not one of {', '.join(FORMATS)}", file=err)
         return 1
     try:
-        token = settings.clean_token(os.environ.get(token_env), token_env)
+        credentials = _credentials(token_env)
     except settings.SettingError as exc:
-        print(f"error: {exc}", file=err)
+        print(f"error: {redact(str(exc))}", file=err)
         return 1
-    if not token:
+    if credentials.app is None and not credentials.token and org.lower() not in dict(credentials.tokens):
         print(
-            f"error: no GitHub token in ${token_env}: export it (or name another variable with --token-env)",
+            f"error: no GitHub token in ${token_env}: export it (or name another variable with --token-env), "
+            f"or a GitHub App's {', '.join(settings.APP_ENV)}",
             file=err,
         )
         return 1
-    remember_secret(token)
     problem = schema.org_problem(org)
     if problem:
         print(f"error: --org: {schema.render(problem)}", file=err)
@@ -153,8 +174,14 @@ def discover(
         source = f"--base-url or {settings.BASE_URL.env}"
     try:
         from ..core.client import GitHubClient  # the network is discover's alone: validate stays light
+        from ..core.credentials import credentials_for
 
-        client = GitHubClient(token, url, base_url_source=source, token_source=token_env)
+        client = GitHubClient(
+            credentials_for(credentials),
+            url,
+            base_url_source=source,
+            api_version=credentials.api_version,
+        )
     except ValueError as exc:
         print(f"error: {redact(str(exc))}", file=err)
         return 1
