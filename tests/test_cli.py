@@ -108,7 +108,8 @@ def test_discover_prints_the_commands_that_set_each_secret_and_never_a_secret(
 
     _, out, _ = _discover(capsys, "--org", "acme", "--base-url", emulator.base_url, "--stack", "prod")
 
-    commands = {line for line in out.splitlines() if line.startswith("pulumi ")}
+    # YAML comments, so that the output stays valid YAML (`discover > registries.yaml`).
+    commands = {line.removeprefix("#   ") for line in out.splitlines() if line.startswith("#   pulumi ")}
     assert commands == {
         "pulumi config set --secret --stack prod github-private-registries:acmeNpmRegistry",
         "pulumi config set --secret --stack prod github-private-registries:acmeMavenRepository",

@@ -114,20 +114,24 @@ def _requirement_name(line: str) -> str:
 
 
 def _pyproject_project() -> tuple[str, list[str]]:
-    """``[project]``'s version and dependencies in pyproject.toml."""
+    """The project's version and ``[project]``'s dependencies in pyproject.toml.
+
+    The version is ``__version__`` (pyproject.toml reads it from there: tests/test_packaging.py).
+    """
+    from pulumi_github_private_registry import __version__
+
     text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     if sys.version_info >= (3, 11):
         import tomllib
 
         project = tomllib.loads(text)["project"]
-        return str(project["version"]), [str(d) for d in project["dependencies"]]
-    # Python 3.10 has no TOML parser: the table's two keys as this pyproject.toml writes them.
+        return __version__, [str(d) for d in project["dependencies"]]
+    # Python 3.10 has no TOML parser: the key as this pyproject.toml writes it.
     section = re.search(r"^\[project\]\n(.*?)(?=^\[)", text, re.M | re.S)
     assert section, "pyproject.toml has no [project] table"
-    version = re.search(r'^version\s*=\s*"([^"]+)"', section.group(1), re.M)
     dependencies = re.search(r"^dependencies\s*=\s*(\[.*?^\])", section.group(1), re.M | re.S)
-    assert version and dependencies
-    return version.group(1), list(ast.literal_eval(dependencies.group(1)))
+    assert dependencies
+    return __version__, list(ast.literal_eval(dependencies.group(1)))
 
 
 def _requirements() -> list[str]:

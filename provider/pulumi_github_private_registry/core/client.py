@@ -1026,6 +1026,74 @@ class GitHubClient:
         lifetime = min(3600.0, max(60.0, (expires_at - issued).total_seconds()))
         return token, lifetime
 
+    # --- what a credential can see (``discover --all-orgs``) -----------------------------------
+
+    def list_user_orgs(self) -> list[str]:
+        """The logins of the organizations the token's user belongs to: ``GET /user/orgs``, every page.
+
+        GitHub lists only public memberships to a classic token without ``read:org``.
+        """
+        url = f"{self.base_url}user/orgs"
+        request = f"GET {urlsplit(url).path}"
+        return [self._login(item, request) for item in self._every_page(url)]
+
+    def list_app_installations(self, jwt: str) -> list[tuple[int, str]]:
+        """The App's installations on organizations as (installation id, login): ``GET
+        /app/installations`` with the App's JWT, every page; those on a user account are left out."""
+        url = f"{self.base_url}app/installations"
+        request = f"GET {urlsplit(url).path}"
+        found: list[tuple[int, str]] = []
+        for item in self._every_page(url, token=jwt):
+            account = item.get("account") if isinstance(item, dict) else None
+            installation = item.get("id") if isinstance(item, dict) else None
+            if (
+                not isinstance(installation, int)
+                or isinstance(installation, bool)
+                or installation <= 0
+                or not isinstance(account, dict)
+            ):
+                raise MalformedResponse(request, "an installation without a usable 'id' and 'account'")
+            if (item.get("target_type") or account.get("type")) == "Organization":
+                found.append((installation, self._login(account, request)))
+        return found
+
+    def _every_page(self, first: str, *, token: str | None = None) -> list[Any]:
+        """The items of a listing that answers a JSON array, following ``Link`` pagination under the
+        rules of :meth:`list_registries`: the same origin and path, no page twice, :data:`MAX_PAGES`."""
+        url = first + "?per_page=100"
+        seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+        found: list[Any] = []
+        for _ in range(MAX_PAGES):
+            seen.add(_page_key(url))
+            response = self._send("GET", url, token=token)
+            request = f"GET {urlsplit(url).path}"
+            data = _json(response, request)
+            if not isinstance(data, list):
+                raise MalformedResponse(request, f"a {type(data).__name__}, not a JSON list")
+            found.extend(data)
+            link = response.links.get("next", {}).get("url")
+            if not link:
+                return found
+            try:
+                url = urljoin(url, link)
+                elsewhere = _origin(url) != _origin(self.base_url) or _page_key(url)[0] != _page_key(first)[0]
+            except ValueError:  # a malformed host or port
+                raise MalformedResponse(request, "its next-page link is not a valid URL") from None
+            if elsewhere:
+                raise MalformedResponse(request, "its next-page link leaves the configured API or this list")
+            if _page_key(url) in seen:
+                raise MalformedResponse(request, "its next-page link points back at a page already read")
+        raise MalformedResponse(f"GET {urlsplit(first).path}", f"the list runs on past {MAX_PAGES} pages")
+
+    @staticmethod
+    def _login(item: Any, request: str) -> str:
+        """An account's ``login``, which must be an organization login (it goes into later paths)."""
+        login = item.get("login") if isinstance(item, dict) else None
+        if schema.org_problem(login) is not None:
+            raise MalformedResponse(request, "an account without a valid 'login'")
+        assert isinstance(login, str)
+        return login
+
     @staticmethod
     def _read_body(response: requests.Response, request: str) -> None:
         """Read the body, at most :data:`MAX_BODY` bytes (a hostile proxy may stream without end)."""

@@ -130,6 +130,24 @@ class AppTokens:
         if own is not None or org is None:
             return own
         installation = self._app.installation_id or self._installation(org, client)
+        try:
+            return self._issue(installation, client)
+        except NotFound:
+            if self._app.installation_id is not None:
+                raise GitHubError(
+                    f"POST /app/installations/{installation}/access_tokens",
+                    f"GitHub App {self._app.id} has no installation {installation}: fix installationId "
+                    f"in {self._app.source}, or leave it out to find the App's installation in each org",
+                    status=404,
+                ) from None
+            # Uninstalled (or reinstalled) since the lookup: look it up once more, which says
+            # "not installed" if it is gone.
+            with self._guard:
+                self._installations.pop(org.lower(), None)
+            return self._issue(self._installation(org, client), client)
+
+    def _issue(self, installation: int, client: GitHubClient) -> str:
+        """The installation's token, asked for when there is none or it is about to expire."""
         with self._lock(f"token:{installation}"):
             issued = self._issued.get(installation)
             if issued is None or issued[1] - self._clock() <= issued[2]:

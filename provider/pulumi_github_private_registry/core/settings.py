@@ -419,6 +419,13 @@ def _json_or_mapping(raw: Any, source: str, what: str) -> Mapping[str, Any]:
     return raw
 
 
+def _whole_number_text(value: Any) -> Any:
+    """A whole float as its integer's text (``101.0`` -> ``"101"``); anything else as it is."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and value >= 0:
+        return str(int(value))
+    return value
+
+
 def parse_app(configured: Any, setting: Setting) -> AppAuth | None:
     """The GitHub App of ``setting`` (its config value, else :data:`APP_ENV`), or None.
 
@@ -436,6 +443,8 @@ def parse_app(configured: Any, setting: Setting) -> AppAuth | None:
         names = APP_ENV
     else:
         return None
+    # Pulumi's protocol carries every number as a double: 101.0 is the id 101.
+    app_id, installation = _whole_number_text(app_id), _whole_number_text(installation)
     if isinstance(app_id, int) and not isinstance(app_id, bool):
         app_id = str(app_id)
     if not isinstance(app_id, str) or not _APP_ID_RE.fullmatch(app_id.strip()):

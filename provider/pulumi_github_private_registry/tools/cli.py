@@ -1,25 +1,31 @@
-"""The command line: ``discover`` an org's registries as stack config, ``validate`` stack files offline.
+"""The command line: ``discover`` organizations' registries as stack config, ``validate`` stack files offline.
 
 ``python -m pulumi_github_private_registry`` and the ``pulumi-github-private-registry`` console
 script run :func:`main`. ``discover`` reads GitHub (token and base URL from the environment, as the
-provider does) and prints either a stack config block (``--format config``) or the document
+provider does) for one or several organizations (``--org``, repeatable) or every one the credential
+can see (``--all-orgs``), and prints either a stack config block that is valid YAML on its own
+(``--format config``: everything that is not config is a YAML comment) or the document
 ``pulumi import --file`` takes to import every registry into the plugin's resource
-(``--format import``); ``validate`` reads only the files it is given and exits 1 when any declared
-registry has a problem, so a pull request can be gated without credentials. Both read the stack
-configuration's shape from :mod:`.stackconfig` and the API's rules from :mod:`.schema`; the import
-document takes the plugin's resource token from :mod:`..plugin.package`, which imports no Pulumi.
+(``--format import``). Progress and what could not be read go to stderr, and the exit status says
+how it went: :data:`EXIT_OK`, :data:`EXIT_FAILED`, :data:`EXIT_PARTIAL`. ``validate`` reads only the
+files it is given, the provider's configuration keys as well as the declared registries, and exits
+1 when anything has a problem, so a pull request can be gated without credentials. Both read the
+stack configuration's shape from :mod:`.stackconfig`, the settings' rules from
+:mod:`..core.settings` and the API's rules from :mod:`..core.schema`; the import document takes the
+plugin's resource token from :mod:`..plugin.package`, which imports no Pulumi.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import yaml
 
@@ -29,11 +35,21 @@ from ..plugin.package import RESOURCE
 from . import stackconfig
 from .stackconfig import SecretStatus
 
+if TYPE_CHECKING:
+    from ..core.client import GitHubClient
+    from ..core.credentials import Credentials
+
 __all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
     "FORMATS",
+    "config_problems",
     "discover",
     "import_document",
+    "import_documents",
     "main",
+    "render_discoveries",
     "render_discovery",
     "render_import",
     "validate",
@@ -41,36 +57,76 @@ __all__ = [
 ]
 
 _STACK_FILE_RE = re.compile(r"^Pulumi\.(?P<stack>.+)\.ya?ml$")
+# A Pulumi stack name as `--stack` takes it (optionally org/project/stack): it goes into comments.
+_STACK_NAME_RE: Final = re.compile(r"[A-Za-z0-9_.\-/]{1,200}")
 
 FORMATS = ("config", "import")
 """What ``discover`` prints: a stack config block, or the document of ``pulumi import --file``."""
+
+EXIT_OK: Final = 0
+"""``discover``: every organization asked for was read."""
+EXIT_FAILED: Final = 1
+"""``discover``: nothing usable (a usage or credential error, or no organization could be read)."""
+EXIT_PARTIAL: Final = 3
+"""``discover``: some organizations were read and printed, others could not be (named on stderr)."""
+
+Found = Sequence[tuple[str, Sequence[Mapping[str, Any]]]]
+"""What ``discover`` read: each organization with its registries, in order."""
 
 
 # --- discover ---------------------------------------------------------------------------------
 
 
+def _registries(count: int) -> str:
+    return f"{count} registr{'y' if count == 1 else 'ies'}"
+
+
 def render_discovery(org: str, base_url: str, records: Sequence[Mapping[str, Any]], stack: str | None) -> str:
-    """The text ``discover`` prints: a config block adopting ``records``, then the secret commands."""
-    where = f"{org} at {base_url}"
-    if not records:
-        return f"# {where} has no private registries.\n"
-    entries = [stackconfig.entry_from_record(org, r) for r in records]
-    block = yaml.safe_dump(
-        {stackconfig.full_key(stackconfig.REGISTRIES_KEY): entries}, sort_keys=False, default_flow_style=False
-    )
+    """The text ``discover`` prints for one org: a config block adopting ``records``, as YAML."""
+    return render_discoveries([(org, records)], base_url, stack)
+
+
+def render_discoveries(found: Found, base_url: str, stack: str | None, *, unread: Sequence[str] = ()) -> str:
+    """The text ``discover --format config`` prints: valid YAML, the config block under its key
+    (indented to paste under ``config:``), everything else comments, the secret commands among them.
+
+    ``unread``: organizations that could not be read, named in a comment so the file says it is
+    incomplete.
+    """
+    lines: list[str] = []
+    if unread:
+        lines.append(f"# Incomplete: not read: {', '.join(unread)} (the errors went to stderr).")
+    orgs = [org for org, _ in found]
+    total = sum(len(records) for _, records in found)
+    where = f"{orgs[0]} at {base_url}" if len(found) == 1 else f"{len(found)} organizations at {base_url}"
+    if not total:
+        if len(found) == 1:
+            lines.append(f"# {where} has no private registries.")
+        else:
+            lines.append(f"# None of the {where} has private registries: {', '.join(orgs)}.")
+        return "\n".join(lines) + "\n"
     stack_file = f"stacks/Pulumi.{stack or '<stack>'}.yaml"
-    lines = [
-        f"# {len(records)} private registr{'y' if len(records) == 1 else 'ies'} of {where}.",
+    lines += [
+        f"# {total} private registr{'y' if total == 1 else 'ies'} of {where}.",
         f"# Paste under `config:` in {stack_file} (merge the entries into an existing list);",
         "# `adopt: true` makes the first `pulumi up` take each one over instead of creating it.",
     ]
-    for record, entry in zip(records, entries, strict=True):
-        if stackconfig.REPOSITORY_NAMES_FIELD in entry:
-            lines.append(
-                f"# {_registry_id(org, record)} has visibility 'selected' and GitHub does not say which "
-                f"repositories: list them in {stackconfig.REPOSITORY_NAMES_FIELD} (names) or "
-                "selected_repository_ids."
-            )
+    if len(found) > 1:
+        lines += [f"#   {org}: {_registries(len(records))}" for org, records in found]
+    entries: list[dict[str, Any]] = []
+    for org, records in found:
+        for record in records:
+            entry = stackconfig.entry_from_record(org, record)
+            entries.append(entry)
+            if stackconfig.REPOSITORY_NAMES_FIELD in entry:
+                lines.append(
+                    f"# {_registry_id(org, record)} has visibility 'selected' and GitHub does not say "
+                    f"which repositories: list them in {stackconfig.REPOSITORY_NAMES_FIELD} (names) or "
+                    "selected_repository_ids."
+                )
+    block = yaml.safe_dump(
+        {stackconfig.full_key(stackconfig.REGISTRIES_KEY): entries}, sort_keys=False, default_flow_style=False
+    )
     lines.extend("  " + line for line in block.splitlines())
     keys = [e[stackconfig.SECRET_FIELD] for e in entries if stackconfig.SECRET_FIELD in e]
     if keys:
@@ -78,7 +134,7 @@ def render_discovery(org: str, base_url: str, records: Sequence[Mapping[str, Any
             "",
             "# Then set each secret (GitHub never returns them); each command prompts for the value:",
         ]
-        lines += [stackconfig.set_secret_command(key, stack) for key in keys]
+        lines += [f"#   {stackconfig.set_secret_command(key, stack)}" for key in keys]
     return "\n".join(lines) + "\n"
 
 
@@ -87,8 +143,9 @@ def _registry_id(org: str, record: Mapping[str, Any]) -> str:
     return f"{org}/{record.get('name') or schema.configuration_name(str(record.get('registry_type')))}"
 
 
-def import_document(org: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The ``pulumi import --file`` document importing ``records`` into the plugin's resource.
+def import_documents(found: Found) -> dict[str, Any]:
+    """The ``pulumi import --file`` document importing every registry of ``found`` into the plugin's
+    resource, one document for all the organizations.
 
     Each resource is named as the stack program names a declared registry (``acme-npm_registry``:
     GitHub keeps one registry per type in an org), so the names are stable from run to run; should
@@ -96,21 +153,31 @@ def import_document(org: str, records: Sequence[Mapping[str, Any]]) -> dict[str,
     """
     resources: list[dict[str, str]] = []
     seen: set[str] = set()
-    for index, record in enumerate(records):
-        entry = stackconfig.RegistryEntry(
-            index=index, inputs={"org": org, "registry_type": record.get("registry_type")}
-        )
-        name = entry.resource_name
-        if name in seen:
-            name = f"{name}-{str(record.get('name') or index).lower()}"
-        seen.add(name)
-        resources.append({"type": RESOURCE, "name": name, "id": _registry_id(org, record)})
+    for org, records in found:
+        for index, record in enumerate(records):
+            entry = stackconfig.RegistryEntry(
+                index=index, inputs={"org": org, "registry_type": record.get("registry_type")}
+            )
+            name = entry.resource_name
+            if name in seen:
+                name = f"{name}-{str(record.get('name') or index).lower()}"
+            seen.add(name)
+            resources.append({"type": RESOURCE, "name": name, "id": _registry_id(org, record)})
     return {"resources": resources}
+
+
+def import_document(org: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The ``pulumi import --file`` document importing one org's ``records`` (:func:`import_documents`)."""
+    return import_documents([(org, records)])
 
 
 def render_import(org: str, records: Sequence[Mapping[str, Any]]) -> str:
     """The text ``discover --format import`` prints: JSON and nothing else, for ``pulumi import --file``."""
-    return json.dumps(import_document(org, records), indent=2) + "\n"
+    return _json_text(import_document(org, records))
+
+
+def _json_text(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, indent=2) + "\n"
 
 
 def _credentials(token_env: str) -> settings.Settings:
@@ -134,9 +201,49 @@ def _credentials(token_env: str) -> settings.Settings:
     )
 
 
+def _org_list(org: str | Sequence[str] | None) -> list[str]:
+    """The organizations asked for, in order, each once (logins ignore case); ``a,b`` counts as two."""
+    given = [org] if isinstance(org, str) else list(org or ())
+    names = [name.strip() for item in given for name in item.split(",") if name.strip()]
+    unique: dict[str, str] = {}
+    for name in names:
+        unique.setdefault(name.lower(), name)
+    return list(unique.values())
+
+
+def _visible_orgs(credentials: settings.Settings, creds: Credentials, client: GitHubClient) -> list[str]:
+    """Every organization the credentials can see, sorted: the App's installations on organizations
+    (only the configured one, if one is), else the token's user's organizations; plus the orgs of
+    the token-per-org map. Raises :class:`GitHubError` when GitHub cannot say."""
+    found: list[str] = [org for org, _ in credentials.tokens]
+    app = credentials.app
+    if app is not None:
+        from ..core.credentials import AppTokens
+
+        assert isinstance(creds, AppTokens)
+        # The App's JWT authenticates GET /app/installations; AppTokens signs it (the key never leaves).
+        found += [
+            login
+            for installation, login in client.list_app_installations(creds._jwt())
+            if app.installation_id is None or installation == app.installation_id
+        ]
+    elif credentials.token:
+        found += client.list_user_orgs()
+    return sorted(_org_list(found), key=str.lower)
+
+
+def _who(credentials: settings.Settings, token_env: str) -> str:
+    if credentials.app is not None:
+        return f"GitHub App {credentials.app.id}"
+    if credentials.token:
+        return f"the token in ${token_env}"
+    return f"the tokens in ${settings.DYNAMIC.tokens.env}"
+
+
 def discover(
-    org: str,
+    org: str | Sequence[str] | None = None,
     *,
+    all_orgs: bool = False,
     base_url: str | None = None,
     token_env: str = settings.TOKEN.env,
     stack: str | None = None,
@@ -144,31 +251,47 @@ def discover(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """List ``org``'s registries as a stack config block, or as an import document; the exit status.
+    """List the registries of ``org`` (one login or several), or of every org the credentials can
+    see (``all_orgs``), as a stack config block or as an import document; returns the exit status.
 
-    ``output_format`` is one of :data:`FORMATS`. Whatever goes wrong is written to ``err``; ``out``
-    gets the block or the document only, and only once the list is complete.
+    ``output_format`` is one of :data:`FORMATS`. ``out`` gets the block or the document only, once
+    every org has been tried; ``err`` gets what went wrong and, for several orgs, one line per org.
+    An org that cannot be read (a 403, a 404) does not stop the others: the status is then
+    :data:`EXIT_PARTIAL` if any org was read, else :data:`EXIT_FAILED`.
     """
     out, err = out or sys.stdout, err or sys.stderr
+
+    def fail(message: str) -> int:
+        print(f"error: {redact(message)}", file=err)
+        return EXIT_FAILED
+
     if output_format not in FORMATS:
-        print(f"error: --format: {output_format!r} is not one of {', '.join(FORMATS)}", file=err)
-        return 1
+        return fail(f"--format: {output_format!r} is not one of {', '.join(FORMATS)}")
+    orgs = _org_list(org)
+    if all_orgs and orgs:
+        return fail("give --org or --all-orgs, not both")
+    if not all_orgs and not orgs:
+        return fail("give the organizations with --org (repeatable), or --all-orgs")
+    if stack is not None and not _STACK_NAME_RE.fullmatch(stack):
+        return fail("--stack: not a stack name (letters, digits, '_', '.', '-' and '/')")
     try:
         credentials = _credentials(token_env)
     except settings.SettingError as exc:
-        print(f"error: {redact(str(exc))}", file=err)
-        return 1
-    if credentials.app is None and not credentials.token and org.lower() not in dict(credentials.tokens):
-        print(
-            f"error: no GitHub token in ${token_env}: export it (or name another variable with --token-env), "
-            f"or a GitHub App's {', '.join(settings.APP_ENV)}",
-            file=err,
+        return fail(str(exc))
+    mapped = dict(credentials.tokens)
+    if (
+        credentials.app is None
+        and not credentials.token
+        and (not mapped or any(o.lower() not in mapped for o in orgs))
+    ):
+        return fail(
+            f"no GitHub token in ${token_env}: export it (or name another variable with --token-env), "
+            f"or a GitHub App's {', '.join(settings.APP_ENV)}"
         )
-        return 1
-    problem = schema.org_problem(org)
-    if problem:
-        print(f"error: --org: {schema.render(problem)}", file=err)
-        return 1
+    for name in orgs:
+        problem = schema.org_problem(name)
+        if problem:
+            return fail(f"--org: {schema.render(problem)}" + (f" ({name!r})" if len(orgs) > 1 else ""))
     url, source = (base_url, "--base-url") if base_url else settings.BASE_URL.lookup(None)
     if url is None:
         source = f"--base-url or {settings.BASE_URL.env}"
@@ -176,27 +299,71 @@ def discover(
         from ..core.client import GitHubClient  # the network is discover's alone: validate stays light
         from ..core.credentials import credentials_for
 
-        client = GitHubClient(
-            credentials_for(credentials),
-            url,
-            base_url_source=source,
-            api_version=credentials.api_version,
-        )
+        creds = credentials_for(credentials)
+        client = GitHubClient(creds, url, base_url_source=source, api_version=credentials.api_version)
     except ValueError as exc:
-        print(f"error: {redact(str(exc))}", file=err)
-        return 1
+        return fail(str(exc))
     try:
-        records = client.list_registries(org)
-    except GitHubError as exc:
-        print(f"error: {redact(str(exc))}", file=err)
-        return 1
+        return _walk(client, creds, credentials, orgs, all_orgs, token_env, stack, output_format, out, err)
     finally:
         client.close()
+
+
+def _walk(
+    client: GitHubClient,
+    creds: Credentials,
+    credentials: settings.Settings,
+    orgs: list[str],
+    all_orgs: bool,
+    token_env: str,
+    stack: str | None,
+    output_format: str,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Read each org's list (all of them visible, with ``all_orgs``) and print what was read."""
+    if all_orgs:
+        try:
+            orgs = _visible_orgs(credentials, creds, client)
+        except GitHubError as exc:
+            print(f"error: {redact(str(exc))}", file=err)
+            return EXIT_FAILED
+        who = _who(credentials, token_env)
+        if not orgs:
+            hint = (
+                "install the App in an organization"
+                if credentials.app is not None
+                else "a classic token needs the read:org scope to list private memberships; or name "
+                "the organizations with --org"
+            )
+            print(f"error: no organization is visible to {who}: {hint}", file=err)
+            return EXIT_FAILED
+        print(f"{len(orgs)} organization{'s' if len(orgs) != 1 else ''} visible to {who}", file=err)
+    many = all_orgs or len(orgs) > 1
+    found: list[tuple[str, list[dict[str, Any]]]] = []
+    unread: list[str] = []
+    for name in orgs:
+        try:
+            records = client.list_registries(name)
+        except GitHubError as exc:
+            unread.append(name)
+            message = redact(str(exc))
+            print(f"{name}: not read: {message}" if many else f"error: {message}", file=err)
+            continue
+        found.append((name, records))
+        if many:
+            print(f"{name}: {_registries(len(records))}", file=err)
+    if many:
+        total = sum(len(records) for _, records in found)
+        summary = f"read {len(found)} of {len(orgs)} organizations: {_registries(total)}"
+        print(summary + (f"; not read: {', '.join(unread)}" if unread else ""), file=err)
+    if not found:
+        return EXIT_FAILED
     if output_format == "import":
-        out.write(render_import(org, records))
+        out.write(_json_text(import_documents(found)))
     else:
-        out.write(render_discovery(org, client.base_url, records, stack))
-    return 0
+        out.write(render_discoveries(found, client.base_url, stack, unread=unread))
+    return EXIT_PARTIAL if unread else EXIT_OK
 
 
 # --- validate ---------------------------------------------------------------------------------
@@ -207,18 +374,226 @@ def _stack_name(path: Path) -> str | None:
     return match.group("stack") if match else None
 
 
+def _is_secure(value: Any) -> bool:
+    """Whether a config value is encrypted (``secure: ...``), as ``pulumi config set --secret`` writes it."""
+    return isinstance(value, Mapping) and "secure" in value
+
+
 def _status_in(config: Mapping[str, Any]) -> Callable[[str], SecretStatus]:
     def status(key: str) -> SecretStatus:
         value = config.get(stackconfig.full_key(key))
         if value is None:
             return "missing"
-        return "secret" if isinstance(value, Mapping) and "secure" in value else "plaintext"
+        return "secret" if _is_secure(value) else "plaintext"
 
     return status
 
 
+# A control, bidi or non-ASCII character in a key from the file would disguise the message.
+_SHOWN_KEY_RE: Final = re.compile(r"[^\x20-\x7e]")
+
+
+def _shown(key: Any) -> str:
+    return _SHOWN_KEY_RE.sub("?", str(key))[:100]
+
+
+def _set_secret(key: str, stack: str | None, *, path: bool = False) -> str:
+    """The command that sets ``key`` (``path``: a key inside a structured value) as a secret; it
+    prompts for the value, or reads it from standard input."""
+    flags = f"{f' --stack {stack}' if stack else ''}{' --path' if path else ''}"
+    return f"pulumi config set --secret{flags} {key}"
+
+
+def _plaintext(key: str, stack: str | None, what: str = "") -> str:
+    return (
+        f"{key} is in plaintext{what}: remove it with `pulumi config rm {key}` and set it with "
+        f"`{_set_secret(key, stack)}`"
+    )
+
+
+# Stand-ins for values the offline check cannot see (encrypted) but knows are there.
+_PLACEHOLDER_PEM: Final = "-----BEGIN RSA PRIVATE KEY-----\nplaceholder\n-----END RSA PRIVATE KEY-----"
+_PLACEHOLDER_TOKEN: Final = "placeholder"
+_APP_FIELDS: Final = ("id", "installationId", "pemFile")
+
+
+def _app_problems(setting: settings.Setting, value: Any, stack: str | None) -> list[str]:
+    """What is wrong with a GitHub App's configuration, from what a stack file shows of it.
+
+    The private key is a secret (``pemFile`` encrypted, or the whole object): it is never read, only
+    whether it is there and encrypted; the id and installation id are checked by the provider's rules.
+    """
+    key = setting.key
+    if _is_secure(value):
+        return []  # all of it encrypted: nothing to see
+    if not isinstance(value, Mapping):
+        # JSON text, as the provider also takes it: it holds the private key in plaintext.
+        return [_plaintext(key, stack, ", private key and all")]
+    lines: list[str] = []
+    visible: dict[str, Any] = {}
+    for name, item in value.items():
+        if name not in _APP_FIELDS:
+            hint = difflib.get_close_matches(str(name), _APP_FIELDS, n=1, cutoff=0.6)
+            lines.append(
+                f"{key} has an unknown field '{_shown(name)}'"
+                + (f"; did you mean {hint[0]}?" if hint else f": it takes {', '.join(_APP_FIELDS)}")
+            )
+        elif name == "pemFile" and item is not None and not _is_secure(item):
+            lines.append(
+                f"{key}.pemFile holds the App's private key in plaintext: remove it with "
+                f"`pulumi config rm --path {key}.pemFile` and set it with "
+                f"`cat app.pem | {_set_secret(f'{key}.pemFile', stack, path=True)}`"
+            )
+            visible[name] = _PLACEHOLDER_PEM
+        elif _is_secure(item):
+            visible[name] = _PLACEHOLDER_PEM if name == "pemFile" else "1"
+        else:
+            visible[name] = item
+    if not visible:
+        return lines  # an empty object: no App, as the provider reads it
+    try:
+        settings.parse_app(visible, setting)
+    except settings.SettingError as exc:
+        lines.append(str(exc))
+    return lines
+
+
+def _tokens_problems(setting: settings.Setting, value: Any, stack: str | None) -> list[str]:
+    """What is wrong with a token-per-org map, from what a stack file shows of it (never a token)."""
+    key = setting.key
+    if _is_secure(value):
+        return []
+    if not isinstance(value, Mapping):
+        return [_plaintext(key, stack, ", every token in it")]
+    lines: list[str] = []
+    visible: dict[Any, str] = {}
+    for org, token in value.items():
+        if token is not None and not _is_secure(token):
+            name = f"{key}.{org}" if isinstance(org, str) and schema.org_problem(org) is None else key
+            lines.append(
+                f"{name} is in plaintext: remove it with `pulumi config rm --path {name}` and set it with "
+                f"`{_set_secret(name, stack, path=True)}`"
+                if name != key
+                else f"{key} holds a token in plaintext: set each org's token with "
+                f"`{_set_secret(f'{key}.ORG', stack, path=True)}`"
+            )
+        visible[org] = _PLACEHOLDER_TOKEN
+    try:
+        settings.parse_tokens(visible, setting)
+    except settings.SettingError as exc:
+        lines.append(str(exc))
+    return lines
+
+
+_RULES: Final = {rule.name: rule for rule in settings.NUMBERS}
+
+
+def _setting_problems(attribute: str, setting: settings.Setting, value: Any, stack: str | None) -> list[str]:
+    """What the provider would refuse in one setting's value, by its rules; never quoting a secret."""
+    if setting.kind == "app":
+        return _app_problems(setting, value, stack)
+    if setting.kind == "map":
+        return _tokens_problems(setting, value, stack)
+    if setting.secret:
+        return [] if _is_secure(value) else [_plaintext(setting.key, stack)]
+    if _is_secure(value):
+        return []  # set with --secret although it need not be: the provider decrypts it, and so cannot we
+    try:
+        if attribute == "base_url":
+            if not isinstance(value, str):
+                raise settings.SettingError(f"{setting.key} must be a URL string")
+            problem = settings.base_url_problem(value, setting.key)
+            if problem:
+                raise settings.SettingError(problem)
+        elif attribute in _RULES:
+            settings.parse_number(_RULES[attribute], value, setting.key)
+        elif attribute == "api_version":
+            settings.parse_api_version(value, setting.key)
+        elif attribute == "owner" and not isinstance(value, str):
+            raise settings.SettingError(f"{setting.key} must be an organization name")
+    except settings.SettingError as exc:
+        return [str(exc)]
+    return []
+
+
+_PROVIDER_NAMES: Final = tuple(s.name for s in settings.PLUGIN.all)
+"""Every key of the provider's namespace: the plugin's, which include the dynamic door's tuning keys."""
+
+
+def _unknown_provider_key(key: str, name: str, registries_set: bool) -> str | None:
+    """The problem of a key in the provider's namespace that is none of its settings, or None."""
+    wanted = stackconfig.full_key(stackconfig.REGISTRIES_KEY)
+    if stackconfig.near_registries_keys([key]):
+        # Without the list, its own problem names this key already.
+        return (
+            f"{_shown(key)} is no setting of the provider: did you mean `{wanted}`?"
+            if registries_set
+            else None
+        )
+    lowered = {n.lower(): n for n in _PROVIDER_NAMES}
+    hint = lowered.get(name.lower()) or next(
+        iter(difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)), None
+    )
+    if hint is not None:
+        near = lowered.get(hint, hint)
+        return f"{_shown(key)} is no setting of the provider: did you mean {settings.PACKAGE}:{near}?"
+    return f"{_shown(key)} is no setting of the provider; its settings: {', '.join(_PROVIDER_NAMES)}"
+
+
+def config_problems(
+    config: Mapping[str, Any], stack: str | None = None, entries: Sequence[stackconfig.RegistryEntry] = ()
+) -> list[str]:
+    """What the providers would refuse in a stack's configuration, one line each, offline.
+
+    The keys of both doors (``github:*`` and this provider's tuning keys for the dynamic provider,
+    ``github-private-registry:*`` for the plugin), by the rules :mod:`..core.settings` applies when
+    the provider starts; unknown keys in the provider's namespace, with the setting they resemble;
+    and in the program's namespace a key that no entry names as its secret and that looks like a
+    misspelled registries key. Secrets are only checked for being encrypted, never read.
+    """
+    lines: list[str] = []
+    checked: set[str] = set()
+    for keys in (settings.DYNAMIC, settings.PLUGIN):
+        for attribute, setting in keys.items():
+            if setting.key in checked or config.get(setting.key) is None:
+                continue
+            checked.add(setting.key)
+            lines.extend(_setting_problems(attribute, setting, config[setting.key], stack))
+        token, app = config.get(keys.token.key), config.get(keys.app_auth.key)
+        if token not in (None, "") and app not in (None, "", {}):
+            lines.append(
+                f"{keys.token.key} and {keys.app_auth.key} are both set: remove {keys.token.key} to "
+                f"authenticate as the GitHub App, or {keys.app_auth.key} to use the token"
+            )
+    registries_key = stackconfig.full_key(stackconfig.REGISTRIES_KEY)
+    registries_set = config.get(registries_key) is not None
+    named = {entry.secret_key for entry in entries if entry.secret_key}
+    for raw_key in config:
+        key = str(raw_key)
+        namespace, _, name = key.partition(":")
+        if namespace == settings.PACKAGE:
+            name = name.removeprefix("config:")  # the older spelling of a provider key
+            if name not in _PROVIDER_NAMES:
+                problem = _unknown_provider_key(key, name, registries_set)
+                if problem:
+                    lines.append(problem)
+        elif (
+            namespace == stackconfig.PROJECT
+            and registries_set
+            and key != registries_key
+            and name not in named
+            and stackconfig.near_registries_keys([key])
+        ):
+            lines.append(
+                f"{_shown(key)} is no key the program reads (no registry names it as its secret): "
+                f"did you mean `{registries_key}`?"
+            )
+    return lines
+
+
 def validate_file(path: Path) -> tuple[int, list[str]]:
-    """Check every registry a stack file declares; returns their number and the problems, one per line."""
+    """Check a stack file: the providers' configuration and every registry it declares; returns
+    the registries' number and the problems, one per line."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -231,23 +606,6 @@ def validate_file(path: Path) -> tuple[int, list[str]]:
         return 0, ["not a Pulumi stack file: expected a mapping with a `config:` mapping"]
     config: Mapping[str, Any] = data.get("config") or {}
     stack = _stack_name(path)
-    lines: list[str] = []
-    key = settings.TOKEN.key
-    token = config.get(key)
-    if token is not None and not (isinstance(token, Mapping) and "secure" in token):
-        lines.append(
-            f"{key} is in plaintext: remove it with `pulumi config rm {key}` and set it with "
-            f"`pulumi config set --secret{f' --stack {stack}' if stack else ''} {key}`"
-        )
-    base_url = config.get(settings.BASE_URL.key)
-    if base_url is not None:
-        problem = (
-            settings.base_url_problem(base_url)
-            if isinstance(base_url, str)
-            else f"{settings.BASE_URL.key} must be a URL string"
-        )
-        if problem:
-            lines.append(problem)
     owner = config.get(settings.OWNER.key)
     default_org = settings.OWNER.resolve(owner if isinstance(owner, str) else None)
     entries, list_problems = stackconfig.parse_registries(
@@ -255,6 +613,7 @@ def validate_file(path: Path) -> tuple[int, list[str]]:
         default_org=default_org,
         config_keys=[str(key) for key in config],
     )
+    lines = config_problems(config, stack, entries)
     lines.extend(list_problems)
     status = _status_in(config)
     for entry in entries:
@@ -269,7 +628,8 @@ def validate_file(path: Path) -> tuple[int, list[str]]:
 
 
 def validate(paths: Sequence[str], *, out: TextIO | None = None) -> int:
-    """Validate stack files, printing each problem as ``FILE: registry[i] (org/NAME): field: reason``."""
+    """Validate stack files, printing each problem as ``FILE: registry[i] (org/NAME): field: reason``
+    or ``FILE: key: reason``."""
     out = out or sys.stdout
     failed = False
     for name in paths:
@@ -285,6 +645,12 @@ def validate(paths: Sequence[str], *, out: TextIO | None = None) -> int:
 
 # --- entry point ------------------------------------------------------------------------------
 
+_EXIT_STATUSES: Final = (
+    "exit status: 0 every organization was read; 1 nothing usable (a usage or credential error, or "
+    "no organization could be read); 3 some organizations were read and printed, others not (each "
+    "named on stderr)."
+)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -294,14 +660,27 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     found = commands.add_parser(
         "discover",
-        help="print an org's existing registries as a stack config block to adopt them, or as a "
+        help="print organizations' existing registries as a stack config block to adopt them, or as a "
         "`pulumi import --file` document",
-        description="List an organization's private registries and print a stack config block that adopts "
-        "them, with the `pulumi config set --secret` commands for their values (--format config), or the "
-        "JSON document `pulumi import --file` takes to import them into the plugin's "
-        f"{RESOURCE} (--format import).",
+        description="List organizations' private registries and print a stack config block that adopts "
+        "them, valid YAML with the `pulumi config set --secret` commands for their values as comments "
+        "(--format config), or the JSON document `pulumi import --file` takes to import them into the "
+        f"plugin's {RESOURCE} (--format import). Progress and errors go to stderr.",
+        epilog=_EXIT_STATUSES,
     )
-    found.add_argument("--org", required=True, help="the organization")
+    which = found.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--org",
+        action="append",
+        metavar="ORG",
+        help="an organization; repeat it (or separate logins with commas) for several",
+    )
+    which.add_argument(
+        "--all-orgs",
+        action="store_true",
+        help="every organization the credentials can see: a token's user's organizations "
+        "(GET /user/orgs; a classic token needs read:org), or a GitHub App's installations",
+    )
     found.add_argument(
         "--base-url",
         default=None,
@@ -323,25 +702,29 @@ def _parser() -> argparse.ArgumentParser:
         dest="output_format",
         choices=FORMATS,
         default="config",
-        help="config: a stack config block with `adopt: true` (the default); import: the JSON document "
-        "of `pulumi import --file`, for the plugin's resource",
+        help="config: a stack config block with `adopt: true`, valid YAML (the default); import: the "
+        "JSON document of `pulumi import --file`, for the plugin's resource",
     )
     check = commands.add_parser(
         "validate",
-        help="check the registries declared in stack files, offline",
-        description="Run the provider's checks on every registry declared in the stack files, without "
-        "credentials or network. Exits 1 if any has a problem.",
+        help="check the configuration and the registries declared in stack files, offline",
+        description="Run the provider's checks on a stack file's configuration (github:baseUrl, the "
+        "numeric tuning keys, github-private-registry:apiVersion, github:appAuth as far as it is not "
+        "encrypted, secrets set in plaintext, unknown keys) and on every registry it declares, without "
+        "credentials or network. Exits 1 if anything has a problem.",
     )
     check.add_argument("files", nargs="+", metavar="FILE", help="stack files, e.g. stacks/Pulumi.prod.yaml")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run a command; returns the exit status (0 fine, 1 problems or failure, 2 usage)."""
+    """Run a command; returns the exit status (0 fine, 1 problems or failure, 2 usage, 3 ``discover``
+    read some organizations but not all)."""
     args = _parser().parse_args(argv)
     if args.command == "discover":
         return discover(
             args.org,
+            all_orgs=args.all_orgs,
             base_url=args.base_url,
             token_env=args.token_env,
             stack=args.stack,

@@ -1,0 +1,272 @@
+"""The README's shell commands run as written, from the checkout, after the set-up command.
+
+Every ```sh block of README.md (those indented inside a list too) is sorted by what it needs:
+
+- the set-up and test commands: not run here (they are what runs this test); `.ci/run` must hold
+  each of their lines verbatim, so CI runs exactly what the README says;
+- the Pulumi CLI (a `pulumi ...` command, or `stacks/demo.sh`, which calls it): not run here
+  (tests/test_e2e_automation.py drives the CLI where it is installed);
+- the benchmark (minutes): not run here;
+- anything else is run, and must exit 0: `RUN` lists these blocks (a block added or removed must be
+  listed or unlisted there, so the list stays the truth). Each runs with bash (`-e -o pipefail`)
+  in a scratch copy of the checkout whose `.venv` is this environment, against the GitHub API
+  emulator (`GITHUB_TOKEN` and `GITHUB_BASE_URL`) holding registries of the org the README names,
+  with the file the README's earlier steps make (`stacks/Pulumi.prod.yaml`: the example stack with
+  its secrets set). A line `export NAME=...` is for the reader to fill in: the test sets NAME
+  instead. A YAML or JSON file a block writes with `>` must parse.
+
+And every block calls the project's commands by `.venv/bin/...`: a bare `python`, `pip` or the
+console script would not be the set-up command's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import pytest
+import yaml
+
+from pulumi_github_private_registry import __version__
+from pulumi_github_private_registry.emulator import Emulator
+from pulumi_github_private_registry.tools import stackconfig
+
+pytestmark = pytest.mark.timeout(300)
+
+REPO: Final = Path(__file__).resolve().parent.parent
+README: Final = REPO / "README.md"
+TOKEN: Final = "test-token"  # what the conftest emulator requires
+ORG: Final = "acme-corp"  # the org the README's commands name
+
+RUN: Final = (
+    ("## Install and pin", ".venv/bin/python -m build"),
+    ("## Trying stacks offline with the emulator", "work=$(mktemp -d)"),
+    (
+        "### Checking a stack file without credentials",
+        ".venv/bin/python -m pulumi_github_private_registry validate stacks/Pulumi.prod.yaml",
+    ),
+    (
+        "### Adopting existing registries",
+        ".venv/bin/python -m pulumi_github_private_registry discover --org acme-corp --stack prod"
+        " > registries.yaml",
+    ),
+)
+"""The blocks this test runs: (the heading above the block, its first command without its comment)."""
+
+SETUP: Final = "## Set up"
+TEST: Final = "## Test"
+PROVIDED: Final = frozenset({"GITHUB_TOKEN", "GITHUB_BASE_URL"})
+"""Variables the test sets for `export NAME=...` placeholders."""
+
+_PLACEHOLDER: Final = re.compile(r"^export (?P<name>[A-Z_][A-Z0-9_]*)=\.\.\.(?:\s+#.*)?$")
+_SEPARATORS: Final = re.compile(r"&&|\|\||[;|]")
+_BARE: Final = re.compile(r"^(?:python3?|pip3?|pytest|ruff|mypy|twine|pulumi-github-private-registry)\b")
+
+
+@dataclass(frozen=True)
+class Block:
+    heading: str
+    text: str  # dedented
+
+    @property
+    def commands(self) -> list[str]:
+        """Each line's command, comment dropped (no block quotes a `#`), blank lines left out."""
+        lines = (line.split(" #", 1)[0].strip() for line in self.text.splitlines())
+        return [line for line in lines if line and not line.startswith("#")]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        first = next(c for c in self.commands if not _PLACEHOLDER.match(c))
+        return self.heading, first
+
+    @property
+    def needs_cli(self) -> bool:
+        return any(
+            re.match(r"(?:pulumi\s|stacks/demo\.sh\b)", part.strip())
+            for command in self.commands
+            for part in _SEPARATORS.split(command)
+        )
+
+    @property
+    def is_benchmark(self) -> bool:
+        return any("tests/benchmark.py" in c for c in self.commands)
+
+
+def blocks() -> list[Block]:
+    text = README.read_text(encoding="utf-8")
+    found = []
+    for match in re.finditer(r"^( *)```sh\n(.*?)^\1```", text, re.M | re.S):
+        outside = re.sub(r"^( *)```.*?^\1```", "", text[: match.start()], flags=re.M | re.S)
+        headings = re.findall(r"^#+ .*$", outside, re.M)
+        found.append(Block(headings[-1] if headings else "", textwrap.dedent(match.group(2))))
+    return found
+
+
+def _run_here(block: Block) -> bool:
+    return block.heading not in (SETUP, TEST) and not block.needs_cli and not block.is_benchmark
+
+
+def _ci_lines() -> set[str]:
+    return {line.strip() for line in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()}
+
+
+# --- what runs where ----------------------------------------------------------------------------------
+
+
+def test_the_blocks_this_test_runs_are_the_listed_ones() -> None:
+    run = [b.key for b in blocks() if _run_here(b)]
+    assert sorted(run) == sorted(RUN), (
+        "README.md's shell blocks that need no Pulumi CLI changed: list each in tests/test_readme.py's RUN "
+        "(it will be run from the checkout after the set-up command)"
+    )
+
+
+def test_ci_runs_the_readmes_set_up_and_test_commands_verbatim() -> None:
+    ci = _ci_lines()
+    for heading in (SETUP, TEST):
+        [block] = [b for b in blocks() if b.heading == heading]
+        assert block.commands, heading
+        for command in block.commands:
+            # A line of its own, or followed by .ci/run's `|| status=$?` (go on, fail at the end).
+            ran = command in ci or any(line.startswith(f"{command} || ") for line in ci)
+            assert ran, f".ci/run does not run the README's {heading!r} command {command!r} as written"
+
+
+def test_the_install_instructions_name_this_version() -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Install and pin\n", 1)[1].split("\n## ", 1)[0]
+    quick_start = text.split("\n## Quick start in your own project\n", 1)[1].split("\n## ", 1)[0]
+    for where in (section, quick_start):
+        assert f"@ git+https://github.com/OWNER/REPO@v{__version__}" in where
+    assert f"pulumi_github_private_registry-{__version__}-py3-none-any.whl" in section
+    assert f"version {__version__};" in section
+
+
+def test_every_command_runs_from_the_set_up_virtualenv() -> None:
+    bare = []
+    for block in blocks():
+        for command in block.commands:
+            for part in _SEPARATORS.split(command):
+                if _BARE.match(part.strip()) and part.strip() != "python3 -m venv .venv":
+                    bare.append(f"{block.heading}: {command}")
+    assert bare == [], "call the project's commands as .venv/bin/NAME (the set-up command's virtualenv)"
+
+
+# --- running them -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scratch copy of the checkout after the set-up command and the README's earlier steps."""
+    venv = Path(sys.prefix)
+    if not (venv / "bin" / "python").exists():
+        pytest.skip(f"this interpreter's prefix {venv} has no bin/python to stand for .venv")
+    root = tmp_path_factory.mktemp("checkout")
+    for name in ("pyproject.toml", "README.md", "Pulumi.yaml"):
+        shutil.copy2(REPO / name, root / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc", "venv", ".venv")
+    for folder in ("provider", "stacks"):
+        shutil.copytree(REPO / folder, root / folder, ignore=ignore)
+    (root / ".venv").symlink_to(venv, target_is_directory=True)
+    # "Using it with your organization": the prod stack, copied from the example, its secrets set.
+    stack = yaml.safe_load((REPO / "stacks" / "Pulumi.example.yaml").read_text(encoding="utf-8"))
+    config = stack["config"]
+    for entry in config[stackconfig.full_key(stackconfig.REGISTRIES_KEY)]:
+        if stackconfig.SECRET_FIELD in entry:
+            config[stackconfig.full_key(entry[stackconfig.SECRET_FIELD])] = {"secure": "v1:bm9uY2U=:Y2lwaGVy"}
+    (root / "stacks" / "Pulumi.prod.yaml").write_text(
+        yaml.safe_dump(stack, sort_keys=False), encoding="utf-8"
+    )
+    return root
+
+
+@pytest.fixture
+def github(emulator: Emulator) -> Iterator[Emulator]:
+    """The emulator, holding registries of the README's org: a token one, a password one, an OIDC one."""
+    emulator.put_registry(
+        ORG,
+        registry_type="npm_registry",
+        url="https://npm.pkg.github.com/acme-corp",
+        visibility="all",
+        value="n",
+    )
+    emulator.put_registry(
+        ORG,
+        registry_type="maven_repository",
+        url="https://maven.acme-corp.example/releases/",
+        visibility="private",
+        auth_type="username_password",
+        username="dependabot",
+        value="m",
+    )
+    emulator.put_registry(
+        ORG,
+        registry_type="docker_registry",
+        url="https://acme.azurecr.io",
+        visibility="all",
+        auth_type="oidc_azure",
+        tenant_id="0f3c9d7a-6b1e-4d2f-9a85-3c4e5f607182",
+        client_id="7d2e4b19-8c3a-4f5e-b6d7-1a2b3c4d5e6f",
+    )
+    yield emulator
+
+
+def _bash(script: str, cwd: Path, env: dict[str, str], scratch: Path) -> tuple[int, str, str]:
+    """Run ``script`` with bash in a session of its own; whatever it left running (a server it
+    started in the background, say, when a later line failed) is ended with it. Output goes to files:
+    a leftover process holding a pipe open would make the wait last until the timeout."""
+    out, err = scratch / "stdout", scratch / "stderr"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        proc = subprocess.Popen(
+            ["bash", "-e", "-o", "pipefail", "-c", script],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+        try:
+            returncode = proc.wait(timeout=240)
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)  # the group this test started, and nothing else
+            except ProcessLookupError:
+                pass
+            proc.wait()
+    return returncode, out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8")
+
+
+def _runnable() -> list[Block]:
+    return [b for b in blocks() if _run_here(b)]
+
+
+@pytest.mark.parametrize("block", _runnable(), ids=lambda b: b.heading.lstrip("# "))
+def test_the_readme_block_runs_as_written(
+    block: Block, checkout: Path, github: Emulator, tmp_path: Path
+) -> None:
+    lines = block.text.splitlines()
+    placeholders = {m.group("name") for m in map(_PLACEHOLDER.match, (line.strip() for line in lines)) if m}
+    assert placeholders <= PROVIDED, f"the test cannot fill in {sorted(placeholders - PROVIDED)}"
+    script = "\n".join(line for line in lines if not _PLACEHOLDER.match(line.strip()))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "PULUMI_", "PYTHON"))}
+    env.update(GITHUB_TOKEN=TOKEN, GITHUB_BASE_URL=github.base_url, PYTHONNOUSERSITE="1")
+
+    returncode, stdout, stderr = _bash(script, checkout, env, tmp_path)
+
+    assert returncode == 0, f"{block.heading}:\n{script}\nexited {returncode}\n{stdout}\n{stderr}"
+    assert "Traceback" not in stderr
+    for target in re.findall(r">\s*(\S+\.(?:ya?ml|json))\b", script):
+        text = (checkout / target).read_text(encoding="utf-8")
+        parsed = json.loads(text) if target.endswith(".json") else yaml.safe_load(text)
+        assert parsed, f"{target}, written by the README's command, is empty"
