@@ -614,3 +614,13 @@ def test_the_report_api_without_the_command(
     changed = [r for r in result.registries if r.status == "changed"]
     assert [d.field for d in changed[0].differences] == ["url", "visibility", "replaces_base"]
     assert drift.render_json(result) == drift.render_json(result)
+
+
+def test_the_command_line_runs_drift_and_keeps_its_exit_statuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pulumi_github_private_registry.tools import cli
+
+    assert cli.main(["drift", str(tmp_path / "Pulumi.missing.yaml")]) == 1
+    assert cli.main(["drift", "--no-such-flag"]) == 1  # a usage error is not drift (2)
+    assert "drift" in capsys.readouterr().err

@@ -55,6 +55,7 @@ RUN: Final = (
         "### Checking a stack file without credentials",
         ".venv/bin/python -m pulumi_github_private_registry validate stacks/Pulumi.prod.yaml",
     ),
+    ("#### Seeing drift without Pulumi", "status=0"),
     (
         "### Adopting existing registries",
         ".venv/bin/python -m pulumi_github_private_registry discover --org acme-corp --stack prod"

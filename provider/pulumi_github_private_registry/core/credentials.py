@@ -151,7 +151,7 @@ class AppTokens:
         with self._lock(f"token:{installation}"):
             issued = self._issued.get(installation)
             if issued is None or issued[1] - self._clock() <= issued[2]:
-                token, lifetime = client.create_installation_token(installation, self._jwt())
+                token, lifetime = client.create_installation_token(installation, self.jwt())
                 remember_secret(token)
                 # Renewed RENEW_BEFORE ahead, or at half its life if GitHub gives a short one.
                 issued = (token, self._clock() + lifetime, min(RENEW_BEFORE, lifetime / 2))
@@ -165,7 +165,7 @@ class AppTokens:
             if known is not None and self._clock() - known[1] < INSTALLATION_TTL:
                 return known[0]
             try:
-                installation = client.get_org_installation(org, self._jwt())
+                installation = client.get_org_installation(org, self.jwt())
             except NotFound:
                 raise GitHubError(
                     f"GET /orgs/{org}/installation",
@@ -177,8 +177,8 @@ class AppTokens:
             self._installations[org.lower()] = (installation, self._clock())
             return installation
 
-    def _jwt(self) -> str:
-        """A JWT for the App, RS256-signed with its private key."""
+    def jwt(self) -> str:
+        """A JWT for the App, RS256-signed with its private key (valid nine minutes)."""
         import jwt  # PyJWT, with `cryptography` for RS256: loaded only when an App is used
 
         now = int(self._clock())

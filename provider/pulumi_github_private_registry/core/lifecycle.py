@@ -208,7 +208,7 @@ class Runtime:
 # --- comparing -----------------------------------------------------------------------------------
 
 
-def _normalized(field: str, value: Any) -> Any:
+def normalized(field: str, value: Any) -> Any:
     """A value as compared by diff: ids as a sorted set of ints, defaults made explicit.
 
     State may hold anything (hand-edited, or written by another version): ids that are not a list
@@ -240,7 +240,7 @@ def changed_fields(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str
     changed = []
     for field in schema.UPDATABLE_FIELDS:
         new = news.get(field)
-        if is_unknown(new) or _normalized(field, olds.get(field)) != _normalized(field, new):
+        if is_unknown(new) or normalized(field, olds.get(field)) != normalized(field, new):
             changed.append(field)
     return changed
 
@@ -590,7 +590,7 @@ def _resolve_unknown_create(
     mismatched = [
         f
         for f in schema.RESPONSE_FIELDS
-        if f in body and f in record and _normalized(f, record[f]) != _normalized(f, body[f])
+        if f in body and f in record and normalized(f, record[f]) != normalized(f, body[f])
     ]
     if mismatched:
         raise RegistryError(

@@ -46,6 +46,7 @@ __all__ = [
     "Settings",
     "base_url_problem",
     "clean_token",
+    "from_environment",
     "is_loopback",
     "normalize_base_url",
     "parse_api_version",
@@ -594,4 +595,27 @@ def resolve(config: Mapping[str, Any], keys: Keys = DYNAMIC) -> Settings:
         tokens=tokens,
         tokens_key=keys.tokens.key,
         api_version=api_version,
+    )
+
+
+def from_environment(token_env: str = TOKEN.env) -> Settings:
+    """The settings of the command-line tools, from the environment: the token in ``token_env``, or a
+    GitHub App (``GITHUB_APP_*``), a token per org and the API version, as the providers read them.
+
+    The base URL is left to the caller (a flag, a stack file or ``GITHUB_BASE_URL``).
+    """
+    keys = DYNAMIC
+    token = clean_token(os.environ.get(token_env), token_env)
+    app = parse_app(None, keys.app_auth)
+    if app is not None and token:
+        raise SettingError(
+            f"${token_env} and {app.source} are both set: unset ${token_env} to authenticate as the "
+            f"GitHub App, or {app.source} to use the token"
+        )
+    return Settings(
+        token=token,
+        token_source=token_env,
+        app=app,
+        tokens=parse_tokens(None, keys.tokens),
+        api_version=parse_api_version(os.environ.get(keys.api_version.env), keys.api_version.env),
     )

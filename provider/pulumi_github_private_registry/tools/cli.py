@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -32,7 +31,7 @@ import yaml
 from ..core import schema, settings
 from ..core.errors import GitHubError, redact
 from ..plugin.package import RESOURCE
-from . import stackconfig
+from . import drift, stackconfig
 from .stackconfig import SecretStatus
 
 if TYPE_CHECKING:
@@ -180,27 +179,6 @@ def _json_text(document: Mapping[str, Any]) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def _credentials(token_env: str) -> settings.Settings:
-    """Discover's credentials, from the environment: the token in ``token_env``, or a GitHub App
-    (``GITHUB_APP_*``), a token per org and the API version, as the providers read them."""
-    keys = settings.DYNAMIC
-    token = settings.clean_token(os.environ.get(token_env), token_env)
-    app = settings.parse_app(None, keys.app_auth)
-    if app is not None and token:
-        raise settings.SettingError(
-            f"${token_env} and {app.source} are both set: unset ${token_env} to authenticate as the "
-            f"GitHub App, or {app.source} to use the token"
-        )
-    api_version = settings.parse_api_version(os.environ.get(keys.api_version.env), keys.api_version.env)
-    return settings.Settings(
-        token=token,
-        token_source=token_env,
-        app=app,
-        tokens=settings.parse_tokens(None, keys.tokens),
-        api_version=api_version,
-    )
-
-
 def _org_list(org: str | Sequence[str] | None) -> list[str]:
     """The organizations asked for, in order, each once (logins ignore case); ``a,b`` counts as two."""
     given = [org] if isinstance(org, str) else list(org or ())
@@ -224,7 +202,7 @@ def _visible_orgs(credentials: settings.Settings, creds: Credentials, client: Gi
         # The App's JWT authenticates GET /app/installations; AppTokens signs it (the key never leaves).
         found += [
             login
-            for installation, login in client.list_app_installations(creds._jwt())
+            for installation, login in client.list_app_installations(creds.jwt())
             if app.installation_id is None or installation == app.installation_id
         ]
     elif credentials.token:
@@ -275,7 +253,7 @@ def discover(
     if stack is not None and not _STACK_NAME_RE.fullmatch(stack):
         return fail("--stack: not a stack name (letters, digits, '_', '.', '-' and '/')")
     try:
-        credentials = _credentials(token_env)
+        credentials = settings.from_environment(token_env)
     except settings.SettingError as exc:
         return fail(str(exc))
     mapped = dict(credentials.tokens)
@@ -714,13 +692,25 @@ def _parser() -> argparse.ArgumentParser:
         "credentials or network. Exits 1 if anything has a problem.",
     )
     check.add_argument("files", nargs="+", metavar="FILE", help="stack files, e.g. stacks/Pulumi.prod.yaml")
+    compare = commands.add_parser(
+        "drift",
+        help="compare what a stack file declares with what GitHub reports, read-only",
+        description="Compare the registries a stack file declares with what GitHub reports (one list "
+        "per organization, read-only, no Pulumi): missing, undeclared and changed. Exits 0 for no "
+        "drift, 2 for drift, 1 for an error.",
+    )
+    drift.add_arguments(compare)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run a command; returns the exit status (0 fine, 1 problems or failure, 2 usage, 3 ``discover``
-    read some organizations but not all)."""
-    args = _parser().parse_args(argv)
+    """Run a command; returns the exit status (0 fine, 1 problems or failure, 2 usage or ``drift``
+    found drift, 3 ``discover`` read some organizations but not all)."""
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["drift"]:
+        # Its own parser: a usage error is 1 there, since 2 means drift.
+        return drift.main(given[1:])
+    args = _parser().parse_args(given)
     if args.command == "discover":
         return discover(
             args.org,

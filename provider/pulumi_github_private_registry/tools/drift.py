@@ -39,9 +39,8 @@ import yaml
 
 from ..core import schema, settings
 from ..core.errors import GitHubError, redact
-from ..core.lifecycle import _normalized as normalized  # the diff's own comparison
+from ..core.lifecycle import normalized  # the diff's own comparison
 from . import stackconfig
-from .cli import _credentials as credentials_from_environment
 
 __all__ = [
     "JSON_VERSION",
@@ -403,7 +402,7 @@ def report(
         return Report(shown)  # `[]` and no default org: nothing declared, no org to ask
 
     try:
-        credentials = credentials_from_environment(token_env)
+        credentials = settings.from_environment(token_env)
     except settings.SettingError as exc:
         return Report(shown, errors=(redact(str(exc)),))
     per_org = {org.lower() for org, _ in credentials.tokens}
