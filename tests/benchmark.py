@@ -21,7 +21,6 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,24 +30,21 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Final, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import unquote
 
-import grpc
-from google.protobuf import empty_pb2
 from pulumi.provider.experimental.property_value import PropertyValue
-from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2
 
 _TESTS: Final = Path(__file__).resolve().parent
 for _path in (str(_TESTS.parent / "provider"), str(_TESTS)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+from hosted import DIFF_CHANGES, HostedProcess  # noqa: E402
 from provider_host import (  # noqa: E402
     CheckOutcome,
     DiffOutcome,
-    ProviderError,
     ProviderHost,
     ReadOutcome,
 )
@@ -208,7 +204,6 @@ class Engine(Protocol):
 
 # --- the provider plugin -----------------------------------------------------------------------------
 
-_REPO: Final = _TESTS.parent
 PLUGIN_ARGV: Final = ("-m", "pulumi_github_private_registry.plugin")
 """How the plugin is started (after ``python -u``; the engine's address follows)."""
 TRIVIAL_PLUGIN_ARGV: Final = (str(_TESTS / "trivial_plugin.py"),)
@@ -219,11 +214,6 @@ _PLUGIN_PROVIDER_URN: Final = "urn:pulumi:stack::project::pulumi:providers:githu
 _PLUGIN_URN: Final = "urn:pulumi:stack::project::github-private-registry:index:OrgPrivateRegistry::name"
 _CAMEL_NAMES: Final = {f.name: f.camel for f in FIELDS}
 _SECRET_NAMES: Final = frozenset(f.name for f in FIELDS if f.secret)
-_PLUGIN_DIFF: Final = {
-    provider_pb2.DiffResponse.DIFF_NONE: "none",
-    provider_pb2.DiffResponse.DIFF_SOME: "some",
-    provider_pb2.DiffResponse.DIFF_UNKNOWN: "unknown",
-}
 
 
 def _property(value: Any) -> PropertyValue:
@@ -248,7 +238,7 @@ def _declared(declaration: dict[str, Any]) -> dict[str, PropertyValue]:
     }
 
 
-class PluginClient:
+class PluginClient(HostedProcess):
     """A provider plugin process driven over gRPC as the engine drives one (a minimal harness).
 
     ``check`` and ``diff``/``update``'s new inputs take declarations in the core's names; every other
@@ -256,86 +246,16 @@ class PluginClient:
     engine hands back state (secrets stay secret).
     """
 
-    startup_timeout: float = 60.0
-    rpc_timeout: float = 60.0
+    engine_address = _PLUGIN_ENGINE
+    noun = "the plugin"
+    workdir_prefix = "bench-plugin-"
 
     def __init__(self, argv: Sequence[str], env: dict[str, str] | None = None) -> None:
+        super().__init__(env=env)
         self.argv = tuple(argv)
-        self.env = dict(env or {})
-        self.startup_seconds = float("nan")
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._stderr: IO[bytes] | None = None
-        self._channel: Any = None
-        self._stub: Any = None
 
-    def start(self) -> PluginClient:
-        """Start the process, wait for its port, connect, and greet it as the engine does."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(_REPO / "provider"), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
-        )
-        env.update(self.env)
-        self._stderr = tempfile.TemporaryFile()
-        started = time.perf_counter()
-        try:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-u", *self.argv, _PLUGIN_ENGINE],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=self._stderr,
-                cwd=_REPO,
-                env=env,
-            )
-            assert self._proc.stdout is not None
-            line = self._proc.stdout.readline()  # b"" if the process ends first
-            if not line.strip().isdigit():
-                raise RuntimeError(f"the plugin reported no port (got {line!r}):\n{self.stderr_text()}")
-            self.startup_seconds = time.perf_counter() - started
-            self._channel = grpc.insecure_channel(f"127.0.0.1:{int(line)}", options=_GRPC_CHANNEL_OPTIONS)
-            self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
-            grpc.channel_ready_future(self._channel).result(timeout=self.startup_timeout)
-            try:
-                self._call(
-                    "Handshake",
-                    provider_pb2.ProviderHandshakeRequest(
-                        engine_address=_PLUGIN_ENGINE, configure_with_urn=True, supports_views=True
-                    ),
-                )
-            except ProviderError as err:
-                if err.code is not grpc.StatusCode.UNIMPLEMENTED:
-                    raise
-            self._call("GetPluginInfo", empty_pb2.Empty())
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        """Close the channel, end the process and wait for it."""
-        if self._channel is not None:
-            self._channel.close()
-            self._channel = self._stub = None
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
-        if self._stderr is not None:
-            self._stderr.close()
-            self._stderr = None
-
-    def stderr_text(self) -> str:
-        """What the process wrote to stderr so far."""
-        if self._stderr is None:
-            return ""
-        self._stderr.seek(0)
-        return self._stderr.read().decode("utf-8", errors="replace")
+    def _command(self) -> list[str]:
+        return [self._python, "-u", *self.argv, self.engine_address]
 
     def configure(self, config: dict[str, Any], *, secret_keys: Iterable[str] = ("token",)) -> None:
         """CheckConfig (values plain), then Configure (secrets in their envelope), as the engine does."""
@@ -399,7 +319,7 @@ class PluginClient:
             ),
         )
         return DiffOutcome(
-            _PLUGIN_DIFF[response.changes],  # type: ignore[arg-type]
+            DIFF_CHANGES[response.changes],
             list(response.replaces),
             bool(response.deleteBeforeReplace),
         )
@@ -451,14 +371,6 @@ class PluginClient:
                 old_inputs=PropertyValue.marshal_map(props if old_inputs is None else old_inputs),
             ),
         )
-
-    def _call(self, method: str, request: Any) -> Any:
-        if self._stub is None:
-            raise RuntimeError("the plugin is not running; call start() first")
-        try:
-            return getattr(self._stub, method)(request, timeout=self.rpc_timeout)
-        except grpc.RpcError as err:
-            raise ProviderError(err.code(), err.details() or "") from None
 
 
 def plugin_config(emulator: Emulator, token: str = TOKEN) -> dict[str, Any]:

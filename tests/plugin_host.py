@@ -34,26 +34,17 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import shutil
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Final, Literal
+from typing import Any, Final, Literal
 
-import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import rpc
-from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2
 
-from provider_host import UNKNOWN, ProtocolViolation, ProviderError
+from hosted import DIFF_CHANGES, PROJECT, STACK, HostedProcess, ProviderError
+from provider_host import UNKNOWN, ProtocolViolation
 
 __all__ = [
     "FUNCTION",
@@ -73,13 +64,12 @@ __all__ = [
     "ReadOutcome",
     "Secret",
     "provider_urn",
+    "up",
 ]
 
 PACKAGE: Final = "github-private-registry"
 RESOURCE_TYPE: Final = f"{PACKAGE}:index:OrgPrivateRegistry"
 FUNCTION: Final = f"{PACKAGE}:index:getOrgPrivateRegistries"
-STACK: Final = "stack"
-PROJECT: Final = "project"
 RESOURCE_NAME: Final = "registry"
 RESOURCE_URN: Final = f"urn:pulumi:{STACK}::{PROJECT}::{RESOURCE_TYPE}::{RESOURCE_NAME}"
 _PROVIDER_TYPE: Final = f"pulumi:providers:{PACKAGE}"
@@ -95,19 +85,12 @@ PROVIDER_URN: Final = provider_urn()
 
 # The engine passes its own address; the plugin may dial it for logging, which we do not serve.
 _ENGINE_ADDRESS: Final = "127.0.0.1:1"
-_REPO: Final = Path(__file__).resolve().parent.parent
-_CHILD_PYTHONPATH: Final = (str(_REPO / "provider"),)
 
 _UNKNOWN_WIRE: Final = rpc.UNKNOWN
 _SIG_KEY: Final = rpc._special_sig_key
 _SECRET_SIG: Final = rpc._special_secret_sig
 _OUTPUT_SIG: Final = rpc._special_output_value_sig
 
-_DIFF_CHANGES: Final[dict[int, Literal["none", "some", "unknown"]]] = {
-    provider_pb2.DiffResponse.DIFF_NONE: "none",
-    provider_pb2.DiffResponse.DIFF_SOME: "some",
-    provider_pb2.DiffResponse.DIFF_UNKNOWN: "unknown",
-}
 _KINDS: Final = {value: name for name, value in provider_pb2.PropertyDiff.Kind.items()}
 
 
@@ -315,22 +298,6 @@ def public_text(message: Any) -> str:
     return json.dumps(_scrub(as_dict), sort_keys=True)
 
 
-def _child_env(extra: Mapping[str, str]) -> dict[str, str]:
-    """The developer's environment without GITHUB_* variables, the engine's PULUMI_PROJECT, then `extra`."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("GITHUB_")}
-    env["PULUMI_PROJECT"] = PROJECT
-    env.update(extra)
-    inherited = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = os.pathsep.join([*_CHILD_PYTHONPATH, *([inherited] if inherited else [])])
-    return env
-
-
-def _drain(stream: IO[bytes], sink: list[bytes], lock: threading.Lock) -> None:
-    for chunk in iter(lambda: stream.read1(65536), b""):  # type: ignore[attr-defined]
-        with lock:
-            sink.append(chunk)
-
-
 def _plain(value: Any) -> Any:
     """A configuration value as the engine puts it in `variables`: secrets unwrapped (JSON if no string)."""
     while isinstance(value, Secret):
@@ -342,96 +309,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class PluginHost:
+class PluginHost(HostedProcess):
     """A `python -u -m pulumi_github_private_registry.plugin` process and a gRPC stub to it."""
 
-    startup_timeout: float = 30.0
-    """Seconds to wait for the port line and the channel."""
-    rpc_timeout: float = 30.0
-    """Seconds each RPC may take."""
+    startup_timeout = 30.0
+    rpc_timeout = 30.0
+    engine_address = _ENGINE_ADDRESS
+    noun = "the plugin"
+    workdir_prefix = "plugin-host-"
 
     def __init__(self, *, env: Mapping[str, str] | None = None, python: str = sys.executable) -> None:
-        self.startup_seconds: float = float("nan")
-        self.accept_secrets = False
-        self.supports_preview = False
+        super().__init__(env=env, python=python)
         self.transcript: list[Exchange] = []
-        self._env = dict(env or {})
-        self._python = python
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._pid: int | None = None
-        self._workdir: str | None = None
-        self._channel: Any = None
-        self._stub: Any = None
-        self._configured = False
-        self._lock = threading.Lock()
-        self._stderr: list[bytes] = []
-        self._stdout: list[bytes] = []
-        self._threads: list[threading.Thread] = []
-
-    # -- lifecycle ---------------------------------------------------------------------------------------
-
-    def start(self) -> PluginHost:
-        """Start the plugin, wait for its port, connect, and greet it as the engine does."""
-        if self._proc is not None:
-            raise RuntimeError("plugin already started")
-        try:
-            self._launch()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        """Close the channel, end the process (and wait for it), and remove its working directory."""
-        if self._channel is not None:
-            self._channel.close()
-            self._channel = self._stub = None
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=5)
-            for thread in self._threads:
-                thread.join(timeout=5)
-            for stream in (proc.stdout, proc.stderr):
-                if stream is not None:
-                    stream.close()
-        self._threads = []
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = None
-
-    def __enter__(self) -> PluginHost:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def process(self) -> subprocess.Popen[bytes] | None:
-        """The running plugin process, or None before start and after stop."""
-        return self._proc
-
-    @property
-    def pid(self) -> int | None:
-        """The id of the last process started (kept after stop)."""
-        return self._pid
-
-    def stderr_text(self) -> str:
-        """Everything the process wrote to stderr so far."""
-        with self._lock:
-            return b"".join(self._stderr).decode("utf-8", errors="replace")
-
-    def stdout_text(self) -> str:
-        """Everything the process wrote to stdout after its port line."""
-        with self._lock:
-            return b"".join(self._stdout).decode("utf-8", errors="replace")
 
     def transcript_text(self, *, skip: Iterable[str] = ()) -> str:
         """Every answer (and error) so far as a reader sees it, but for the methods in `skip`."""
@@ -567,7 +456,7 @@ class PluginHost:
             ),
         )
         return DiffOutcome(
-            changes=_DIFF_CHANGES[response.changes],
+            changes=DIFF_CHANGES[response.changes],
             replaces=list(response.replaces),
             delete_before_replace=bool(response.deleteBeforeReplace),
             diffs=list(response.diffs),
@@ -682,76 +571,23 @@ class PluginHost:
 
     # -- internals -----------------------------------------------------------------------------------------
 
-    def _launch(self) -> None:
-        self._workdir = tempfile.mkdtemp(prefix="plugin-host-")
-        started = time.perf_counter()
-        self._proc = subprocess.Popen(
-            [self._python, "-u", "-m", "pulumi_github_private_registry.plugin", _ENGINE_ADDRESS],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=self._workdir,
-            env=_child_env(self._env),
-        )
-        self._pid = self._proc.pid
-        assert self._proc.stdout is not None and self._proc.stderr is not None
-        port_line: queue.Queue[bytes] = queue.Queue(maxsize=1)
-        self._spawn(_drain, self._proc.stderr, self._stderr, self._lock)
-        self._spawn(self._read_stdout, self._proc.stdout, port_line)
-        try:
-            line = port_line.get(timeout=self.startup_timeout)
-        except queue.Empty:
-            line = b""
-        if not line.strip().isdigit():
-            raise RuntimeError(
-                f"the plugin did not report a port (got {line!r}); stderr:\n{self.stderr_text()}"
-            )
-        self.startup_seconds = time.perf_counter() - started
-        self._channel = grpc.insecure_channel(f"127.0.0.1:{int(line)}", options=_GRPC_CHANNEL_OPTIONS)
-        self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
-        grpc.channel_ready_future(self._channel).result(timeout=self.startup_timeout)
-        self._greet()
-
-    def _greet(self) -> None:
-        """What the engine does after the port line: Handshake (optional for a plugin), GetPluginInfo."""
-        try:
-            self._call(
-                "Handshake",
-                provider_pb2.ProviderHandshakeRequest(
-                    engine_address=_ENGINE_ADDRESS,
-                    configure_with_urn=True,
-                    supports_views=True,
-                    supports_refresh_before_update=True,
-                ),
-            )
-        except ProviderError as err:
-            if err.code is not grpc.StatusCode.UNIMPLEMENTED:
-                raise
-        self._call("GetPluginInfo", empty_pb2.Empty())
+    def _command(self) -> list[str]:
+        return [self._python, "-u", "-m", "pulumi_github_private_registry.plugin", self.engine_address]
 
     def _call(self, method: str, request: Any) -> Any:
-        if self._stub is None:
-            raise RuntimeError("the plugin is not running; call start() first")
+        """The call, its answer (or error) kept in `transcript` as a reader sees it."""
         try:
-            response = getattr(self._stub, method)(request, timeout=self.rpc_timeout)
-        except grpc.RpcError as err:
-            code, details = err.code(), err.details() or ""
-            self.transcript.append(Exchange(method, f"{code.name}: {details}", failed=True))
-            raise ProviderError(code, details) from None
+            response = super()._call(method, request)
+        except ProviderError as err:
+            self.transcript.append(Exchange(method, f"{err.code.name}: {err.details}", failed=True))
+            raise
         self.transcript.append(Exchange(method, public_text(response)))
         return response
 
-    def _require_configured(self) -> None:
-        if not self._configured:
-            raise RuntimeError(
-                "the engine always sends Configure before resource calls; call configure() first"
-            )
 
-    def _read_stdout(self, stream: IO[bytes], port_line: queue.Queue[bytes]) -> None:
-        port_line.put(stream.readline())
-        _drain(stream, self._stdout, self._lock)
-
-    def _spawn(self, target: Any, *args: Any) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        thread.start()
-        self._threads.append(thread)
+def up(host: PluginHost, news: Mapping[str, Any]) -> tuple[str, Props, Props]:
+    """Check + Create, as `pulumi up` does for a new resource: (id, outputs, checked inputs)."""
+    checked = host.check(news)
+    assert checked.failures == [], checked.failures
+    id_, outs = host.create(checked.inputs)
+    return id_, outs, checked.inputs

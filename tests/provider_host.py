@@ -23,27 +23,19 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import shutil
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Final, Literal
+from typing import Any, Final, Literal
 
-import grpc
-from google.protobuf import empty_pb2, struct_pb2
+from google.protobuf import struct_pb2
 from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
-from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime._serialization import _serialize
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2
+
+from hosted import DIFF_CHANGES, PROJECT, REPO, STACK, HostedProcess, ProviderError, child_env
 
 __all__ = [
     "PROJECT",
@@ -66,8 +58,6 @@ __all__ = [
 PROVIDER_KEY: Final = "__provider"
 """The property under which the serialized provider travels with every resource."""
 
-STACK: Final = "stack"
-PROJECT: Final = "project"
 RESOURCE_TYPE: Final = "pulumi-python:dynamic/github:OrgPrivateRegistry"
 RESOURCE_NAME: Final = "name"
 RESOURCE_URN: Final = f"urn:pulumi:{STACK}::{PROJECT}::{RESOURCE_TYPE}::{RESOURCE_NAME}"
@@ -81,18 +71,11 @@ _PROVIDER_ID: Final = "3f1c8a52-6a0d-4c59-9f3e-0d4a2b7c9e11"
 # The host ignores the engine address it is given; the engine always passes one.
 _ENGINE_ADDRESS: Final = "127.0.0.1:0"
 
-_REPO: Final = Path(__file__).resolve().parent.parent
-_CHILD_PYTHONPATH: Final = (str(_REPO / "provider"), str(_REPO / "tests"))
+_CHILD_PYTHONPATH: Final = (str(REPO / "provider"), str(REPO / "tests"))
 
 _UNKNOWN_WIRE: Final = rpc.UNKNOWN
 _SIG_KEY: Final = rpc._special_sig_key
 _SECRET_SIG: Final = rpc._special_secret_sig
-
-_DIFF_CHANGES: Final[dict[int, Literal["none", "some", "unknown"]]] = {
-    provider_pb2.DiffResponse.DIFF_NONE: "none",
-    provider_pb2.DiffResponse.DIFF_SOME: "some",
-    provider_pb2.DiffResponse.DIFF_UNKNOWN: "unknown",
-}
 
 
 class _Unknown:
@@ -111,15 +94,6 @@ class _Unknown:
 
 UNKNOWN: Final = _Unknown()
 """A value not known yet (preview): sent as the engine's unknown sentinel; unknown outputs decode to it."""
-
-
-class ProviderError(Exception):
-    """A gRPC error the provider host answered with; `details` is what the user would see."""
-
-    def __init__(self, code: grpc.StatusCode, details: str) -> None:
-        super().__init__(f"{code.name}: {details}")
-        self.code = code
-        self.details = details
 
 
 class ProtocolViolation(Exception):
@@ -227,27 +201,15 @@ def _outputs(struct: Any, *, allow_unknowns: bool = False) -> dict[str, Any]:
 
 def _child_env(extra: Mapping[str, str]) -> dict[str, str]:
     """The developer's environment without GITHUB_* variables, the engine's PULUMI_PROJECT, then `extra`."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("GITHUB_")}
-    env["PULUMI_PROJECT"] = PROJECT
-    env.update(extra)
-    inherited = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = os.pathsep.join([*_CHILD_PYTHONPATH, *([inherited] if inherited else [])])
-    return env
+    return child_env(extra, _CHILD_PYTHONPATH)
 
 
-def _drain(stream: IO[bytes], sink: list[bytes], lock: threading.Lock) -> None:
-    for chunk in iter(lambda: stream.read1(65536), b""):  # type: ignore[attr-defined]
-        with lock:
-            sink.append(chunk)
-
-
-class ProviderHost:
+class ProviderHost(HostedProcess):
     """A `python -u -m pulumi.dynamic` subprocess and a gRPC stub to it."""
 
-    startup_timeout: float = 60.0
-    """Seconds to wait for the port line."""
-    rpc_timeout: float = 60.0
-    """Seconds each RPC may take."""
+    noun = "provider host"
+    workdir_prefix = "provider-host-"
+    engine_address = _ENGINE_ADDRESS
 
     def __init__(
         self,
@@ -265,86 +227,7 @@ class ProviderHost:
         self.provider_blob: str = (
             provider_blob if provider_blob is not None else _serialize(True, serialize_provider, provider)[0]
         )
-        self.startup_seconds: float = float("nan")
-        self.accept_secrets = False
-        self.supports_preview = False
-        self._env = dict(env or {})
-        self._python = python
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._pid: int | None = None
-        self._workdir: str | None = None
-        self._channel: Any = None
-        self._stub: Any = None
-        self._configured = False
-        self._lock = threading.Lock()
-        self._stderr: list[bytes] = []
-        self._stdout: list[bytes] = []
-        self._threads: list[threading.Thread] = []
-
-    # -- lifecycle ---------------------------------------------------------------------------------------
-
-    def start(self) -> ProviderHost:
-        """Start the host, wait for its port, connect, and greet it as the engine does."""
-        if self._proc is not None:
-            raise RuntimeError("provider host already started")
-        try:
-            self._launch()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        """Close the channel, end the process (and wait for it), and remove its working directory."""
-        if self._channel is not None:
-            self._channel.close()
-            self._channel = self._stub = None
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            for thread in self._threads:
-                thread.join(timeout=5)
-            for stream in (proc.stdout, proc.stderr):
-                if stream is not None:
-                    stream.close()
-        self._threads = []
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = None
-
-    def __enter__(self) -> ProviderHost:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def process(self) -> subprocess.Popen[bytes] | None:
-        """The running host process, or None before start and after stop."""
-        return self._proc
-
-    @property
-    def pid(self) -> int | None:
-        """The id of the last process started (kept after stop, so tests can check it is gone)."""
-        return self._pid
-
-    def stderr_text(self) -> str:
-        """Everything the process wrote to stderr so far."""
-        with self._lock:
-            return b"".join(self._stderr).decode("utf-8", errors="replace")
-
-    def stdout_text(self) -> str:
-        """Everything the process wrote to stdout after its port line."""
-        with self._lock:
-            return b"".join(self._stdout).decode("utf-8", errors="replace")
+        super().__init__(env=env, python=python)
 
     # -- the engine's calls --------------------------------------------------------------------------------
 
@@ -438,7 +321,7 @@ class ProviderHost:
             ),
         )
         return DiffOutcome(
-            changes=_DIFF_CHANGES[response.changes],
+            changes=DIFF_CHANGES[response.changes],
             replaces=list(response.replaces),
             delete_before_replace=bool(response.deleteBeforeReplace),
         )
@@ -538,78 +421,14 @@ class ProviderHost:
 
     # -- internals -----------------------------------------------------------------------------------------
 
-    def _launch(self) -> None:
-        self._workdir = tempfile.mkdtemp(prefix="provider-host-")
-        started = time.perf_counter()
-        self._proc = subprocess.Popen(
-            [self._python, "-u", "-m", "pulumi.dynamic", _ENGINE_ADDRESS],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=self._workdir,
-            env=_child_env(self._env),
-        )
-        self._pid = self._proc.pid
-        assert self._proc.stdout is not None and self._proc.stderr is not None
-        port_line: queue.Queue[bytes] = queue.Queue(maxsize=1)
-        self._spawn(_drain, self._proc.stderr, self._stderr, self._lock)
-        self._spawn(self._read_stdout, self._proc.stdout, port_line)
-        try:
-            line = port_line.get(timeout=self.startup_timeout)
-        except queue.Empty:
-            line = b""
-        if not line.strip().isdigit():
-            raise RuntimeError(
-                f"provider host did not report a port (got {line!r}); stderr:\n{self.stderr_text()}"
-            )
-        self.startup_seconds = time.perf_counter() - started
-        self._channel = grpc.insecure_channel(f"127.0.0.1:{int(line)}", options=_GRPC_CHANNEL_OPTIONS)
-        self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
-        grpc.channel_ready_future(self._channel).result(timeout=self.startup_timeout)
-        self._greet()
+    def _command(self) -> list[str]:
+        return [self._python, "-u", "-m", "pulumi.dynamic", self.engine_address]
 
-    def _greet(self) -> None:
-        """What the engine does after the port line: Handshake (optional for a provider), GetPluginInfo."""
-        try:
-            self._call(
-                "Handshake",
-                provider_pb2.ProviderHandshakeRequest(
-                    engine_address=_ENGINE_ADDRESS,
-                    configure_with_urn=True,
-                    supports_views=True,
-                    supports_refresh_before_update=True,
-                ),
-            )
-        except ProviderError as err:
-            if err.code is not grpc.StatusCode.UNIMPLEMENTED:
-                raise
-        self._call("GetPluginInfo", empty_pb2.Empty())
-
-    def _call(self, method: str, request: Any) -> Any:
-        if self._stub is None:
-            raise RuntimeError("provider host is not running; call start() first")
-        try:
-            return getattr(self._stub, method)(request, timeout=self.rpc_timeout)
-        except grpc.RpcError as err:
-            raise ProviderError(err.code(), err.details() or "") from None
-
-    def _require_configured(self) -> None:
-        if not self._configured:
-            raise RuntimeError(
-                "the engine always sends Configure before resource calls; call configure() first"
-            )
+    def _environment(self) -> dict[str, str]:
+        return _child_env(self._env)
 
     def _with_provider(self, props: Mapping[str, Any]) -> dict[str, Any]:
         return {PROVIDER_KEY: self.provider_blob, **props}
-
-    def _read_stdout(self, stream: IO[bytes], port_line: queue.Queue[bytes]) -> None:
-        port_line.put(stream.readline())
-        _drain(stream, self._stdout, self._lock)
-
-    def _spawn(self, target: Any, *args: Any) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        thread.start()
-        self._threads.append(thread)
 
 
 def up(host: ProviderHost, news: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from clitools import clean_environment, discover, seed
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.tools import cli, stackconfig
@@ -26,43 +27,7 @@ NPM_SECRET = "npm-secret-canary-0815"
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GITHUB_TOKEN", "GITHUB_BASE_URL", "GITHUB_OWNER", "OTHER_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-
-
-def _seed(emulator: Emulator, org: str = "acme") -> None:
-    emulator.put_registry(
-        org,
-        registry_type="npm_registry",
-        url="https://npm.pkg.github.com/acme",
-        visibility="selected",
-        selected_repository_ids=[11, 12],
-        replaces_base=True,
-        value=NPM_SECRET,
-    )
-    emulator.put_registry(
-        org,
-        registry_type="maven_repository",
-        url="https://maven.acme.example/releases/",
-        visibility="private",
-        auth_type="username_password",
-        username="dependabot",
-        value="maven-secret",
-    )
-    emulator.put_registry(
-        org,
-        registry_type="docker_registry",
-        url="https://acme.jfrog.io",
-        visibility="all",
-        auth_type="oidc_jfrog",
-        jfrog_oidc_provider_name="github-acme",
-    )
-
-
-def _discover(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = cli.main(["discover", *args])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+    clean_environment(monkeypatch)
 
 
 def _block(output: str) -> dict[str, Any]:
@@ -75,10 +40,10 @@ def _block(output: str) -> dict[str, Any]:
 def test_discover_prints_a_config_block_that_adopts_every_registry(
     emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _seed(emulator)
+    seed(emulator, npm_secret=NPM_SECRET, replaces_base=True)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
 
-    status, out, _ = _discover(capsys, "--org", "acme", "--base-url", emulator.base_url)
+    status, out, _ = discover(capsys, "--org", "acme", "--base-url", emulator.base_url)
 
     assert status == 0
     entries = {e["registry_type"]: e for e in _block(out)[REGISTRIES]}
@@ -103,10 +68,10 @@ def test_discover_prints_a_config_block_that_adopts_every_registry(
 def test_discover_prints_the_commands_that_set_each_secret_and_never_a_secret(
     emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _seed(emulator)
+    seed(emulator, npm_secret=NPM_SECRET, replaces_base=True)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
 
-    _, out, _ = _discover(capsys, "--org", "acme", "--base-url", emulator.base_url, "--stack", "prod")
+    _, out, _ = discover(capsys, "--org", "acme", "--base-url", emulator.base_url, "--stack", "prod")
 
     # YAML comments, so that the output stays valid YAML (`discover > registries.yaml`).
     commands = {line.removeprefix("#   ") for line in out.splitlines() if line.startswith("#   pulumi ")}
@@ -121,11 +86,11 @@ def test_discover_prints_the_commands_that_set_each_secret_and_never_a_secret(
 def test_discover_reads_the_token_and_base_url_from_the_environment_like_the_provider(
     emulator_v3: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _seed(emulator_v3)
+    seed(emulator_v3, npm_secret=NPM_SECRET, replaces_base=True)
     monkeypatch.setenv("OTHER_TOKEN", TOKEN)
     monkeypatch.setenv("GITHUB_BASE_URL", emulator_v3.base_url)
 
-    status, out, _ = _discover(capsys, "--org", "acme", "--token-env", "OTHER_TOKEN")
+    status, out, _ = discover(capsys, "--org", "acme", "--token-env", "OTHER_TOKEN")
 
     assert status == 0
     assert len(_block(out)[REGISTRIES]) == 3
@@ -137,7 +102,7 @@ def test_discover_of_an_org_without_registries_says_so(
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
 
-    status, out, _ = _discover(capsys, "--org", "empty-org", "--base-url", emulator.base_url)
+    status, out, _ = discover(capsys, "--org", "empty-org", "--base-url", emulator.base_url)
 
     assert status == 0
     assert out == f"# empty-org at {emulator.base_url} has no private registries.\n"
@@ -146,7 +111,7 @@ def test_discover_of_an_org_without_registries_says_so(
 def test_discover_without_a_token_names_the_variable_to_set(
     emulator: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, out, err = _discover(capsys, "--org", "acme", "--base-url", emulator.base_url)
+    status, out, err = discover(capsys, "--org", "acme", "--base-url", emulator.base_url)
 
     assert (status, out) == (1, "")
     assert "no GitHub token in $GITHUB_TOKEN" in err
@@ -158,7 +123,7 @@ def test_discover_with_a_rejected_token_fails_without_showing_it(
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_wrongTokenCanary")
 
-    status, out, err = _discover(capsys, "--org", "acme", "--base-url", emulator.base_url)
+    status, out, err = discover(capsys, "--org", "acme", "--base-url", emulator.base_url)
 
     assert (status, out) == (1, "")
     assert "GitHub rejected the token" in err
@@ -168,9 +133,9 @@ def test_discover_with_a_rejected_token_fails_without_showing_it(
 def test_a_discovered_block_with_its_secrets_set_and_repositories_named_validates(
     emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    _seed(emulator)
+    seed(emulator, npm_secret=NPM_SECRET, replaces_base=True)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    _, out, _ = _discover(capsys, "--org", "acme", "--base-url", emulator.base_url)
+    _, out, _ = discover(capsys, "--org", "acme", "--base-url", emulator.base_url)
     config = _block(out)
     stack_file = tmp_path / "Pulumi.prod.yaml"
 

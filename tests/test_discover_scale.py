@@ -25,6 +25,7 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from clitools import clean_environment, discover
 from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.errors import MalformedResponse
 from pulumi_github_private_registry.emulator import Emulator
@@ -39,9 +40,7 @@ SECRET = "npm-secret-canary-4711"
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("GITHUB_"):
-            monkeypatch.delenv(name)
+    clean_environment(monkeypatch)
 
 
 def _seed(emulator: Emulator, org: str) -> None:
@@ -63,12 +62,6 @@ def _seed(emulator: Emulator, org: str) -> None:
     )
 
 
-def _discover(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = cli.main(["discover", *args])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
 @pytest.fixture
 def three_orgs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     """acme and beta with two registries each, empty-org with none; any other org is 404."""
@@ -85,7 +78,7 @@ def three_orgs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
 def test_several_orgs_make_one_block_that_is_valid_yaml_on_its_own(
     three_orgs: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, out, err = _discover(
+    status, out, err = discover(
         capsys, "--org", "acme", "--org", "beta", "--org", "empty-org", "--base-url", three_orgs.base_url
     )
 
@@ -111,7 +104,7 @@ def test_several_orgs_make_one_block_that_is_valid_yaml_on_its_own(
 def test_the_secret_commands_are_comments_and_no_line_is_anything_else(
     three_orgs: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _, out, _ = _discover(capsys, "--org", "acme,beta", "--base-url", three_orgs.base_url, "--stack", "prod")
+    _, out, _ = discover(capsys, "--org", "acme,beta", "--base-url", three_orgs.base_url, "--stack", "prod")
 
     lines = [line for line in out.splitlines() if line]
     assert all(line.startswith(("#", "  ")) for line in lines), lines
@@ -126,7 +119,7 @@ def test_the_secret_commands_are_comments_and_no_line_is_anything_else(
 def test_the_block_pasted_under_config_validates_once_secrets_and_repositories_are_given(
     three_orgs: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    _, out, _ = _discover(capsys, "--org", "acme", "--org", "beta", "--base-url", three_orgs.base_url)
+    _, out, _ = discover(capsys, "--org", "acme", "--org", "beta", "--base-url", three_orgs.base_url)
     config: dict[str, Any] = yaml.safe_load(out)
     for entry in config[REGISTRIES]:
         if "secret" in entry:
@@ -142,7 +135,7 @@ def test_the_block_pasted_under_config_validates_once_secrets_and_repositories_a
 def test_an_org_named_twice_or_in_another_case_is_read_once(
     three_orgs: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, out, _ = _discover(
+    status, out, _ = discover(
         capsys, "--org", "acme,ACME,", "--org", " acme", "--org", "beta", "--base-url", three_orgs.base_url
     )
 
@@ -158,7 +151,7 @@ def test_a_403_on_one_org_does_not_stop_the_others_and_exits_3(
         path="/orgs/beta/private-registries", status=403, body={"message": "Resource not accessible"}
     )
 
-    status, out, err = _discover(
+    status, out, err = discover(
         capsys, "--org", "beta", "--org", "acme", "--org", "hidden", "--base-url", three_orgs.base_url
     )
 
@@ -176,10 +169,10 @@ def test_the_import_document_holds_every_org_read_and_stays_json(
 ) -> None:
     three_orgs.inject(path="/orgs/beta/private-registries", status=403, body={"message": "Forbidden"})
 
-    status, out, err = _discover(
+    status, out, err = discover(
         capsys, "--org", "acme,beta,empty-org", "--base-url", three_orgs.base_url, "--format", "import"
     )
-    full_status, full_out, _ = _discover(
+    full_status, full_out, _ = discover(
         capsys, "--org", "acme,beta", "--base-url", three_orgs.base_url, "--format", "import"
     )
 
@@ -198,7 +191,7 @@ def test_the_import_document_holds_every_org_read_and_stays_json(
 def test_when_no_org_can_be_read_it_exits_1_with_nothing_on_stdout(
     three_orgs: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, out, err = _discover(capsys, "--org", "gone,missing", "--base-url", three_orgs.base_url)
+    status, out, err = discover(capsys, "--org", "gone,missing", "--base-url", three_orgs.base_url)
 
     assert (status, out) == (cli.EXIT_FAILED, "")
     assert "gone: not read" in err and "missing: not read" in err
@@ -207,7 +200,7 @@ def test_when_no_org_can_be_read_it_exits_1_with_nothing_on_stdout(
 def test_a_bad_org_among_several_is_a_usage_error_before_any_request(
     three_orgs: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, out, err = _discover(capsys, "--org", "acme,../user", "--base-url", three_orgs.base_url)
+    status, out, err = discover(capsys, "--org", "acme,../user", "--base-url", three_orgs.base_url)
 
     assert (status, out) == (cli.EXIT_FAILED, "")
     assert err.startswith("error: --org:") and "'../user'" in err
@@ -239,7 +232,7 @@ def test_the_function_refuses_both_and_neither_too(capsys: pytest.CaptureFixture
 def test_a_stack_name_that_would_break_the_comments_is_refused(
     three_orgs: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, out, err = _discover(
+    status, out, err = discover(
         capsys, "--org", "acme", "--base-url", three_orgs.base_url, "--stack", "prod\nconfig: {}"
     )
 
@@ -403,7 +396,7 @@ def test_all_orgs_walks_every_page_of_the_users_orgs(
     _orgs_of(stub, "zeta", "acme", "beta")
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
 
-    status, out, err = _discover(capsys, "--all-orgs", "--base-url", stub.base_url)
+    status, out, err = discover(capsys, "--all-orgs", "--base-url", stub.base_url)
 
     assert status == cli.EXIT_OK
     assert stub.paths().count("/user/orgs") == 2  # three orgs, two a page
@@ -424,7 +417,7 @@ def test_all_orgs_reports_a_forbidden_org_and_exits_3(
     stub.forbidden = {"locked"}
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
 
-    status, out, err = _discover(capsys, "--all-orgs", "--base-url", stub.base_url, "--format", "import")
+    status, out, err = discover(capsys, "--all-orgs", "--base-url", stub.base_url, "--format", "import")
 
     assert status == cli.EXIT_PARTIAL
     assert {r["id"].split("/")[0] for r in json.loads(out)["resources"]} == {"acme", "beta"}
@@ -438,7 +431,7 @@ def test_all_orgs_fails_with_1_when_github_will_not_list_the_orgs(
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_wrongTokenCanary")
 
-    status, out, err = _discover(capsys, "--all-orgs", "--base-url", stub.base_url)
+    status, out, err = discover(capsys, "--all-orgs", "--base-url", stub.base_url)
 
     assert (status, out) == (cli.EXIT_FAILED, "")
     assert err.startswith("error: GET /user/orgs: GitHub rejected the token")
@@ -450,7 +443,7 @@ def test_all_orgs_that_finds_none_says_what_a_token_needs(
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
 
-    status, out, err = _discover(capsys, "--all-orgs", "--base-url", stub.base_url)
+    status, out, err = discover(capsys, "--all-orgs", "--base-url", stub.base_url)
 
     assert (status, out) == (cli.EXIT_FAILED, "")
     assert "no organization is visible to the token in $GITHUB_TOKEN" in err and "read:org" in err
@@ -462,7 +455,7 @@ def test_all_orgs_takes_the_orgs_of_the_token_map_without_a_token(
     _orgs_of(stub, "acme", "beta")
     monkeypatch.setenv("GITHUB_PRIVATE_REGISTRY_TOKENS", json.dumps({"acme": TOKEN, "beta": TOKEN}))
 
-    status, out, err = _discover(capsys, "--all-orgs", "--base-url", stub.base_url)
+    status, out, err = discover(capsys, "--all-orgs", "--base-url", stub.base_url)
 
     assert status == cli.EXIT_OK
     assert err.startswith("2 organizations visible to the tokens in $GITHUB_PRIVATE_REGISTRY_TOKENS\n")
@@ -509,7 +502,7 @@ def test_all_orgs_as_a_github_app_walks_its_installations_on_organizations(
     ]
     _as_app(stub, app_key, monkeypatch)
 
-    status, out, err = _discover(capsys, "--all-orgs", "--base-url", stub.base_url)
+    status, out, err = discover(capsys, "--all-orgs", "--base-url", stub.base_url)
 
     assert status == cli.EXIT_OK, err
     assert stub.paths().count("/app/installations") == 2  # four installations, two a page
@@ -530,7 +523,7 @@ def test_all_orgs_as_an_app_with_one_installation_configured_reads_only_that_one
     stub.installations = [_installation(1, "acme"), _installation(4, "beta")]
     _as_app(stub, app_key, monkeypatch, installation="4")
 
-    status, out, err = _discover(capsys, "--all-orgs", "--base-url", stub.base_url)
+    status, out, err = discover(capsys, "--all-orgs", "--base-url", stub.base_url)
 
     assert status == cli.EXIT_OK, err
     assert {e["org"] for e in yaml.safe_load(out)[REGISTRIES]} == {"beta"}

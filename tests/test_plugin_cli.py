@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from clitools import clean_environment, discover, seed
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.plugin import package
@@ -29,46 +30,11 @@ PULUMI_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GITHUB_TOKEN", "GITHUB_BASE_URL", "GITHUB_OWNER", "OTHER_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-
-
-def _seed(emulator: Emulator, org: str = "acme") -> None:
-    emulator.put_registry(
-        org,
-        registry_type="npm_registry",
-        url="https://npm.pkg.github.com/acme",
-        visibility="selected",
-        selected_repository_ids=[11, 12],
-        value=NPM_SECRET,
-    )
-    emulator.put_registry(
-        org,
-        registry_type="maven_repository",
-        url="https://maven.acme.example/releases/",
-        visibility="private",
-        auth_type="username_password",
-        username="dependabot",
-        value="maven-secret",
-    )
-    emulator.put_registry(
-        org,
-        registry_type="docker_registry",
-        url="https://acme.jfrog.io",
-        visibility="all",
-        auth_type="oidc_jfrog",
-        jfrog_oidc_provider_name="github-acme",
-    )
-
-
-def _discover(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = cli.main(["discover", *args])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+    clean_environment(monkeypatch)
 
 
 def _document(capsys: pytest.CaptureFixture[str], emulator: Emulator, org: str = "acme") -> dict[str, Any]:
-    status, out, err = _discover(capsys, "--org", org, "--base-url", emulator.base_url, "--format", "import")
+    status, out, err = discover(capsys, "--org", org, "--base-url", emulator.base_url, "--format", "import")
     assert (status, err) == (0, "")
     document: dict[str, Any] = json.loads(out)
     return document
@@ -77,8 +43,8 @@ def _document(capsys: pytest.CaptureFixture[str], emulator: Emulator, org: str =
 def test_the_document_imports_every_registry_of_the_org_into_the_plugin_resource(
     emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _seed(emulator)
-    _seed(emulator, "other-org")  # another org's registries are not listed
+    seed(emulator, npm_secret=NPM_SECRET)
+    seed(emulator, "other-org", npm_secret=NPM_SECRET)  # another org's registries are not listed
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
 
     document = _document(capsys, emulator)
@@ -95,7 +61,7 @@ def test_the_document_imports_every_registry_of_the_org_into_the_plugin_resource
 def test_the_resource_token_is_the_plugins_own(
     emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _seed(emulator)
+    seed(emulator, npm_secret=NPM_SECRET)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
 
     document = _document(capsys, emulator)
@@ -136,11 +102,11 @@ def test_the_names_are_those_the_stack_program_gives_the_same_registries(
     emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """So that a stack moving from the dynamic resource keeps its resource names."""
-    _seed(emulator)
+    seed(emulator, npm_secret=NPM_SECRET)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
 
     document = _document(capsys, emulator)
-    _, config_out, _ = _discover(capsys, "--org", "acme", "--base-url", emulator.base_url)
+    _, config_out, _ = discover(capsys, "--org", "acme", "--base-url", emulator.base_url)
     block = yaml.safe_load("\n".join(line for line in config_out.splitlines() if line.startswith("  ")))
     entries, problems = stackconfig.parse_registries(
         block[stackconfig.full_key(stackconfig.REGISTRIES_KEY)], default_org=None
@@ -153,10 +119,10 @@ def test_the_names_are_those_the_stack_program_gives_the_same_registries(
 def test_the_document_is_only_json_and_never_holds_a_secret(
     emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _seed(emulator)
+    seed(emulator, npm_secret=NPM_SECRET)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
 
-    status, out, err = _discover(
+    status, out, err = discover(
         capsys, "--org", "acme", "--base-url", emulator.base_url, "--format", "import", "--stack", "prod"
     )
 
@@ -171,7 +137,7 @@ def test_an_org_without_registries_gives_an_empty_document(
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
 
-    status, out, err = _discover(
+    status, out, err = discover(
         capsys, "--org", "empty-org", "--base-url", emulator.base_url, "--format", "import"
     )
 
@@ -182,11 +148,11 @@ def test_an_org_without_registries_gives_an_empty_document(
 def test_config_is_still_the_default_format(
     emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _seed(emulator)
+    seed(emulator, npm_secret=NPM_SECRET)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
 
-    default = _discover(capsys, "--org", "acme", "--base-url", emulator.base_url)
-    explicit = _discover(capsys, "--org", "acme", "--base-url", emulator.base_url, "--format", "config")
+    default = discover(capsys, "--org", "acme", "--base-url", emulator.base_url)
+    explicit = discover(capsys, "--org", "acme", "--base-url", emulator.base_url, "--format", "config")
 
     assert default == explicit
     assert default[1].startswith("# 3 private registries of acme at ")
@@ -216,13 +182,13 @@ def test_an_error_goes_to_stderr_with_exit_1_and_nothing_on_stdout(
     env: dict[str, str],
     expected: str,
 ) -> None:
-    _seed(emulator)
+    seed(emulator, npm_secret=NPM_SECRET)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     argv = {"--org": "acme", "--base-url": emulator.base_url, "--format": "import"}
     argv.update(zip(args[::2], args[1::2], strict=True))
 
-    status, out, err = _discover(capsys, *(item for pair in argv.items() for item in pair))
+    status, out, err = discover(capsys, *(item for pair in argv.items() for item in pair))
 
     assert (status, out) == (1, "")
     assert err.startswith("error: ") and expected in err
@@ -234,7 +200,7 @@ def test_an_org_github_does_not_show_fails_on_stderr(
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     with Emulator(token=TOKEN, orgs=["acme"]) as emulator:
-        status, out, err = _discover(
+        status, out, err = discover(
             capsys, "--org", "hidden-org", "--base-url", emulator.base_url, "--format", "import"
         )
 
@@ -255,7 +221,7 @@ def test_the_command_line_prints_the_document_alone_on_stdout(
     emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As a shell redirects it: `discover --format import > registries.json`."""
-    _seed(emulator)
+    seed(emulator, npm_secret=NPM_SECRET)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     command = [sys.executable, "-m", "pulumi_github_private_registry", "discover", "--org", "acme"]
     command += ["--base-url", emulator.base_url, "--format", "import"]

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import pytest
 
 from doors import Plugins, camel, plugin_declaration
-from plugin_host import FUNCTION, UNKNOWN, PluginHost, Props, ProviderError, Secret, provider_urn
+from plugin_host import FUNCTION, UNKNOWN, Props, ProviderError, Secret, provider_urn, up
 from pulumi_github_private_registry import __version__
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.core.schema import REGISTRY_TYPES, configuration_name
@@ -35,14 +35,6 @@ def plugins(emulator: Emulator) -> Iterator[Plugins]:
     started = Plugins(emulator)
     yield started
     started.stop()
-
-
-def up(host: PluginHost, news: dict[str, Any]) -> tuple[str, Props, Props]:
-    """Check + Create, as `pulumi up` does for a new resource: (id, outputs, checked inputs)."""
-    checked = host.check(news)
-    assert checked.failures == [], checked.failures
-    id_, outs = host.create(checked.inputs)
-    return id_, outs, checked.inputs
 
 
 def engine_map(fn: Callable[[T], R], items: list[T]) -> list[R]:

@@ -12,25 +12,23 @@ pulumi/pulumi's provider_plugin.go); its failures are searched.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import pytest
 
+import canaries
+from canaries import CANARY_TOKEN, CANARY_VALUE, NAME, decoded
 from doors import Plugins, camel
-from plugin_host import FUNCTION, PluginHost, Props, ProviderError, Secret
+from plugin_host import FUNCTION, PluginHost, Props, ProviderError, Secret, up
 from pulumi_github_private_registry.core.crypto import PublicKey, seal
 from pulumi_github_private_registry.emulator import SECONDARY_MESSAGE, Emulator
 from samples import declaration
 
-CANARY_TOKEN = "ghp_CANARYTOKEN0123456789"
-CANARY_VALUE = "CANARY-SECRET-VALUE-42"
 CANARY_USER = "CANARY-SECRET-USERNAME-7"
 CANARIES = (CANARY_TOKEN, CANARY_VALUE)
-NAME = "NPM_REGISTRY_SECRET"
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 
 Start = Callable[..., PluginHost]
@@ -59,22 +57,11 @@ def canary_declaration(org: str, **changes: Any) -> dict[str, Any]:
     return camel(declaration("token", org, value=CANARY_VALUE, **changes))
 
 
-def up(host: PluginHost, news: dict[str, Any]) -> tuple[str, Props, Props]:
-    checked = host.check(news)
-    assert checked.failures == []
-    id_, outs = host.create(checked.inputs)
-    return id_, outs, checked.inputs
-
-
 def leaks(text: str, canaries: tuple[str, ...] = CANARIES) -> list[str]:
     """The canaries `text` shows, plainly or base64-encoded (a value merely encoded is still leaked)."""
     shown = [c for c in canaries if c in text]
     for run in _BASE64_RUN.findall(text):
-        try:
-            decoded = base64.b64decode(run + "=" * (-len(run) % 4), validate=True)
-        except (binascii.Error, ValueError):
-            continue
-        shown += [c for c in canaries if c.encode() in decoded]
+        shown += [c for c in canaries if c.encode() in decoded(run + "=" * (-len(run) % 4))]
     return shown
 
 
@@ -170,58 +157,6 @@ def test_an_input_the_program_marks_secret_stays_secret(start: Start) -> None:
 # --- error paths --------------------------------------------------------------------------------------
 
 
-def _wrong_token(start: Start, emu: Emulator) -> list[str]:
-    with Emulator(token="some-other-token") as other:
-        host = start(other)
-        with pytest.raises(ProviderError) as failure:
-            up(host, canary_declaration("wrong-token"))
-        assert "rejected the token" in failure.value.details
-        assert_clean(host)
-        return [failure.value.details]
-
-
-def _refused_create(start: Start, emu: Emulator) -> list[str]:
-    emu.inject(
-        method="POST",
-        status=422,
-        body={
-            "message": "Validation Failed",
-            "errors": [{"resource": "PrivateRegistry", "field": "url", "code": "invalid"}],
-        },
-    )
-    host = start()
-    with pytest.raises(ProviderError) as failure:
-        up(host, canary_declaration("refused"))
-    assert "GitHub refused it" in failure.value.details
-    assert_clean(host)
-    return [failure.value.details]
-
-
-def _server_errors_on_every_create(start: Start, emu: Emulator) -> list[str]:
-    emu.inject(method="POST", status=500, times=10)
-    host = start()
-    with pytest.raises(ProviderError) as failure:
-        up(host, canary_declaration("failing"))
-    assert emu.count("POST") == 2, "the sealed value was sent twice, both times refused"
-    assert_clean(host)
-    return [failure.value.details]
-
-
-def _rate_limited_update(start: Start, emu: Emulator) -> list[str]:
-    host = start()
-    news = canary_declaration("limited")
-    id_, outs, inputs = up(host, news)
-    emu.inject(
-        method="PATCH", status=403, headers={"Retry-After": "3600"}, body={"message": SECONDARY_MESSAGE}
-    )
-    checked = host.check({**news, "value": Secret(CANARY_VALUE + "-new")}, inputs)
-    with pytest.raises(ProviderError) as failure:
-        host.update(id_, outs, checked.inputs, old_inputs=inputs)
-    assert "retry after" in failure.value.details
-    assert_clean(host)
-    return [failure.value.details]
-
-
 def _rate_limit_waited_on(start: Start, emu: Emulator) -> list[str]:
     emu.inject(method="POST", status=429, headers={"Retry-After": "1"}, body={"message": SECONDARY_MESSAGE})
     host = start()
@@ -230,18 +165,6 @@ def _rate_limit_waited_on(start: Start, emu: Emulator) -> list[str]:
     assert emu.count("POST") == 2, "the create was waited on and sent again"
     assert_clean(host)
     return []
-
-
-def _exists_without_adopt(start: Start, emu: Emulator) -> list[str]:
-    emu.put_registry(
-        "taken", registry_type="npm_registry", url="https://x.example.com", visibility="all", value="theirs"
-    )
-    host = start()
-    with pytest.raises(ProviderError) as failure:
-        up(host, canary_declaration("taken"))
-    assert "adopt: true" in failure.value.details
-    assert_clean(host)
-    return [failure.value.details]
 
 
 def _adopt_with_another_auth_type(start: Start, emu: Emulator) -> list[str]:
@@ -259,34 +182,6 @@ def _adopt_with_another_auth_type(start: Start, emu: Emulator) -> list[str]:
         up(host, canary_declaration("other-auth", adopt=True))
     assert "cannot adopt" in failure.value.details
     assert_clean(host)
-    return [failure.value.details]
-
-
-def _refused_delete(start: Start, emu: Emulator) -> list[str]:
-    host = start()
-    id_, outs, inputs = up(host, canary_declaration("undeletable"))
-    emu.inject(method="DELETE", status=403, body={"message": "Resource not accessible by integration"})
-    with pytest.raises(ProviderError) as failure:
-        host.delete(id_, outs, old_inputs=inputs)
-    assert "permission" in failure.value.details
-    assert_clean(host)
-    return [failure.value.details]
-
-
-def _refresh_rate_limited(start: Start, emu: Emulator) -> list[str]:
-    host = start()
-    id_, outs, inputs = up(host, canary_declaration("unreadable"))
-    other = start()  # a new process lists the org again
-    emu.inject(
-        method="GET",
-        status=403,
-        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "9999999999"},
-        body={"message": "API rate limit exceeded"},
-    )
-    with pytest.raises(ProviderError) as failure:
-        other.read(id_, outs, inputs)
-    assert "retry after" in failure.value.details
-    assert_clean(other)
     return [failure.value.details]
 
 
@@ -335,16 +230,24 @@ def _token_with_a_space_at_configure(start: Start, emu: Emulator) -> list[str]:
     return details
 
 
+HYGIENE = canaries.Hygiene(
+    declaration=canary_declaration,
+    up=up,
+    assert_clean=assert_clean,
+    secret=Secret,
+    sends_old_inputs=True,
+)
+
 ERROR_PATHS: dict[str, Callable[[Start, Emulator], list[str]]] = {
-    "wrong token (401)": _wrong_token,
-    "create refused (422)": _refused_create,
-    "server error on every create (500)": _server_errors_on_every_create,
-    "update rate-limited beyond the wait allowed": _rate_limited_update,
+    "wrong token (401)": partial(canaries.wrong_token, HYGIENE),
+    "create refused (422)": partial(canaries.refused_create, HYGIENE),
+    "server error on every create (500)": partial(canaries.server_errors_on_every_create, HYGIENE),
+    "update rate-limited beyond the wait allowed": partial(canaries.update_rate_limited, HYGIENE),
     "create rate-limited then waited on": _rate_limit_waited_on,
-    "exists without adopt": _exists_without_adopt,
+    "exists without adopt": partial(canaries.exists_without_adopt, HYGIENE),
     "adopt with another authType": _adopt_with_another_auth_type,
-    "delete refused (403)": _refused_delete,
-    "refresh rate-limited": _refresh_rate_limited,
+    "delete refused (403)": partial(canaries.refused_delete, HYGIENE),
+    "refresh rate-limited": partial(canaries.refresh_rate_limited, HYGIENE),
     "invalid declaration at check": _invalid_declaration,
     "malformed and unknown ids": _bad_id,
     "token with a space at CheckConfig": _token_with_a_space_at_check_config,

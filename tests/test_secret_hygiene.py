@@ -8,22 +8,19 @@ keeps secret: never in ``value_encrypted``, an error or the process's output.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import pytest
 
-from provider_host import ProviderError, ProviderHost
+import canaries
+from canaries import CANARY_TOKEN, CANARY_VALUE, NAME, decoded
+from provider_host import ProviderError, ProviderHost, up
 from pulumi_github_private_registry.emulator import SECONDARY_MESSAGE, Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 from samples import declaration
-
-CANARY_TOKEN = "ghp_CANARYTOKEN0123456789"
-CANARY_VALUE = "CANARY-SECRET-VALUE-42"
-NAME = "NPM_REGISTRY_SECRET"
 
 Start = Callable[..., ProviderHost]
 
@@ -58,21 +55,6 @@ def start(provider_host_factory: Callable[..., ProviderHost], canary_emulator: E
 
 def canary_declaration(org: str, **changes: Any) -> dict[str, Any]:
     return declaration("token", org, value=CANARY_VALUE, **changes)
-
-
-def up(host: ProviderHost, news: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    checked = host.check(news)
-    assert checked.failures == []
-    id_, outs = host.create(checked.inputs)
-    return id_, outs, checked.inputs
-
-
-def decoded(text: str) -> bytes:
-    """``text`` as base64 decoded, or b"" when it is not base64: a value merely encoded is still leaked."""
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return b""
 
 
 def assert_outputs_clean(outputs: dict[str, Any]) -> None:
@@ -116,58 +98,6 @@ def test_the_lifecycle_shows_the_value_only_as_the_value_output(
     assert_host_clean(host)
 
 
-def _wrong_token(start: Start, emu: Emulator) -> list[str]:
-    with Emulator(token="some-other-token") as other:
-        host = start(other)
-        with pytest.raises(ProviderError) as failure:
-            up(host, canary_declaration("wrong-token"))
-        assert "rejected the token" in failure.value.details
-        assert_host_clean(host)
-        return [failure.value.details]
-
-
-def _refused_create(start: Start, emu: Emulator) -> list[str]:
-    emu.inject(
-        method="POST",
-        status=422,
-        body={
-            "message": "Validation Failed",
-            "errors": [{"resource": "PrivateRegistry", "field": "url", "code": "invalid"}],
-        },
-    )
-    host = start()
-    with pytest.raises(ProviderError) as failure:
-        up(host, canary_declaration("refused"))
-    assert "GitHub refused it" in failure.value.details
-    assert_host_clean(host)
-    return [failure.value.details]
-
-
-def _server_errors_on_every_create(start: Start, emu: Emulator) -> list[str]:
-    emu.inject(method="POST", status=500, times=10)
-    host = start()
-    with pytest.raises(ProviderError) as failure:
-        up(host, canary_declaration("failing"))
-    assert emu.count("POST") == 2, "the sealed value was sent twice, both times refused"
-    assert_host_clean(host)
-    return [failure.value.details]
-
-
-def _rate_limited_update(start: Start, emu: Emulator) -> list[str]:
-    host = start()
-    news = canary_declaration("limited")
-    id_, outs, inputs = up(host, news)
-    emu.inject(
-        method="PATCH", status=403, headers={"Retry-After": "3600"}, body={"message": SECONDARY_MESSAGE}
-    )
-    checked = host.check(dict(news, value=CANARY_VALUE + "-new"), inputs)
-    with pytest.raises(ProviderError) as failure:
-        host.update(id_, outs, checked.inputs)
-    assert "retry after" in failure.value.details
-    assert_host_clean(host)
-    return [failure.value.details]
-
-
 def _rate_limit_waited_on(start: Start, emu: Emulator) -> list[str]:
     emu.inject(method="POST", status=429, headers={"Retry-After": "1"}, body={"message": SECONDARY_MESSAGE})
     host = start()
@@ -176,18 +106,6 @@ def _rate_limit_waited_on(start: Start, emu: Emulator) -> list[str]:
     assert "rate limit" in host.stderr_text(), "the wait is logged: stderr is really looked at"
     assert_host_clean(host)
     return []
-
-
-def _exists_without_adopt(start: Start, emu: Emulator) -> list[str]:
-    emu.put_registry(
-        "taken", registry_type="npm_registry", url="https://x.example.com", visibility="all", value="theirs"
-    )
-    host = start()
-    with pytest.raises(ProviderError) as failure:
-        up(host, canary_declaration("taken"))
-    assert "adopt: true" in failure.value.details
-    assert_host_clean(host)
-    return [failure.value.details]
 
 
 def _adopt_with_another_auth_type(start: Start, emu: Emulator) -> list[str]:
@@ -208,34 +126,6 @@ def _adopt_with_another_auth_type(start: Start, emu: Emulator) -> list[str]:
     return [failure.value.details]
 
 
-def _refused_delete(start: Start, emu: Emulator) -> list[str]:
-    host = start()
-    id_, outs, _ = up(host, canary_declaration("undeletable"))
-    emu.inject(method="DELETE", status=403, body={"message": "Resource not accessible by integration"})
-    with pytest.raises(ProviderError) as failure:
-        host.delete(id_, outs)
-    assert "permission" in failure.value.details
-    assert_host_clean(host)
-    return [failure.value.details]
-
-
-def _refresh_rate_limited(start: Start, emu: Emulator) -> list[str]:
-    host = start()
-    id_, outs, inputs = up(host, canary_declaration("unreadable"))
-    other = start()  # a new process lists the org again
-    emu.inject(
-        method="GET",
-        status=403,
-        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "9999999999"},
-        body={"message": "API rate limit exceeded"},
-    )
-    with pytest.raises(ProviderError) as failure:
-        other.read(id_, outs, inputs)
-    assert "retry after" in failure.value.details
-    assert_host_clean(other)
-    return [failure.value.details]
-
-
 def _invalid_declaration(start: Start, emu: Emulator) -> list[str]:
     host = start()
     checked = host.check(declaration("oidc_azure", "invalid", value=CANARY_VALUE))
@@ -245,16 +135,24 @@ def _invalid_declaration(start: Start, emu: Emulator) -> list[str]:
     return [reason for _, reason in checked.failures]
 
 
+HYGIENE = canaries.Hygiene(
+    declaration=canary_declaration,
+    up=up,
+    assert_clean=assert_host_clean,
+    secret=str,
+    sends_old_inputs=False,
+)
+
 ERROR_PATHS: dict[str, Callable[[Start, Emulator], list[str]]] = {
-    "wrong token (401)": _wrong_token,
-    "create refused (422)": _refused_create,
-    "server error on every create": _server_errors_on_every_create,
-    "update rate-limited beyond the wait allowed": _rate_limited_update,
+    "wrong token (401)": partial(canaries.wrong_token, HYGIENE),
+    "create refused (422)": partial(canaries.refused_create, HYGIENE),
+    "server error on every create": partial(canaries.server_errors_on_every_create, HYGIENE),
+    "update rate-limited beyond the wait allowed": partial(canaries.update_rate_limited, HYGIENE),
     "create rate-limited then waited on": _rate_limit_waited_on,
-    "exists without adopt": _exists_without_adopt,
+    "exists without adopt": partial(canaries.exists_without_adopt, HYGIENE),
     "adopt with another auth_type": _adopt_with_another_auth_type,
-    "delete refused (403)": _refused_delete,
-    "refresh rate-limited": _refresh_rate_limited,
+    "delete refused (403)": partial(canaries.refused_delete, HYGIENE),
+    "refresh rate-limited": partial(canaries.refresh_rate_limited, HYGIENE),
     "invalid declaration at check": _invalid_declaration,
 }
 

@@ -620,6 +620,21 @@ def _record(data: Any, request: str, *, name: str | None = None) -> dict[str, An
     return data
 
 
+def _configurations(data: Any, request: str) -> list[dict[str, Any]]:
+    """The registries of one page of an org's list."""
+    items = data.get("configurations") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise MalformedResponse(request, "no 'configurations' list in the org's list")
+    return [_record(item, request) for item in items]
+
+
+def _array(data: Any, request: str) -> list[Any]:
+    """The items of one page of a listing that answers a JSON array."""
+    if not isinstance(data, list):
+        raise MalformedResponse(request, f"a {type(data).__name__}, not a JSON list")
+    return data
+
+
 def _page_key(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     parts = urlsplit(url)
     return unquote(parts.path).lower(), tuple(sorted(parse_qsl(parts.query)))
@@ -762,35 +777,7 @@ class GitHubClient:
         Only to further pages of the same org's list on the same origin, never to a page already
         read, and at most :data:`MAX_PAGES` pages: anything else is :class:`MalformedResponse`.
         """
-        first = self._url(org)
-        url = first + "?per_page=100"
-        seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
-        found: list[dict[str, Any]] = []
-        for _ in range(MAX_PAGES):
-            seen.add(_page_key(url))
-            response = self._send("GET", url, org=org)
-            request = f"GET {urlsplit(url).path}"
-            data = _json(response, request)
-            items = data.get("configurations") if isinstance(data, dict) else None
-            if not isinstance(items, list):
-                raise MalformedResponse(request, "no 'configurations' list in the org's list")
-            found.extend(_record(item, request) for item in items)
-            link = response.links.get("next", {}).get("url")
-            if not link:
-                return found
-            try:
-                url = urljoin(url, link)
-                elsewhere = _origin(url) != _origin(self.base_url) or _page_key(url)[0] != _page_key(first)[0]
-            except ValueError:  # a malformed host or port
-                raise MalformedResponse(request, "its next-page link is not a valid URL") from None
-            if elsewhere:
-                # The session would send the token along, and another org's registries are not ours.
-                raise MalformedResponse(
-                    request, "its next-page link leaves the configured API or this org's list"
-                )
-            if _page_key(url) in seen:
-                raise MalformedResponse(request, "its next-page link points back at a page already read")
-        raise MalformedResponse(f"GET {urlsplit(first).path}", f"the list runs on past {MAX_PAGES} pages")
+        return self._every_page(self._url(org), _configurations, org=org)
 
     def create_registry(self, org: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """POST a new registry; returns GitHub's 201 body (with ``selected_repository_ids``).
@@ -1057,20 +1044,27 @@ class GitHubClient:
                 found.append((installation, self._login(account, request)))
         return found
 
-    def _every_page(self, first: str, *, token: str | None = None) -> list[Any]:
-        """The items of a listing that answers a JSON array, following ``Link`` pagination under the
-        rules of :meth:`list_registries`: the same origin and path, no page twice, :data:`MAX_PAGES`."""
+    def _every_page(
+        self,
+        first: str,
+        items: Callable[[Any, str], list[Any]] = lambda data, request: _array(data, request),
+        *,
+        org: str | None = None,
+        token: str | None = None,
+    ) -> list[Any]:
+        """The items of a listing (``items`` takes them out of one page), following ``Link`` pagination.
+
+        Only to further pages of the same list on the same origin, never to a page already read, and
+        at most :data:`MAX_PAGES` pages: anything else is :class:`MalformedResponse`.
+        """
         url = first + "?per_page=100"
         seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
         found: list[Any] = []
         for _ in range(MAX_PAGES):
             seen.add(_page_key(url))
-            response = self._send("GET", url, token=token)
+            response = self._send("GET", url, org=org, token=token)
             request = f"GET {urlsplit(url).path}"
-            data = _json(response, request)
-            if not isinstance(data, list):
-                raise MalformedResponse(request, f"a {type(data).__name__}, not a JSON list")
-            found.extend(data)
+            found.extend(items(_json(response, request), request))
             link = response.links.get("next", {}).get("url")
             if not link:
                 return found
@@ -1080,7 +1074,9 @@ class GitHubClient:
             except ValueError:  # a malformed host or port
                 raise MalformedResponse(request, "its next-page link is not a valid URL") from None
             if elsewhere:
-                raise MalformedResponse(request, "its next-page link leaves the configured API or this list")
+                # The session would send the token along, and another org's registries are not ours.
+                mine = "this org's list" if org else "this list"
+                raise MalformedResponse(request, f"its next-page link leaves the configured API or {mine}")
             if _page_key(url) in seen:
                 raise MalformedResponse(request, "its next-page link points back at a page already read")
         raise MalformedResponse(f"GET {urlsplit(first).path}", f"the list runs on past {MAX_PAGES} pages")
