@@ -27,6 +27,7 @@ __all__ = [
     "TransportError",
     "ValidationFailed",
     "bounded",
+    "printable",
     "redact",
     "remember_secret",
 ]
@@ -67,13 +68,20 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     return _USER_INFO.sub(r"\1***@", text)
 
 
+def printable(text: str) -> str:
+    """``text`` redacted, on one line, without control characters or bidirectional overrides: what
+    a terminal or a CI log may show of text that came from a file or a server (a CR or an RLO in
+    it could forge or disguise a line)."""
+    return _UNPRINTABLE.sub(" ", redact(text)).replace("\n", " ").strip()
+
+
 def bounded(text: str, limit: int, *, keep: str = "start") -> str:
     """``text`` from outside redacted, made printable on one line and cut to ``limit`` characters.
 
     Redacted first: a credential cut in two would no longer be recognised. ``keep="end"`` keeps the
     end instead (a connection error's useful part is its last words).
     """
-    text = _UNPRINTABLE.sub(" ", redact(text)).replace("\n", " ").strip()
+    text = printable(text)
     if len(text) <= limit:
         return text
     if keep == "end":

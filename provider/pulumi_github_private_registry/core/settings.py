@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
+from datetime import date
 from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
@@ -470,6 +471,8 @@ def parse_api_version(raw: Any, source: str) -> str | None:
     """The REST API version to send (a date such as ``2026-03-10``), or None for the server's default."""
     if raw in (None, ""):
         return None
+    if isinstance(raw, date):  # YAML reads an unquoted 2026-03-10 as a date
+        raw = raw.isoformat()
     if not isinstance(raw, str) or not _API_VERSION_RE.fullmatch(raw.strip()):
         raise SettingError(f"{source} must be an API version date such as 2026-03-10")
     return raw.strip()

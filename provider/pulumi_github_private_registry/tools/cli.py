@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 import yaml
 
 from ..core import schema, settings
-from ..core.errors import GitHubError, redact
+from ..core.errors import GitHubError, printable, redact
 from ..plugin.package import RESOURCE
 from . import drift, stackconfig
 from .stackconfig import SecretStatus
@@ -572,17 +572,9 @@ def config_problems(
 def validate_file(path: Path) -> tuple[int, list[str]]:
     """Check a stack file: the providers' configuration and every registry it declares; returns
     the registries' number and the problems, one per line."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        return 0, [f"cannot read it: {exc}"]
-    except yaml.YAMLError as exc:
-        return 0, [f"not valid YAML: {exc}"]
-    if data is None:
-        data = {}
-    if not isinstance(data, Mapping) or not isinstance(data.get("config") or {}, Mapping):
-        return 0, ["not a Pulumi stack file: expected a mapping with a `config:` mapping"]
-    config: Mapping[str, Any] = data.get("config") or {}
+    config, unusable = stackconfig.load_stack_file(path)
+    if unusable:
+        return 0, unusable
     stack = _stack_name(path)
     owner = config.get(settings.OWNER.key)
     default_org = settings.OWNER.resolve(owner if isinstance(owner, str) else None)
@@ -602,7 +594,8 @@ def validate_file(path: Path) -> tuple[int, list[str]]:
         ]
         lines.extend(entry.describe(p) for p in problems)
     # A secret pasted where a key name belongs would be echoed by the problem that names it.
-    return len(entries), [redact(line) for line in lines]
+    # A stack file's values reach the terminal (and CI logs) only as one printable line each.
+    return len(entries), [printable(line) for line in lines]
 
 
 def validate(paths: Sequence[str], *, out: TextIO | None = None) -> int:

@@ -35,10 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, NoReturn, TextIO
 
-import yaml
-
 from ..core import schema, settings
-from ..core.errors import GitHubError, redact
+from ..core.errors import GitHubError, printable, redact
 from ..core.lifecycle import normalized  # the diff's own comparison
 from . import stackconfig
 
@@ -260,18 +258,7 @@ def _redacted(value: Any) -> Any:
 
 def _load_config(path: Path) -> tuple[Mapping[str, Any], list[str]]:
     """The stack file's ``config:`` mapping, or why it cannot be read (as ``validate`` words it)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        return {}, [f"cannot read it: {exc}"]
-    except yaml.YAMLError as exc:
-        return {}, [f"not valid YAML: {exc}"]
-    if data is None:
-        data = {}
-    if not isinstance(data, Mapping) or not isinstance(data.get("config") or {}, Mapping):
-        return {}, ["not a Pulumi stack file: expected a mapping with a `config:` mapping"]
-    config: Mapping[str, Any] = data.get("config") or {}
-    return config, []
+    return stackconfig.load_stack_file(path)
 
 
 def _declared(
@@ -464,7 +451,7 @@ def _shown(value: Any) -> str:
 
 
 def render_text(result: Report) -> tuple[list[str], list[str]]:
-    """The lines for people: ``(stdout lines, stderr lines)``, each redacted."""
+    """The lines for people: ``(stdout lines, stderr lines)``, each redacted and printable."""
     name = result.stack_file
     if result.errors:
         plural = _plural(len(result.errors), "problem")
@@ -516,7 +503,8 @@ def render_text(result: Report) -> tuple[list[str], list[str]]:
     if result.base_url:
         verdict += f" (read from {result.base_url})"
     out.append(f"{name}: {verdict}")
-    return [redact(line) for line in out], [redact(line) for line in err]
+    # One printable line each: a stack file's or GitHub's text must not forge lines in a CI log.
+    return [printable(line) for line in out], [printable(line) for line in err]
 
 
 def render_json(result: Report) -> str:

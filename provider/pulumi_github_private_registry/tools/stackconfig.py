@@ -32,7 +32,10 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Final, Literal
+
+import yaml
 
 from ..core import schema
 from ..core.schema import Audience, Problem
@@ -53,6 +56,7 @@ __all__ = [
     "default_secret_key",
     "entry_from_record",
     "full_key",
+    "load_stack_file",
     "missing_registries_problem",
     "near_registries_keys",
     "parse_registries",
@@ -137,6 +141,58 @@ A problem's own field is shown as it is: :func:`declaration_problems` names it f
 
 SecretStatus = Literal["secret", "plaintext", "missing"]
 """Where a secret config key stands: set with ``--secret``, set in plaintext, or not set."""
+
+
+MAX_STACK_FILE: Final = 1024 * 1024
+"""The largest stack file read: a real one is a few kilobytes."""
+
+
+MAX_STACK_NODES: Final = 100_000
+"""The most values a stack file may stand for once its aliases are expanded (a real one: hundreds)."""
+
+
+def _expanded_size(value: Any, sizes: dict[int, int], limit: int) -> int:
+    """How many values ``value`` stands for with its aliases expanded, counting each shared one
+    once per use but computing it once: ten nested ``*a`` of a 600-byte file stand for billions
+    (a "billion laughs"), which any code walking them would take hours over."""
+    known = sizes.get(id(value))
+    if known is not None:
+        return known
+    size = 1
+    children = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else ()
+    for child in children:
+        size += _expanded_size(child, sizes, limit)
+        if size > limit:
+            break
+    sizes[id(value)] = size
+    return size
+
+
+def load_stack_file(path: Path) -> tuple[Mapping[str, Any], list[str]]:
+    """A stack file's ``config:`` mapping, or why it cannot be used: a regular file of at most
+    :data:`MAX_STACK_FILE` bytes, YAML standing for at most :data:`MAX_STACK_NODES` values, a
+    mapping with a ``config:`` mapping."""
+    try:
+        if not path.is_file():
+            return {}, ["cannot read it: not a regular file"]
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_STACK_FILE + 1)
+        if len(raw) > MAX_STACK_FILE:
+            return {}, [f"cannot read it: larger than {MAX_STACK_FILE // 1024} KiB, which no stack file is"]
+        data = yaml.safe_load(raw.decode("utf-8"))
+        if _expanded_size(data, {}, MAX_STACK_NODES) > MAX_STACK_NODES:
+            return {}, [f"not a stack file: its aliases (*name) stand for more than {MAX_STACK_NODES} values"]
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, [f"cannot read it: {exc}"]
+    except RecursionError:
+        return {}, ["not valid YAML: nested too deeply"]
+    except yaml.YAMLError as exc:
+        return {}, [f"not valid YAML: {exc}"]
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping) or not isinstance(data.get("config") or {}, Mapping):
+        return {}, ["not a Pulumi stack file: expected a mapping with a `config:` mapping"]
+    return data.get("config") or {}, []
 
 
 def full_key(key: str) -> str:
