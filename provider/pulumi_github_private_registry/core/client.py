@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit, urlunsplit
@@ -69,6 +69,7 @@ from .settings import DEFAULT_BASE_URL, clean_token, normalize_base_url, where
 
 if TYPE_CHECKING:
     from .credentials import Credentials
+    from .settings import Settings
 
 __all__ = [
     "API_VERSION",
@@ -80,6 +81,7 @@ __all__ = [
     "RetryBudget",
     "Throttle",
     "default_api_version",
+    "limits_for",
     "normalize_base_url",
     "operation_budget",
     "process_throttle",
@@ -180,6 +182,17 @@ class Throttle:
     def release(self) -> None:
         """Give the slot back."""
         self._slots.release()
+
+
+def limits_for(settings: Settings) -> Limits:
+    """The client's limits from the settings' tuning values."""
+    return replace(
+        Limits(),
+        write_interval=settings.write_delay_ms / 1000,
+        max_concurrency=settings.max_concurrency,
+        max_retry_wait=settings.max_retry_wait,
+        timeout=settings.request_timeout,
+    )
 
 
 def default_api_version(base_url: str) -> str:

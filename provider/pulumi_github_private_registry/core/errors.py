@@ -26,6 +26,7 @@ __all__ = [
     "ServerError",
     "TransportError",
     "ValidationFailed",
+    "affects_every_org",
     "bounded",
     "printable",
     "redact",
@@ -243,3 +244,12 @@ class OutcomeUnknown(TransportError):
 
     def __init__(self, request: str, cause: str) -> None:
         GitHubError.__init__(self, request, f"GitHub's answer does not say whether it was applied ({cause}).")
+
+
+def affects_every_org(exc: GitHubError, one_credential: bool) -> bool:
+    """Whether a failure about one org would recur for every other (the server cannot be reached,
+    or the one credential in use is refused): a tool walking many orgs stops there instead of
+    waiting out the same timeouts org after org."""
+    return isinstance(exc, (TransportError, Redirected)) or (
+        one_credential and isinstance(exc, AuthenticationError)
+    )

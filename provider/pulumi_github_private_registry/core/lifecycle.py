@@ -20,7 +20,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from . import schema
@@ -154,15 +154,9 @@ class Runtime:
     @property
     def limits(self) -> Limits:
         """The client's limits, from the settings."""
-        from .client import Limits
+        from .client import limits_for
 
-        return replace(
-            Limits(),
-            write_interval=self.settings.write_delay_ms / 1000,
-            max_concurrency=self.settings.max_concurrency,
-            max_retry_wait=self.settings.max_retry_wait,
-            timeout=self.settings.request_timeout,
-        )
+        return limits_for(self.settings)
 
     def client(self, org: str, name: str) -> GitHubClient:
         """The client for the settings; ``org``/``name`` name the registry when no token is set."""

@@ -605,10 +605,15 @@ def from_environment(token_env: str = TOKEN.env) -> Settings:
     """The settings of the command-line tools, from the environment: the token in ``token_env``, or a
     GitHub App (``GITHUB_APP_*``), a token per org and the API version, as the providers read them.
 
-    The base URL is left to the caller (a flag, a stack file or ``GITHUB_BASE_URL``).
+    The tuning values come from their environment variables (``GITHUB_PRIVATE_REGISTRY_REQUEST_TIMEOUT``,
+    ...). The base URL is left to the caller (a flag, a stack file or ``GITHUB_BASE_URL``).
     """
     keys = DYNAMIC
     token = clean_token(os.environ.get(token_env), token_env)
+    numbers = {}
+    for rule in NUMBERS:
+        setting: Setting = getattr(keys, rule.name)
+        numbers[rule.name] = parse_number(rule, os.environ.get(setting.env), setting.env)
     app = parse_app(None, keys.app_auth)
     if app is not None and token:
         raise SettingError(
@@ -621,4 +626,8 @@ def from_environment(token_env: str = TOKEN.env) -> Settings:
         app=app,
         tokens=parse_tokens(None, keys.tokens),
         api_version=parse_api_version(os.environ.get(keys.api_version.env), keys.api_version.env),
+        write_delay_ms=numbers["write_delay_ms"],
+        max_concurrency=int(numbers["max_concurrency"]),
+        max_retry_wait=numbers["max_retry_wait"],
+        request_timeout=numbers["request_timeout"],
     )

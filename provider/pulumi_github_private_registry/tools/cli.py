@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 import yaml
 
 from ..core import schema, settings
-from ..core.errors import GitHubError, printable, redact
+from ..core.errors import GitHubError, affects_every_org, printable, redact
 from ..plugin.package import RESOURCE
 from . import drift, stackconfig
 from .stackconfig import SecretStatus
@@ -65,7 +65,7 @@ FORMATS = ("config", "import")
 EXIT_OK: Final = 0
 """``discover``: every organization asked for was read."""
 EXIT_FAILED: Final = 1
-"""``discover``: nothing usable (a usage or credential error, or no organization could be read)."""
+"""``discover``: nothing usable (unusable arguments or credentials, or no organization could be read)."""
 EXIT_PARTIAL: Final = 3
 """``discover``: some organizations were read and printed, others could not be (named on stderr)."""
 
@@ -274,11 +274,17 @@ def discover(
     if url is None:
         source = f"--base-url or {settings.BASE_URL.env}"
     try:
-        from ..core.client import GitHubClient  # the network is discover's alone: validate stays light
+        from ..core.client import GitHubClient, limits_for  # the network is discover's alone
         from ..core.credentials import credentials_for
 
         creds = credentials_for(credentials)
-        client = GitHubClient(creds, url, base_url_source=source, api_version=credentials.api_version)
+        client = GitHubClient(
+            creds,
+            url,
+            base_url_source=source,
+            api_version=credentials.api_version,
+            limits=limits_for(credentials),
+        )
     except ValueError as exc:
         return fail(str(exc))
     try:
@@ -320,13 +326,21 @@ def _walk(
     many = all_orgs or len(orgs) > 1
     found: list[tuple[str, list[dict[str, Any]]]] = []
     unread: list[str] = []
+    one_credential = credentials.app is None and not credentials.tokens
+    stopped: str | None = None
     for name in orgs:
+        if stopped is not None:
+            unread.append(name)
+            print(f"{name}: not read: not tried after {stopped}", file=err)
+            continue
         try:
             records = client.list_registries(name)
         except GitHubError as exc:
             unread.append(name)
             message = redact(str(exc))
             print(f"{name}: not read: {message}" if many else f"error: {message}", file=err)
+            if affects_every_org(exc, one_credential):
+                stopped = f"{name}'s failure, which every org would meet"
             continue
         found.append((name, records))
         if many:
@@ -617,9 +631,9 @@ def validate(paths: Sequence[str], *, out: TextIO | None = None) -> int:
 # --- entry point ------------------------------------------------------------------------------
 
 _EXIT_STATUSES: Final = (
-    "exit status: 0 every organization was read; 1 nothing usable (a usage or credential error, or "
-    "no organization could be read); 3 some organizations were read and printed, others not (each "
-    "named on stderr)."
+    "exit status: 0 every organization was read; 1 nothing usable (an unusable org name, credentials "
+    "or base URL, or no organization could be read); 2 a usage error; 3 some organizations were read "
+    "and printed, others not (each named on stderr)."
 )
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, NoReturn, TextIO
 
 from ..core import schema, settings
-from ..core.errors import GitHubError, printable, redact
+from ..core.errors import GitHubError, affects_every_org, printable, redact
 from ..core.lifecycle import normalized  # the diff's own comparison
 from . import stackconfig
 
@@ -408,28 +408,38 @@ def report(
         if url is None:
             source = f"--base-url, {settings.BASE_URL.key} or {settings.BASE_URL.env}"
     try:
-        from ..core.client import GitHubClient  # the network is asked only once the file is sound
+        from ..core.client import GitHubClient, limits_for  # the network: only once the file is sound
         from ..core.credentials import credentials_for
 
         client = GitHubClient(
-            credentials_for(credentials), url, base_url_source=source, api_version=credentials.api_version
+            credentials_for(credentials),
+            url,
+            base_url_source=source,
+            api_version=credentials.api_version,
+            limits=limits_for(credentials),
         )
     except ValueError as exc:
         return Report(shown, errors=(redact(str(exc)),))
 
     orgs: list[OrgResult] = []
     registries: list[RegistryDrift] = []
+    one_credential = credentials.app is None and not credentials.tokens
+    stopped: str | None = None
     try:
         for key in sorted(by_org):
             org, declared = spelling[key], by_org[key]
             if credentials.app is None and not credentials.token and key not in per_org:
                 error = f"no token for org '{org}' in ${settings.DYNAMIC.tokens.env} and none in ${token_env}"
                 orgs.append(OrgResult(org, len(declared), error=error))
+            elif stopped is not None:
+                orgs.append(OrgResult(org, len(declared), error=f"not read: not tried after {stopped}"))
             else:
                 try:
                     records = client.list_registries(org)
                 except GitHubError as exc:
                     orgs.append(OrgResult(org, len(declared), error=redact(str(exc))))
+                    if affects_every_org(exc, one_credential):
+                        stopped = f"{org}'s failure, which every org would meet"
                 else:
                     orgs.append(OrgResult(org, len(declared), at_github=len(records)))
                     registries.extend(_compare_org(org, declared, records))
