@@ -671,12 +671,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help=f"GitHub's API URL (default: ${settings.BASE_URL.env}, else github.com; as github:baseUrl)",
     )
-    found.add_argument(
-        "--token-env",
-        default=settings.TOKEN.env,
-        metavar="NAME",
-        help=f"the environment variable holding the token (default: {settings.TOKEN.env})",
-    )
+    drift.add_token_env(found)
     found.add_argument(
         "--stack",
         default=None,

@@ -528,6 +528,16 @@ def render_json(result: Report) -> str:
 PROG: Final = "python -m pulumi_github_private_registry drift"
 
 
+def add_token_env(parser: argparse.ArgumentParser) -> None:
+    """``--token-env NAME``: the environment variable holding the token (``discover`` has it too)."""
+    parser.add_argument(
+        "--token-env",
+        default=settings.TOKEN.env,
+        metavar="NAME",
+        help=f"the environment variable holding the token (default: {settings.TOKEN.env})",
+    )
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The command's arguments, for a ``drift`` subparser of the CLI (then call :func:`run`)."""
     parser.add_argument("file", metavar="FILE", help="a stack file, e.g. stacks/Pulumi.prod.yaml")
@@ -537,12 +547,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"GitHub's API URL (default: the stack file's {settings.BASE_URL.key}, else "
         f"${settings.BASE_URL.env}, else github.com)",
     )
-    parser.add_argument(
-        "--token-env",
-        default=settings.TOKEN.env,
-        metavar="NAME",
-        help=f"the environment variable holding the token (default: {settings.TOKEN.env})",
-    )
+    add_token_env(parser)
     parser.add_argument(
         "--json",
         action="store_true",
