@@ -498,18 +498,22 @@ def test_rotate_key_rejects_the_old_key_id_and_keeps_old_values_readable(
     assert emulator.decrypted_value(ORG, "NPM_REGISTRY_SECRET") == "new key"
 
 
+# Spaces and '!' never occur in base64, so the plaintext cannot turn up by chance in a ciphertext.
+PLAIN = "plain pw!"
+
+
 def test_out_of_band_changes_are_what_clients_see(emulator: Emulator, api: requests.Session) -> None:
     record = emulator.put_registry(
-        ORG, registry_type="python_index", url="https://pypi.example.com/", visibility="all", value="pw"
+        ORG, registry_type="python_index", url="https://pypi.example.com/", visibility="all", value=PLAIN
     )
     assert record["name"] == "PYTHON_INDEX_SECRET" and record["key_id"] == emulator.public_key(ORG)[0]
-    assert "pw" not in json.dumps(record) and emulator.decrypted_value(ORG, "PYTHON_INDEX_SECRET") == "pw"
+    assert PLAIN not in json.dumps(record) and emulator.decrypted_value(ORG, "PYTHON_INDEX_SECRET") == PLAIN
     got = api.get(url(emulator, "/PYTHON_INDEX_SECRET")).json()
     assert_valid(got, CONFIGURATION)
-    edited = emulator.edit_registry(ORG, "PYTHON_INDEX_SECRET", username="drift", value="pw2")
+    edited = emulator.edit_registry(ORG, "PYTHON_INDEX_SECRET", username="drift", value=PLAIN + " 2")
     got = api.get(url(emulator, "/PYTHON_INDEX_SECRET")).json()
     assert got["username"] == "drift" and got["updated_at"] == edited["updated_at"] > record["updated_at"]
-    assert emulator.decrypted_value(ORG, "PYTHON_INDEX_SECRET") == "pw2"
+    assert emulator.decrypted_value(ORG, "PYTHON_INDEX_SECRET") == PLAIN + " 2"
     emulator.delete_registry(ORG, "PYTHON_INDEX_SECRET")
     assert api.get(url(emulator, "/PYTHON_INDEX_SECRET")).status_code == 404
     assert emulator.registry(ORG, "PYTHON_INDEX_SECRET") is None
