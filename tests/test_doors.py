@@ -113,6 +113,25 @@ def test_adoption_is_refused_without_adopt_and_done_with_it(door: Door, github: 
     assert door.plan(adopted, dict(news, adopt=True)).changes == "none"
 
 
+def test_a_refused_adoption_names_the_fields_as_the_door_spells_them(door: Door, github: Emulator) -> None:
+    org = org_for(door, "adopt-names")
+    github.put_registry(org, **DECLARATIONS["oidc_azure"])
+    github.put_registry(org, **DECLARATIONS["oidc_jfrog"], identity_mapping_name="dependabot")
+    github.reset_log()
+
+    with pytest.raises(ProviderError) as other_auth:
+        door.up(declaration("token", org, registry_type="docker_registry", adopt=True))
+    with pytest.raises(ProviderError) as undeclared:
+        door.up(declaration("oidc_jfrog", org, adopt=True))
+
+    assert f"it exists with {door.spell('auth_type')} 'oidc_azure'" in other_auth.value.details
+    assert f"it has {door.spell('identity_mapping_name')} 'dependabot'" in undeclared.value.details
+    if door.spell("auth_type") != "auth_type":  # the plugin's readers never see the Python names
+        assert "auth_type" not in other_auth.value.details
+        assert "identity_mapping_name" not in undeclared.value.details
+    assert github.count("POST") == 0 and github.count("PATCH") == 0
+
+
 @pytest.mark.parametrize(
     ("field", "new_value", "delete_first"),
     [("auth_type", "username_password", True), ("registry_type", "cargo_registry", False)],

@@ -124,7 +124,7 @@ class Runtime:
     _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
     @classmethod
-    def shared(cls, settings: Settings) -> Runtime:
+    def shared(cls, settings: Settings, audience: schema.Audience = schema.DECLARATION) -> Runtime:
         """The process's runtime for ``settings`` (compared with the token as a digest).
 
         A door may hold several instances in one process: Pulumi's dynamic-provider host makes one
@@ -133,14 +133,17 @@ class Runtime:
         must see the same claims, or a renamed resource's delete would remove what the new one
         adopted; and one list per org serves them all.
         """
+        key = (settings.identity, audience.name)  # the doors never share a process; tests may
         with cls._shared_lock:
-            runtime = cls._shared.get(settings.identity)
+            runtime = cls._shared.get(key)
             if runtime is None:
-                runtime = cls._shared[settings.identity] = cls(settings)
+                runtime = cls._shared[key] = cls(settings, audience)
             return runtime
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, audience: schema.Audience = schema.DECLARATION) -> None:
         self.settings = settings
+        self.audience = audience
+        """Who reads this runtime's errors: how they name the resource's fields."""
         self.keys = PublicKeyCache()
         self.inventory = Inventory()
         self.claims = Claims()
@@ -284,7 +287,7 @@ def _same_org(a: Any, b: Any) -> bool:
 # --- naming --------------------------------------------------------------------------------------
 
 
-def _locate(id_: str, props: Mapping[str, Any]) -> tuple[str, str]:
+def _locate(id_: str, props: Mapping[str, Any], audience: schema.Audience) -> tuple[str, str]:
     """(org, name) of a registry from its id ``{org}/{name}``, else from its properties.
 
     Ids and state can be hand-edited or imported: an org or name that is not GitHub's shape (``..``
@@ -304,7 +307,8 @@ def _locate(id_: str, props: Mapping[str, Any]) -> tuple[str, str]:
     where, registry_type = props.get("org"), props.get("registry_type")
     if schema.org_problem(where) is not None or registry_type not in schema.REGISTRY_TYPES:
         raise RegistryError(
-            f"OrgPrivateRegistry: the state holds no usable org and registry_type ({bounded(repr(where), 60)}"
+            f"OrgPrivateRegistry: the state holds no usable org and {audience.name('registry_type')} "
+            f"({bounded(repr(where), 60)}"
             f", {bounded(repr(registry_type), 60)}): nothing was sent to GitHub and nothing changed."
         )
     return str(where), schema.configuration_name(str(registry_type))
@@ -404,7 +408,7 @@ def diff(runtime: Runtime, id_: str, olds: Mapping[str, Any], news: Mapping[str,
     that another resource of the deployment cannot adopt it too.
     """
     try:
-        org, name = _locate(id_, olds)
+        org, name = _locate(id_, olds, runtime.audience)
     except RegistryError:
         pass  # a malformed id fails where a request would be made, not in a plan
     else:
@@ -450,7 +454,7 @@ def create(runtime: Runtime, props: Mapping[str, Any]) -> Written:
     A registry claimed by another resource of this deployment is refused before any request:
     two states would hold two values while GitHub holds one.
     """
-    org, name = _locate("", props)
+    org, name = _locate("", props, runtime.audience)
     made, seen = runtime.claims.begin(org, name, _label(props))
     if made is not None:
         raise _two_resources(org, name, made, props)
@@ -529,18 +533,19 @@ def _take_over(
             "prints a config block for it."
         )
     declared_auth = schema.auth_type_of(props)
+    shown = runtime.audience.name
     # Compared only when GitHub reports it (its own example answers leave auth_type out).
     if existing.get("auth_type") is not None and existing["auth_type"] != declared_auth:
         raise RegistryError(
-            f"OrgPrivateRegistry {org}/{name}: cannot adopt: it exists with auth_type "
+            f"OrgPrivateRegistry {org}/{name}: cannot adopt: it exists with {shown('auth_type')} "
             f"'{existing.get('auth_type')}' and you declare '{declared_auth}', which GitHub cannot "
-            "change in place. Declare its auth_type to adopt it, or delete it at GitHub first."
+            f"change in place. Declare its {shown('auth_type')} to adopt it, or delete it at GitHub first."
         )
     stuck = unclearable(existing, props)
     if stuck:
         raise RegistryError(
             f"OrgPrivateRegistry {org}/{name}: cannot adopt: it has "
-            + ", ".join(f"{f} '{existing[f]}'" for f in stuck)
+            + ", ".join(f"{shown(f)} '{existing[f]}'" for f in stuck)
             + ", which you do not declare and GitHub cannot clear in place. Declare "
             + ("them" if len(stuck) > 1 else "it")
             + " to adopt it, or delete it at GitHub first."
@@ -589,8 +594,9 @@ def _resolve_unknown_create(
     if mismatched:
         raise RegistryError(
             f"OrgPrivateRegistry {org}/{name}: GitHub did not answer the create, and a registry "
-            f"{name} now exists whose {', '.join(mismatched)} differ from what was sent: it was "
-            "made by someone else. Delete it at GitHub or set `adopt: true`, then run again."
+            f"{name} now exists whose {', '.join(map(runtime.audience.name, mismatched))} differ from "
+            "what was sent: it was made by someone else. Delete it at GitHub or set `adopt: true`, "
+            "then run again."
         )
     runtime.inventory.record(org, record)
     if not schema.takes_secret(props):
@@ -603,7 +609,7 @@ def _resolve_unknown_create(
 @_guarded
 def update(runtime: Runtime, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Written:
     """PATCH what changed (everything, after outside drift), then GET once for updated_at."""
-    org, name = _locate(id_, olds)
+    org, name = _locate(id_, olds, runtime.audience)
     if drifted(olds, news):
         fields = [f for f in schema.UPDATABLE_FIELDS if news.get(f) is not None or olds.get(f) is not None]
         send_value = True
@@ -690,12 +696,14 @@ def _send_secret(
             if props.get("value") is None:
                 # Sealed by the user: only they can seal it again.
                 name = schema.configuration_name(str(props["registry_type"]))
+                sealed_field, key_field = map(runtime.audience.name, ("value_encrypted", "key_id"))
                 raise RegistryError(
-                    f"OrgPrivateRegistry {org}/{name}: GitHub refused value_encrypted ({exc.detail}): "
+                    f"OrgPrivateRegistry {org}/{name}: GitHub refused {sealed_field} ({exc.detail}): "
                     "it must be sealed with the org's current private-registries key, which may have "
                     "been rotated. Seal the value again with the key from "
-                    f"GET /orgs/{org}/private-registries/public-key and set value_encrypted and key_id "
-                    "to match, or declare the plaintext `value` as a secret and let the provider seal it."
+                    f"GET /orgs/{org}/private-registries/public-key and set {sealed_field} and "
+                    f"{key_field} to match, or declare the plaintext `value` as a secret and let the "
+                    "provider seal it."
                 ) from None
             if attempt == 0:
                 runtime.keys.drop(org, sealed.key_id)
@@ -721,7 +729,7 @@ def delete(runtime: Runtime, id_: str, props: Mapping[str, Any]) -> None:
     A registry that another resource of this deployment created or adopted (this one was renamed,
     and the new one adopted it) is not deleted: this resource only leaves the state.
     """
-    org, name = _locate(id_, props)
+    org, name = _locate(id_, props, runtime.audience)
     if runtime.claims.held_by_another(org, name, _fingerprint(props)):
         log.warning(
             "%s",
@@ -788,7 +796,7 @@ def read(runtime: Runtime, id_: str, props: Mapping[str, Any]) -> Refreshed:
     With only an id (an import), the outputs and inputs are the registry as GitHub reports it, and
     a registry that does not exist is an error that shows the id's form (a refresh drops it instead).
     """
-    org, name = _locate(id_, props)
+    org, name = _locate(id_, props, runtime.audience)
     importing = not props
     client = runtime.client(org, name)
     try:

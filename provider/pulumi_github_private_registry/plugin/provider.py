@@ -152,7 +152,7 @@ class RegistryProvider(Provider):
     @property
     def runtime(self) -> Runtime:
         """The runtime from Configure; from the environment alone before it."""
-        return self._runtime or Runtime.shared(_resolve({}))
+        return self._runtime or Runtime.shared(_resolve({}), schema.CAMEL)
 
     # --- the package and its configuration ------------------------------------------------------
 
@@ -188,7 +188,7 @@ class RegistryProvider(Provider):
             namespace, _, name = key.partition(":config:")
             if namespace == settings.PACKAGE and name not in config:
                 config[name] = value
-        self._runtime = Runtime.shared(_resolve(_config_keys(config)))
+        self._runtime = Runtime.shared(_resolve(_config_keys(config)), schema.CAMEL)
         return ConfigureResponse(accept_secrets=True, supports_preview=False)
 
     # --- the resource ---------------------------------------------------------------------------
