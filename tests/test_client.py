@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -222,10 +223,11 @@ def test_create_applied_then_dropped_is_an_unknown_outcome_not_retried(emulator:
 
 
 def test_no_server_is_a_transport_error() -> None:
-    with Emulator() as emulator:
-        base_url = emulator.base_url
-    with pytest.raises(TransportError) as failure:
-        GitHubClient("t", base_url, limits=FAST).list_registries("acme")
+    with socket.socket() as bound:  # bound, never listening: no other process can take the port
+        bound.bind(("127.0.0.1", 0))
+        base_url = f"http://127.0.0.1:{bound.getsockname()[1]}/"
+        with pytest.raises(TransportError) as failure:
+            GitHubClient("t", base_url, limits=FAST).list_registries("acme")
     assert not isinstance(failure.value, OutcomeUnknown)
 
 

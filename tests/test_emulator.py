@@ -605,7 +605,7 @@ def test_every_response_carries_rate_limit_and_api_version_headers(
 def test_primary_rate_limit_exhausts_and_refills_after_reset(
     emulator: Emulator, api: requests.Session
 ) -> None:
-    emulator.set_primary_remaining(1, reset_in=1)
+    emulator.set_primary_remaining(1, reset_in=3)  # time for two requests before it, even on a busy machine
     last = api.get(url(emulator))
     assert last.status_code == 200 and last.headers["x-ratelimit-remaining"] == "0"
     refused = create(api, emulator, value=None, auth_type="oidc_azure", tenant_id="t", client_id="c")
@@ -620,14 +620,15 @@ def test_primary_rate_limit_exhausts_and_refills_after_reset(
 
 
 def test_secondary_rate_limit_refuses_beyond_the_window(emulator: Emulator, api: requests.Session) -> None:
-    emulator.limit_rate(max_requests=2, window=1.0)
+    emulator.limit_rate(max_requests=2, window=3.0)  # three requests fall in it, even on a busy machine
     assert [api.get(url(emulator)).status_code for _ in range(2)] == [200, 200]
     refused = create(api, emulator, value=None, auth_type="oidc_azure", tenant_id="t", client_id="c")
     assert refused.status_code == 403
     assert refused.json()["message"].startswith("You have exceeded a secondary rate limit")
     assert refused.headers["Retry-After"] == "1" and refused.headers["x-ratelimit-remaining"] != "0"
     assert emulator.registries(ORG) == {}
-    time.sleep(1.05)
+    time.sleep(3.05)
+    assert api.get(url(emulator)).status_code == 200  # the window has passed
     assert api.get(url(emulator)).status_code == 200
     emulator.limit_rate(max_requests=0, window=60, status=429, retry_after=None)
     response = api.get(url(emulator))
@@ -675,13 +676,13 @@ def test_faults_match_in_order_by_method_and_path_substring_for_times(
 
 
 def test_delay_fault_slows_one_answer(emulator: Emulator, api: requests.Session) -> None:
-    emulator.inject(path="/public-key", delay=0.3)
+    emulator.inject(path="/public-key", delay=1.0)  # a second: no local request takes that long
     started = time.monotonic()
     assert api.get(url(emulator, "/public-key")).status_code == 200
-    assert time.monotonic() - started >= 0.3
+    assert time.monotonic() - started >= 1.0
     started = time.monotonic()
     api.get(url(emulator, "/public-key"))
-    assert time.monotonic() - started < 0.3
+    assert time.monotonic() - started < 1.0
 
 
 def test_drop_closes_the_connection_without_applying(emulator: Emulator, api: requests.Session) -> None:
@@ -711,15 +712,15 @@ def test_inject_refuses_contradictory_faults(emulator: Emulator) -> None:
 
 
 def test_latency_delays_every_answer_and_can_change() -> None:
-    with Emulator(latency=0.2) as emu:
+    with Emulator(latency=1.0) as emu:  # a second: no local request takes that long
         s = session()
         started = time.monotonic()
         s.get(url(emu))
-        assert time.monotonic() - started >= 0.2
+        assert time.monotonic() - started >= 1.0
         emu.latency = 0.0
         started = time.monotonic()
         s.get(url(emu))
-        assert time.monotonic() - started < 0.2
+        assert time.monotonic() - started < 1.0
 
 
 # --- log, transport, command line ---------------------------------------------------------------

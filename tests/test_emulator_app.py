@@ -9,6 +9,7 @@ Expiry is tested on the emulator's clock, never by sleeping.
 from __future__ import annotations
 
 import base64
+import calendar
 import json
 import os
 import signal
@@ -157,7 +158,7 @@ def test_a_token_is_issued_for_an_hour_with_the_installations_permissions(emu: E
     assert body["token"].startswith("ghs_") and len(body["token"]) == 40 and body["token"][4:].isalnum()
     assert body["permissions"] == {PERMISSION: "write"} and body["repository_selection"] == "all"
     assert body["expires_at"].endswith("Z")
-    expires = time.mktime(time.strptime(body["expires_at"], "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+    expires = calendar.timegm(time.strptime(body["expires_at"], "%Y-%m-%dT%H:%M:%SZ"))  # UTC, in any zone
     assert before + 3600 - 1 <= expires <= time.time() + 3600
     assert [t["token"] for t in emu.installation_tokens()] == [body["token"]]
 
@@ -268,9 +269,9 @@ def test_tokens_expire_after_the_ttl_on_the_emulators_clock(keys: Any) -> None:
         installation_token_ttl=120.0,
     ) as emu:
         token = installation_token(emu, keys[APP])
-        emu.advance_clock(119.0)
+        emu.advance_clock(110.0)  # 10 s of real time left for the request, even on a busy machine
         assert requests.get(url(emu), headers=bearer(token)).status_code == 200
-        emu.advance_clock(1.5)
+        emu.advance_clock(11.5)
         assert requests.get(url(emu), headers=bearer(token)).status_code == 401
         # A JWT made on the client's (now slow) clock is already stale on the server's ...
         emu.advance_clock(600.0)
@@ -333,8 +334,11 @@ def test_a_jwt_github_would_refuse_is_401_with_its_message(emu: Emulator, keys: 
     assert emu.installation_tokens() == []
 
 
-def test_the_docs_own_jwt_is_accepted(emu: Emulator, keys: Any) -> None:
+def test_the_docs_own_jwt_is_accepted(emu: Emulator, keys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     now = int(time.time())  # GitHub's example: iat 60 s back, exp 10 minutes ahead
+    # The emulator's clock held half a second into `now`: a JWT valid for one more second is
+    # judged as valid, however close to the next second the request arrives.
+    monkeypatch.setattr(emu, "now", lambda: now + 0.5)
     assert _lookup(emu, make_jwt(keys[APP], iat=now - 60, exp=now + 600)).status_code == 200
     assert _lookup(emu, make_jwt(keys[APP], iat=now, exp=now + 1)).status_code == 200
 

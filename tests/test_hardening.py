@@ -21,6 +21,7 @@ import grpc
 import pytest
 import yaml
 
+from clitools import clean_environment
 from provider_host import ProviderError, ProviderHost, up
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.tools import cli
@@ -82,7 +83,8 @@ def test_a_token_that_cannot_be_sent_is_refused_naming_the_setting_and_showing_n
     details = _fails(lambda: up(host, declaration("token", "bad-token")))
 
     assert setting in _last_line(details)
-    for part in ("ghp_abc", "def0123456789", "abcd"):
+    # Parts no path or number in a traceback can hold by chance (a bare "abcd" is hex).
+    for part in ("ghp_abc", "def0123456789", "abcdéf"):
         assert part not in details and part not in host.stderr_text()
     assert "UnicodeEncodeError" not in details and "InvalidHeader" not in details
     assert emulator.requests == []
@@ -347,7 +349,7 @@ def test_an_answer_trickled_byte_by_byte_is_cut_at_the_request_timeout(
 
     elapsed = time.monotonic() - started
     assert "no complete answer within 1 s" in _last_line(details)
-    assert elapsed < 8, elapsed
+    assert elapsed < 15, elapsed  # about 1 s; the trickle alone would hold it for 30 s
     assert emulator.count("POST") == 0
 
 
@@ -590,8 +592,7 @@ def _discover(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str,
 
 @pytest.fixture
 def no_github_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GITHUB_TOKEN", "GITHUB_BASE_URL", "GITHUB_OWNER"):
-        monkeypatch.delenv(name, raising=False)
+    clean_environment(monkeypatch)
 
 
 @pytest.mark.usefixtures("no_github_environment")
@@ -839,7 +840,8 @@ def test_a_proxy_that_stalls_while_connecting_is_cut_at_the_request_timeout(
     details = _fails(lambda: up(host, declaration("token", "stalled")))
 
     assert "no complete answer within 1 s" in _last_line(details)
-    assert time.monotonic() - started < 20  # 5 attempts of at most 2 s, and urllib3's backoff
+    # 5 attempts of at most 2 s and urllib3's backoff: about 14 s; a stall without the cut never ends.
+    assert time.monotonic() - started < 40
 
 
 def test_validate_never_echoes_a_secret_pasted_where_its_key_belongs(tmp_path: Path) -> None:

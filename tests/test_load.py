@@ -145,16 +145,18 @@ def test_writes_are_spaced_process_wide_by_write_delay(deployment: Deploy, emula
         keys = [(f"{org}-{suffix}", "docker_registry") for org in ORGS]
         return _wall_time(lambda key: host.create(host.check(declaration("oidc_azure", key[0])).inputs), keys)
 
-    spaced = creates(deployment(**{"github:writeDelayMs": "300"}), "spaced")
-    assert spaced >= 3 * 0.3, "4 POSTs 300 ms apart, whichever of the 4 threads sends them"
-    assert creates(deployment(**{"github:writeDelayMs": "0"}), "unspaced") < 3 * 0.3
+    # A second between writes: wide enough that a new process's slow first calls on a busy machine
+    # cannot make the unspaced creates look spaced.
+    spaced = creates(deployment(**{"github:writeDelayMs": "1000"}), "spaced")
+    assert spaced >= 3 * 1.0, "4 POSTs a second apart, whichever of the 4 threads sends them"
+    assert creates(deployment(**{"github:writeDelayMs": "0"}), "unspaced") < 3 * 1.0
     assert emulator.count("POST") == 8
 
 
 def test_requests_in_flight_are_capped_process_wide(deployment: Deploy, emulator: Emulator) -> None:
     for org in ORGS:
         emulator.put_registry(org, **{k: v for k, v in declaration("oidc_azure", org).items() if k != "org"})
-    emulator.latency = 0.3
+    emulator.latency = 1.0  # wide enough for a new process's slow first calls on a busy machine
 
     def refreshes(host: ProviderHost) -> float:
         # A refresh of a registry that the org's list shows: one list request for each of the 4 orgs.
@@ -163,8 +165,8 @@ def test_requests_in_flight_are_capped_process_wide(deployment: Deploy, emulator
             lambda key: host.read(f"{key[0]}/DOCKER_REGISTRY_SECRET", declaration("oidc_azure", key[0])), keys
         )
 
-    assert refreshes(deployment(**{"github-private-registry:maxConcurrency": "1"})) >= 4 * 0.3, (
+    assert refreshes(deployment(**{"github-private-registry:maxConcurrency": "1"})) >= 4 * 1.0, (
         "one at a time"
     )
-    assert refreshes(deployment(**{"github-private-registry:maxConcurrency": "4"})) < 4 * 0.3, "side by side"
+    assert refreshes(deployment(**{"github-private-registry:maxConcurrency": "4"})) < 4 * 1.0, "side by side"
     assert emulator.count("GET") == 8

@@ -35,8 +35,8 @@ from samples import TOKEN, declaration
 Deploy = Callable[..., ProviderHost]
 
 NAME = "NPM_REGISTRY_SECRET"  # the registry every scenario declares: sample "token" (npm_registry)
-TIMEOUT = 0.5  # github-private-registry:requestTimeout of the table's process
-DELAY = 1.5  # a delayed answer comes this long after the request: past the timeout
+TIMEOUT = 2.0  # github-private-registry:requestTimeout of the table's process
+DELAY = 4.0  # a delayed answer comes this long after the request: past the timeout
 MAX_RETRY_WAIT = 5  # github-private-registry:maxRetryWait of the table's process
 CONFIG = {
     "github:writeDelayMs": "0",
@@ -200,6 +200,19 @@ class Outcome:
         return len(self.requests) - len({(r.method, r.path) for r in self.requests})
 
 
+def await_answers(emulator: Emulator, method: str, org: str, limit: float) -> None:
+    """Wait (at most ``limit`` seconds) until GitHub has answered every ``method`` sent for ``org``.
+
+    A delayed answer lands a fixed time after its request reaches the emulator, and how long that
+    takes after the test's clock started depends on the machine's load: wait for it, not for a time.
+    """
+    deadline, where = time.monotonic() + limit, f"/orgs/{org}/"
+    while time.monotonic() < deadline and any(
+        r.status is None for r in list(emulator.requests) if r.method == method and r.path.startswith(where)
+    ):
+        time.sleep(0.05)
+
+
 def run(host: ProviderHost, emulator: Emulator, scenario: Scenario) -> Outcome:
     """Set the scenario's registry up (if the operation needs one), inject the fault, run the operation."""
     org, endpoint = scenario.org, scenario.endpoint
@@ -209,7 +222,6 @@ def run(host: ProviderHost, emulator: Emulator, scenario: Scenario) -> Outcome:
             id_, outcome.before, inputs = up(host, outcome.news)
         args = scenario.fault.make()
         fault = emulator.inject(method=endpoint.method, path=endpoint.path(org), **args) if args else None
-        started = time.monotonic()
         try:
             if endpoint.operation == "create":
                 _, outcome.outputs, _ = up(host, outcome.news)
@@ -221,7 +233,7 @@ def run(host: ProviderHost, emulator: Emulator, scenario: Scenario) -> Outcome:
             outcome.error = exc.details
         if args.get("delay"):
             # The delayed request is still being served: let it land before looking at GitHub.
-            time.sleep(max(0.0, started + DELAY + 0.3 - time.monotonic()))
+            await_answers(emulator, endpoint.method, org, DELAY + 30)
         outcome.fired = fault.fired if fault else 0
     except Exception as exc:  # reported by the scenario's test
         outcome.crash = exc
@@ -507,13 +519,15 @@ def test_a_create_that_lands_after_every_lookup_is_refused_by_github_not_doubled
     # Well past the timeout and every lookup of the unanswered create (about 4 s in all; more on a
     # busy machine, where a tighter margin would make this test fail now and then).
     late = 10.0
-    host = deployment(**{"github-private-registry:requestTimeout": str(TIMEOUT)})
+    # A short timeout leaves the widest margin before the late create lands; a slow answer to a
+    # lookup is only sent again.
+    host = deployment(**{"github-private-registry:requestTimeout": "0.5"})
     emulator.inject(method="POST", delay=late)
     news = declaration("token", "late")
     started = time.monotonic()
     id_, outs, _ = up(host, news)
     assert time.monotonic() - started < late, "the provider created it again before the late one landed"
-    time.sleep(max(0.0, started + late + 0.3 - time.monotonic()))
+    await_answers(emulator, "POST", "late", late + 30)
     assert [r.status for r in emulator.requests if r.method == "POST"] == [422, 201], (
         "the second create made it; the late first one was refused as a duplicate"
     )
