@@ -28,6 +28,10 @@ COUNT_TARGETS = (
     "no read after create (1 org)",
     "one GET per update, update-field (1 org)",
     "one GET per update, update-value (1 org)",
+    "one list per org, update-field (1 org)",
+    "one list per org, update-value (1 org)",
+    "one list per org, delete (1 org)",
+    "delete of {n} in one org <= {d} requests (1 org)",
     "plugin requests = dynamic requests, per phase (1 org)",
 )
 """Targets judged on request counts, which are exact: met on any machine (times may read MISSED)."""
@@ -113,7 +117,7 @@ def test_quick_runs_to_the_targets_with_1_and_3_registries() -> None:
         verdicts = {re.split(r"\s{2,}", row)[0]: row.rsplit(None, 1)[-1] for row in targets}
         assert set(verdicts.values()) <= {"met", "MISSED"}
         for target in COUNT_TARGETS:
-            name = target.format(n=n, m=n + 2)
+            name = target.format(n=n, m=n + 2, d=n + 1)
             assert verdicts.get(name) == "met", f"--registries {n}: {name}: {verdicts}"
         assert "provider overhead <= 1.3x bare, update one field at 50 ms" in verdicts
         assert "cold start <= 1.25x trivial provider" in verdicts

@@ -98,29 +98,31 @@ def test_refresh_of_an_org_is_one_list_call(
     assert all(r.id and r.outputs["remote_updated_at"] == r.outputs["updated_at"] for r in fleet)
 
 
-def test_update_of_one_field_is_one_patch_and_one_get_per_registry(
+def test_update_of_one_field_is_one_list_then_one_patch_and_one_get_per_registry(
     deployment: Deploy, emulator: Emulator, fleet: list[Registry]
 ) -> None:
+    # One list of the org for the process's updates tells which registries changed at GitHub.
     update(deployment(), fleet, change_url)
-    assert kinds(emulator) == Counter({"PATCH": N, "GET": N})
+    assert kinds(emulator) == Counter({"list": 1, "PATCH": N, "GET": N})
     assert all(r.body == {"url": r.body["url"]} for r in emulator.requests if r.method == "PATCH")
 
 
 def test_update_of_the_value_fetches_the_key_once_then_patches_and_gets_each(
     deployment: Deploy, emulator: Emulator, fleet: list[Registry]
 ) -> None:
-    # 2N + 1: a fresh process has no key yet; one fetch serves every seal of the org.
+    # 2N + 2: a fresh process has no key yet; one fetch serves every seal of the org.
     update(deployment(), fleet, change_value)
-    assert kinds(emulator) == Counter({"key": 1, "PATCH": N, "GET": N})
+    assert kinds(emulator) == Counter({"list": 1, "key": 1, "PATCH": N, "GET": N})
     sample = fleet[-1]
     assert emulator.decrypted_value(ORG, sample.id.split("/")[1]) == sample.declaration["value"]
 
 
-def test_delete_is_one_request_per_registry(
+def test_delete_is_one_list_then_one_request_per_registry(
     deployment: Deploy, emulator: Emulator, fleet: list[Registry]
 ) -> None:
+    # One list of the org for the process's deletes: none changed since the state last saw it.
     delete(deployment(), fleet)
-    assert kinds(emulator) == Counter({"DELETE": N})
+    assert kinds(emulator) == Counter({"list": 1, "DELETE": N})
     assert emulator.registries(ORG) == {}
 
 
@@ -141,7 +143,9 @@ def test_each_org_is_listed_once_and_its_key_fetched_once_while_four_threads_rac
         assert per_org(emulator) == {org: Counter({"list": 1}) for org in orgs}
         emulator.reset_log()
         update(deployment(), registries, change_value)
-        assert per_org(emulator) == {org: Counter({"key": 1, "PATCH": 5, "GET": 5}) for org in orgs}
+        assert per_org(emulator) == {
+            org: Counter({"list": 1, "key": 1, "PATCH": 5, "GET": 5}) for org in orgs
+        }
 
 
 def test_key_is_fetched_again_only_when_github_rejects_it(deployment: Deploy, emulator: Emulator) -> None:
@@ -173,7 +177,7 @@ def test_a_registry_deleted_then_created_in_one_process_is_posted_without_a_prob
     delete(host, registries[:1])
     again = Registry(registries[0].declaration)
     create(host, [again])
-    assert kinds(emulator) == Counter({"DELETE": 1, "POST": 1})
+    assert kinds(emulator) == Counter({"list": 1, "DELETE": 1, "POST": 1})
     assert again.id == registries[0].id and emulator.registry(ORG, again.id.split("/")[1]) is not None
 
 

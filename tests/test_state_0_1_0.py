@@ -287,11 +287,11 @@ def test_state_written_by_0_1_0_updates_in_place(kind: str, emulator: GitHub, co
 @pytest.mark.parametrize("kind", KINDS)
 def test_state_written_by_0_1_0_destroys(kind: str, emulator: GitHub, command: Command) -> None:
     resource = RESOURCES[kind]
-    for each in RESOURCES.values():
-        seed(emulator, each)
+    records = {key: seed(emulator, each) for key, each in RESOURCES.items()}
     emulator.reset_log()
 
-    command().delete(resource["id"], resource["outputs"], old_inputs=resource["inputs"])
+    # GitHub's record is as the state last saw it (a delete leaves one that changed since).
+    command().delete(resource["id"], as_of(resource, records[kind]), old_inputs=resource["inputs"])
 
     assert emulator.registry(ORG, name_of(resource)) is None
     assert emulator.count("DELETE") == emulator.count("DELETE", f"/{name_of(resource)}") == 1

@@ -64,10 +64,13 @@ class Inventory:
             if snapshot is not None:
                 snapshot[1].pop(name.upper(), None)
 
-    def clear(self) -> None:
-        """Forget every snapshot."""
+    def clear(self, org: str | None = None) -> None:
+        """Forget the snapshot of ``org`` (default: every snapshot): the next lookup lists it again."""
         with self._guard:
-            self._snapshots.clear()
+            if org is None:
+                self._snapshots.clear()
+            else:
+                self._snapshots.pop(org.lower(), None)
 
 
 @dataclass(frozen=True)

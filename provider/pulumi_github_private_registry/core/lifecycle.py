@@ -41,6 +41,7 @@ __all__ = [
     "RegistryError",
     "Runtime",
     "Written",
+    "changed_since_seen",
     "check",
     "create",
     "delete",
@@ -51,6 +52,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+Secret = frozenset[str]
+"""The fields (the core's names) whose values a door received marked secret: never quoted."""
 log = logging.getLogger(__name__)
 
 
@@ -146,6 +149,11 @@ class Runtime:
         """Who reads this runtime's errors: how they name the resource's fields."""
         self.keys = PublicKeyCache()
         self.inventory = Inventory()
+        self.updating = Inventory()
+        """The org's list as taken for this process's updates: has a record moved since its state?"""
+        self.deleting = Inventory()
+        """The org's list as taken for this process's deletes, never from an earlier read or write:
+        another process (another provider configuration) may have adopted a registry since."""
         self.claims = Claims()
         self._client: GitHubClient | None = None
         self._lock = threading.Lock()
@@ -186,6 +194,16 @@ class Runtime:
                     api_version=current.api_version,
                 )
             return self._client
+
+    def wrote(self, org: str, record: Mapping[str, Any]) -> None:
+        """Note a registry as our own write (or the read after it) left it.
+
+        The deletes' list is dropped: a process that writes again is no longer in a deployment's
+        closing deletes, and other processes may write before those come (the engine deletes last).
+        """
+        self.inventory.record(org, record)
+        self.updating.record(org, record)
+        self.deleting.clear(org)
 
     def unlisted(self, props: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
         """Fields the state has that the org's list left out of ``record`` (unless never reported)."""
@@ -287,7 +305,9 @@ def _same_org(a: Any, b: Any) -> bool:
 # --- naming --------------------------------------------------------------------------------------
 
 
-def _locate(id_: str, props: Mapping[str, Any], audience: schema.Audience) -> tuple[str, str]:
+def _locate(
+    id_: str, props: Mapping[str, Any], audience: schema.Audience, secret: Secret = frozenset()
+) -> tuple[str, str]:
     """(org, name) of a registry from its id ``{org}/{name}``, else from its properties.
 
     Ids and state can be hand-edited or imported: an org or name that is not GitHub's shape (``..``
@@ -306,17 +326,27 @@ def _locate(id_: str, props: Mapping[str, Any], audience: schema.Audience) -> tu
         )
     where, registry_type = props.get("org"), props.get("registry_type")
     if schema.org_problem(where) is not None or registry_type not in schema.REGISTRY_TYPES:
+        org_shown, type_shown = (
+            schema.SECRET_SHOWN if field in secret else schema.shown(value, 60)
+            for field, value in (("org", where), ("registry_type", registry_type))
+        )
         raise RegistryError(
             f"OrgPrivateRegistry: the state holds no usable org and {audience.name('registry_type')} "
-            f"({bounded(repr(where), 60)}"
-            f", {bounded(repr(registry_type), 60)}): nothing was sent to GitHub and nothing changed."
+            f"({org_shown}, {type_shown}): nothing was sent to GitHub and nothing changed."
         )
     return str(where), schema.configuration_name(str(registry_type))
 
 
-def _label(props: Mapping[str, Any]) -> str:
-    """How an error tells resources apart: the protocol does not give their names, but their URLs."""
-    return f"url '{bounded(str(props.get('url')), 200)}'"
+def _label(props: Mapping[str, Any], secret: Secret = frozenset()) -> str:
+    """How an error tells resources apart: the protocol does not give their names, but their URLs.
+
+    Only a URL's ``scheme://host`` is shown (its path or query may hold a deploy token), and nothing
+    of a URL that arrived secret.
+    """
+    url = props.get("url")
+    if "url" in secret:
+        return f"url {schema.SECRET_SHOWN}"
+    return f"url {schema.shown(schema.url_shown(str(url)) if isinstance(url, str) else url, 200)}"
 
 
 def _fingerprint(outs: Mapping[str, Any]) -> str:
@@ -326,11 +356,13 @@ def _fingerprint(outs: Mapping[str, Any]) -> str:
     )
 
 
-def _two_resources(org: str, name: str, other: Claim, props: Mapping[str, Any]) -> RegistryError:
+def _two_resources(
+    org: str, name: str, other: Claim, props: Mapping[str, Any], secret: Secret = frozenset()
+) -> RegistryError:
     """The error for a registry that another resource of this deployment manages."""
     return RegistryError(
         f"OrgPrivateRegistry {org}/{name}: two OrgPrivateRegistry resources of this deployment "
-        f"declare it: one with {other.label}, and this one with {_label(props)}. GitHub allows one "
+        f"declare it: one with {other.label}, and this one with {_label(props, secret)}. GitHub allows one "
         "registry per type in an org: keep one declaration (with `adopt`, both would succeed and "
         "their states would disagree with GitHub and with each other). If you renamed the resource, "
         "give the new one `aliases` with the old name."
@@ -401,20 +433,26 @@ def check(runtime: Runtime, news: Mapping[str, Any]) -> Checked:
 
 
 @_guarded
-def diff(runtime: Runtime, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Plan:
+def diff(
+    runtime: Runtime,
+    id_: str,
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    secret: Secret = frozenset(),
+) -> Plan:
     """Replace on org, registry_type or auth_type; update in place for all else; no request.
 
     A deployment diffs every resource of the program: the registry is claimed for this one, so
     that another resource of the deployment cannot adopt it too.
     """
     try:
-        org, name = _locate(id_, olds, runtime.audience)
+        org, name = _locate(id_, olds, runtime.audience, secret)
     except RegistryError:
         pass  # a malformed id fails where a request would be made, not in a plan
     else:
-        other = runtime.claims.observe(org, name, _label(olds), _fingerprint(olds))
+        other = runtime.claims.observe(org, name, _label(olds, secret), _fingerprint(olds))
         if other is not None:
-            raise _two_resources(org, name, other, olds)
+            raise _two_resources(org, name, other, olds, secret)
     replaces = []
     for field in schema.REPLACE_FIELDS:
         old, new = olds.get(field), news.get(field)
@@ -448,26 +486,28 @@ def diff(runtime: Runtime, id_: str, olds: Mapping[str, Any], news: Mapping[str,
 
 
 @_guarded
-def create(runtime: Runtime, props: Mapping[str, Any]) -> Written:
+def create(runtime: Runtime, props: Mapping[str, Any], secret: Secret = frozenset()) -> Written:
     """POST the registry, or adopt an existing one when ``adopt`` is true; never GET after.
 
     A registry claimed by another resource of this deployment is refused before any request:
     two states would hold two values while GitHub holds one.
     """
-    org, name = _locate("", props, runtime.audience)
-    made, seen = runtime.claims.begin(org, name, _label(props))
+    org, name = _locate("", props, runtime.audience, secret)
+    made, seen = runtime.claims.begin(org, name, _label(props, secret))
     if made is not None:
-        raise _two_resources(org, name, made, props)
+        raise _two_resources(org, name, made, props, secret)
     try:
-        result = _create(runtime, org, name, props, seen)
+        result = _create(runtime, org, name, props, seen, secret)
     except BaseException:
         runtime.claims.restore(org, name, seen)
         raise
-    runtime.claims.settle(org, name, _label(props), _fingerprint(result.outputs))
+    runtime.claims.settle(org, name, _label(props, secret), _fingerprint(result.outputs))
     return result
 
 
-def _create(runtime: Runtime, org: str, name: str, props: Mapping[str, Any], seen: Claim | None) -> Written:
+def _create(
+    runtime: Runtime, org: str, name: str, props: Mapping[str, Any], seen: Claim | None, secret: Secret
+) -> Written:
     """Create, or take over an existing registry unless ``seen`` (another resource) manages it.
 
     A registry only seen by a diff and not at GitHub is created: that is the replacement of a
@@ -487,8 +527,8 @@ def _create(runtime: Runtime, org: str, name: str, props: Mapping[str, Any], see
         except GitHubError as exc:
             raise _fail(org, name, "look it up", exc) from None
     if seen is not None:
-        raise _two_resources(org, name, seen, props)
-    return _take_over(runtime, client, org, name, props, existing)
+        raise _two_resources(org, name, seen, props, secret)
+    return _take_over(runtime, client, org, name, props, existing, secret)
 
 
 def _post(
@@ -508,7 +548,7 @@ def _post(
         raise _fail(org, name, "create it", exc) from None
     except GitHubError as exc:
         raise _fail(org, name, "create it", exc) from None
-    runtime.inventory.record(org, record)
+    runtime.wrote(org, record)
     return Written(f"{org}/{name}", _outputs(props, record, sealed, None))
 
 
@@ -519,6 +559,7 @@ def _take_over(
     name: str,
     props: Mapping[str, Any],
     existing: Mapping[str, Any],
+    secret: Secret,
 ) -> Written:
     """Adopt a registry that already exists (``adopt: true``), or explain how to."""
     if not props.get("adopt"):
@@ -533,19 +574,21 @@ def _take_over(
             "prints a config block for it."
         )
     declared_auth = schema.auth_type_of(props)
+    declared = schema.SECRET_SHOWN if "auth_type" in secret else schema.shown(declared_auth)
     shown = runtime.audience.name
     # Compared only when GitHub reports it (its own example answers leave auth_type out).
     if existing.get("auth_type") is not None and existing["auth_type"] != declared_auth:
         raise RegistryError(
             f"OrgPrivateRegistry {org}/{name}: cannot adopt: it exists with {shown('auth_type')} "
-            f"'{existing.get('auth_type')}' and you declare '{declared_auth}', which GitHub cannot "
+            f"{schema.shown(existing.get('auth_type'))} and you declare "
+            f"{declared}, which GitHub cannot "
             f"change in place. Declare its {shown('auth_type')} to adopt it, or delete it at GitHub first."
         )
     stuck = unclearable(existing, props)
     if stuck:
         raise RegistryError(
             f"OrgPrivateRegistry {org}/{name}: cannot adopt: it has "
-            + ", ".join(f"{shown(f)} '{existing[f]}'" for f in stuck)
+            + ", ".join(f"{shown(f)} {schema.shown(existing[f])}" for f in stuck)
             + ", which you do not declare and GitHub cannot clear in place. Declare "
             + ("them" if len(stuck) > 1 else "it")
             + " to adopt it, or delete it at GitHub first."
@@ -563,10 +606,29 @@ def _resolve_unknown_create(
     props: Mapping[str, Any],
     body: Mapping[str, Any],
 ) -> Written:
-    """A POST went unanswered: take over what it made, or send it again if it made nothing."""
-    try:
-        record = client.get_registry(org, name, expect_exists=True)
-    except NotFound:
+    """A POST went unanswered: take over what it made, or send it again if it made nothing.
+
+    Every POST that may have been applied is followed by a lookup: a registry found with the
+    declared fields is this resource's, even when no answer said so (else it would be an orphan
+    that the next run refuses as "already exists").
+    """
+    second: str | None = None  # why the second POST's outcome is not known either
+    for attempt in range(2):
+        try:
+            found: dict[str, Any] | None = client.get_registry(org, name, expect_exists=True)
+        except NotFound:
+            found = None
+        except GitHubError as exc:
+            raise RegistryError(
+                f"OrgPrivateRegistry {org}/{name}: could not create it: GitHub gave no usable answer to "
+                f"the create, and looking it up failed too: {exc} It may exist at GitHub now: if the "
+                f"next run says that {name} already exists, it is the one sent here: set `adopt: true` "
+                "to take it over."
+            ) from None
+        if found is not None:
+            return _claim_unanswered(runtime, client, org, name, props, body, found)
+        if attempt == 1:
+            break
         # Nothing was made. GitHub allows one registry per type, so a second POST cannot
         # make a duplicate even if the first one lands late: it would be refused.
         try:
@@ -574,18 +636,36 @@ def _resolve_unknown_create(
                 runtime, client, org, props, body, lambda b: client.create_registry(org, b)
             )
         except OutcomeUnknown as exc:
-            raise RegistryError(
-                f"OrgPrivateRegistry {org}/{name}: could not create it: GitHub gave no usable answer "
-                f"to two creates; the second: {exc} Try again later (see https://www.githubstatus.com); "
-                f"if the next run says that {name} already exists, it is the one sent here: set "
-                "`adopt: true` to take it over."
-            ) from None
+            second = str(exc)
+            continue  # look once more: it may have been applied
+        except ValidationFailed as exc:
+            if not _already_exists(exc):
+                raise _fail(org, name, "create it (second attempt after no answer)", exc) from None
+            second = "GitHub says it already exists."
+            continue  # the first POST landed late: look again
         except GitHubError as exc:
             raise _fail(org, name, "create it (second attempt after no answer)", exc) from None
-        runtime.inventory.record(org, record)
+        runtime.wrote(org, record)
         return Written(f"{org}/{name}", _outputs(props, record, sealed, None))
-    except GitHubError as exc:
-        raise _fail(org, name, "learn whether the unanswered create was applied", exc) from None
+    raise RegistryError(
+        f"OrgPrivateRegistry {org}/{name}: could not create it: GitHub gave no usable answer to two "
+        f"creates (the second: {second}), and it does not list the registry. Nothing is in the state; "
+        "try again later (see https://www.githubstatus.com). If the next run says that "
+        f"{name} already exists, a create landed late and it is the one sent here: set `adopt: true` "
+        "to take it over."
+    )
+
+
+def _claim_unanswered(
+    runtime: Runtime,
+    client: GitHubClient,
+    org: str,
+    name: str,
+    props: Mapping[str, Any],
+    body: Mapping[str, Any],
+    record: Mapping[str, Any],
+) -> Written:
+    """A registry found after an unanswered create: this resource's if it has the declared fields."""
     mismatched = [
         f
         for f in schema.RESPONSE_FIELDS
@@ -598,7 +678,7 @@ def _resolve_unknown_create(
             "what was sent: it was made by someone else. Delete it at GitHub or set `adopt: true`, "
             "then run again."
         )
-    runtime.inventory.record(org, record)
+    runtime.wrote(org, record)
     if not schema.takes_secret(props):
         return Written(f"{org}/{name}", _outputs(props, record, None, None))
     # It is ours, but GitHub holds no readable trace of which value came with it: send the
@@ -607,19 +687,51 @@ def _resolve_unknown_create(
 
 
 @_guarded
-def update(runtime: Runtime, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Written:
-    """PATCH what changed (everything, after outside drift), then GET once for updated_at."""
-    org, name = _locate(id_, olds, runtime.audience)
-    if drifted(olds, news):
+def update(
+    runtime: Runtime,
+    id_: str,
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    secret: Secret = frozenset(),
+) -> Written:
+    """PATCH what changed, then GET once for updated_at; everything declared after outside changes.
+
+    A change made at GitHub since this resource last saw the registry (its record's ``updated_at``
+    moved) is found by one list of the org per process's updates, even without a refresh: our own
+    PATCH would move ``updated_at`` again and hide it for good, leaving a foreign secret or
+    repository list (GitHub reports neither) in place. Then the update sends everything declared
+    again, the value too unless ``ignore_value_drift``.
+    """
+    org, name = _locate(id_, olds, runtime.audience, secret)
+    client = runtime.client(org, name)
+    moved = drifted(olds, news)
+    if not moved:
+        try:
+            current = runtime.updating.lookup(org, name, client.list_registries)
+        except GitHubError as exc:
+            raise _fail(org, name, "list the org's registries", exc) from None
+        # Not listed: gone (the PATCH says so) or too new for the list.
+        moved = current is not None and changed_since_seen(olds, current)
+    if moved:
         fields = [f for f in schema.UPDATABLE_FIELDS if news.get(f) is not None or olds.get(f) is not None]
-        send_value = True
+        send_value = news.get("ignore_value_drift") is not True or value_changed(olds, news)
     else:
         fields = changed_fields(olds, news)
         send_value = value_changed(olds, news)
-    client = runtime.client(org, name)
     outs = _patch(runtime, client, org, name, news, fields, send_value=send_value, olds=olds)
-    runtime.claims.settle(org, name, _label(news), _fingerprint(outs))
+    runtime.claims.settle(org, name, _label(news, secret), _fingerprint(outs))
     return Written(f"{org}/{name}", outs)
+
+
+def changed_since_seen(props: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
+    """Whether GitHub's ``record`` changed after the state ``props`` last saw it.
+
+    The state's last sight is its last read (``remote_updated_at``) or else its last write
+    (``updated_at``). Without a time on either side nothing can be told: not changed.
+    """
+    seen = props.get("remote_updated_at") or props.get("updated_at")
+    now = record.get("updated_at")
+    return seen is not None and now is not None and now != seen
 
 
 def _patch(
@@ -658,7 +770,8 @@ def _patch(
                 client.update_registry(org, name, body)
             record = client.get_registry(org, name, expect_exists=True)
         except NotFound:
-            runtime.inventory.forget(org, name)
+            for snapshot in (runtime.inventory, runtime.updating):
+                snapshot.forget(org, name)
             raise RegistryError(
                 f"OrgPrivateRegistry {org}/{name}: it no longer exists at GitHub (deleted outside "
                 "Pulumi). Run `pulumi refresh` to drop it from the state, then `pulumi up` to "
@@ -666,7 +779,7 @@ def _patch(
             ) from None
         except GitHubError as exc:
             raise _fail(org, name, "update it", exc) from None
-        runtime.inventory.record(org, record)
+        runtime.wrote(org, record)
     else:
         # Nothing GitHub holds changes (say, only `adopt`): no request.
         old = olds or {}
@@ -723,13 +836,17 @@ def _secret(runtime: Runtime, client: GitHubClient, org: str, props: Mapping[str
 
 
 @_guarded
-def delete(runtime: Runtime, id_: str, props: Mapping[str, Any]) -> None:
-    """DELETE the registry; already gone counts as deleted once the org's list confirms it.
+def delete(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret = frozenset()) -> None:
+    """DELETE the registry, unless it changed at GitHub since this resource last saw it.
 
     A registry that another resource of this deployment created or adopted (this one was renamed,
-    and the new one adopted it) is not deleted: this resource only leaves the state.
+    and the new one adopted it) is not deleted: this resource only leaves the state. One that
+    changed since this resource's last write or read (its ``updated_at`` moved) is not deleted
+    either: another resource, maybe in another provider process or stack, may manage it now. That
+    is learnt from one list of the org, taken for this process's deletes. Already gone counts as
+    deleted.
     """
-    org, name = _locate(id_, props, runtime.audience)
+    org, name = _locate(id_, props, runtime.audience, secret)
     if runtime.claims.held_by_another(org, name, _fingerprint(props)):
         log.warning(
             "%s",
@@ -740,6 +857,30 @@ def delete(runtime: Runtime, id_: str, props: Mapping[str, Any]) -> None:
         )
         return
     client = runtime.client(org, name)
+    try:
+        # A 404 here is the org, not the registry: GitHub hides orgs the token cannot see, and
+        # reading that as "gone" would forget a registry that stays at GitHub with live credentials.
+        record = runtime.deleting.lookup(org, name, client.list_registries)
+    except GitHubError as exc:
+        raise _fail(org, name, "list the org's registries", exc) from None
+    if record is None:
+        try:
+            record = client.get_registry(org, name)  # too new for the list, or gone
+        except NotFound:
+            _forget(runtime, org, name)  # the org is visible (listed) and the registry is not there
+            return
+        except GitHubError as exc:
+            raise _fail(org, name, "delete it", exc) from None
+    if changed_since_seen(props, record):
+        seen = props.get("remote_updated_at") or props.get("updated_at")
+        raise RegistryError(
+            f"OrgPrivateRegistry {org}/{name}: not deleted: it was changed at GitHub since this "
+            f"resource last saw it (updated at {schema.shown(record.get('updated_at'), 40)}; this "
+            f"resource's state has {schema.shown(seen, 40)}"
+            "). Another resource or stack may manage it now (an `adopt: true`, or a move to another "
+            "provider). To delete it anyway, run `pulumi refresh` and then run again; to leave it at "
+            "GitHub, remove this resource from the state instead (`pulumi state delete <urn>`)."
+        )
     try:
         client.delete_registry(org, name)
     except NotFound:
@@ -754,8 +895,14 @@ def delete(runtime: Runtime, id_: str, props: Mapping[str, Any]) -> None:
             raise _fail(org, name, "delete it", "GitHub answers 404 to DELETE but still lists it") from None
     except GitHubError as exc:
         raise _fail(org, name, "delete it", exc) from None
-    runtime.inventory.forget(org, name)
-    runtime.claims.release(org, name)  # a replacement of the same name may now create it
+    _forget(runtime, org, name)
+
+
+def _forget(runtime: Runtime, org: str, name: str) -> None:
+    """The registry is gone: no snapshot holds it, and it may be claimed again (a replacement)."""
+    for snapshot in (runtime.inventory, runtime.updating, runtime.deleting):
+        snapshot.forget(org, name)
+    runtime.claims.release(org, name)
 
 
 # --- the data source -----------------------------------------------------------------------------
@@ -790,13 +937,13 @@ def registries(runtime: Runtime, org: str | None) -> list[dict[str, Any]]:
 
 
 @_guarded
-def read(runtime: Runtime, id_: str, props: Mapping[str, Any]) -> Refreshed:
+def read(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret = frozenset()) -> Refreshed:
     """Refresh from the org's list (one call per org), GET where the list lacks what state has.
 
     With only an id (an import), the outputs and inputs are the registry as GitHub reports it, and
     a registry that does not exist is an error that shows the id's form (a refresh drops it instead).
     """
-    org, name = _locate(id_, props, runtime.audience)
+    org, name = _locate(id_, props, runtime.audience, secret)
     importing = not props
     client = runtime.client(org, name)
     try:

@@ -54,6 +54,7 @@ __all__ = [
     "SECRET_AUTH_TYPES",
     "SECRET_INPUTS",
     "SECRET_OUTPUTS",
+    "SECRET_SHOWN",
     "UNKNOWN",
     "UPDATABLE_FIELDS",
     "VISIBILITIES",
@@ -72,9 +73,11 @@ __all__ = [
     "org_problem",
     "render",
     "rest_problems",
+    "shown",
     "takes_secret",
     "to_rest_body",
     "unknown_property",
+    "url_shown",
     "whole_ids",
 ]
 
@@ -427,25 +430,25 @@ MESSAGES: Final[Mapping[str, str]] = {
     "required": "{field} is required",
     "not_string": "{field} must be a string",
     "not_bool": "{field} must be true or false",
-    "not_one_of": "{field} is '{value}', which is not one of: {allowed}",
+    "not_one_of": "{field} is {value}, which is not one of: {allowed}",
     "url_hidden": "{field} must not contain spaces, control characters or bidirectional-text controls",
-    "url_invalid": "{field} is not a valid URL: '{value}'",
-    "url_not_http": "{field} must be an absolute http(s) URL, got '{value}'",
+    "url_invalid": "{field} is not a valid URL: {value}",
+    "url_not_http": "{field} must be an absolute http(s) URL, got {value}",
     "url_userinfo": "{field} must not contain user-info (user:password@): put the credential in {q[value]}",
     "url_port": "{field} has an invalid port",
     "hidden_chars": "{field} must not contain control characters or bidirectional-text controls",
     "not_base64": "{field} must be standard, padded base64",
     "ids_not_list": "{field} must be a list of repository ids",
-    "ids_need_selected": "{field} is only allowed with visibility 'selected', not '{visibility}'",
+    "ids_need_selected": "{field} is only allowed with visibility 'selected', not {visibility}",
     "selected_needs_ids": "visibility 'selected' needs at least one id in {field}",
     "bad_ids": "{field} must hold repository ids, positive integers up to {max}, got {bad}",
-    "auth_required": "{field} is required when {u[auth_type]} is '{auth_type}'",
-    "auth_forbidden": "{field} is not allowed when {u[auth_type]} is '{auth_type}' (it belongs to {owners})",
-    "secret_required": "a secret is required when {u[auth_type]} is '{auth_type}'",
-    "secret_missing": "a secret is required when {u[auth_type]} is '{auth_type}': set {q[value]} "
+    "auth_required": "{field} is required when {u[auth_type]} is {auth_type}",
+    "auth_forbidden": "{field} is not allowed when {u[auth_type]} is {auth_type} (it belongs to {owners})",
+    "secret_required": "a secret is required when {u[auth_type]} is {auth_type}",
+    "secret_missing": "a secret is required when {u[auth_type]} is {auth_type}: set {q[value]} "
     "(or {q[value_encrypted]} with {q[key_id]})",
     "key_id_required": "{field} is required with an encrypted value",
-    "oidc_no_secret": "an OIDC registry ('{auth_type}') takes no secret; remove {field}",
+    "oidc_no_secret": "an OIDC registry ({auth_type}) takes no secret; remove {field}",
     "key_id_alone": "{field} is only allowed with an encrypted value",
     "not_nullable": "{field} cannot be null: once set, only a new registry can drop it",
     "unknown_property": "unknown property '{key}'",
@@ -499,10 +502,58 @@ class _Names:
         return f"'{shown}'" if self._quote else shown
 
 
-def render(problem: Problem, audience: Audience = DECLARATION) -> str:
-    """The problem's message for ``audience``."""
+# Parameters that quote a declared value, and the field each value comes from (None: the problem's).
+_VALUE_PARAMS: Final[Mapping[str, str | None]] = {
+    "value": None,
+    "bad": None,
+    "auth_type": "auth_type",
+    "visibility": "visibility",
+}
+SECRET_SHOWN: Final = "the value (secret)"
+"""What a message says in place of a value that arrived secret."""
+
+
+def shown(value: Any, limit: int = 100) -> str:
+    """A value as a message quotes it: in quotes, at most ``limit`` characters, every character
+    printable (a control or bidirectional character would disguise the message)."""
+    text = str(value)
+    cut = len(text) > limit
+    text = _HIDDEN_CHARS.sub("?", text[:limit])
+    return f"'{text}'" + ("..." if cut else "")
+
+
+def url_shown(value: str) -> str:
+    """A URL as messages may quote it: ``scheme://host`` alone (enough to see a scheme typo).
+
+    Its path, query and user-info can carry a deploy token, so they are never shown. Linear: no
+    regular expression runs over the value.
+    """
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        scheme, rest = "", value
+    authority = rest
+    for stop in "/?#\\":
+        authority = authority.partition(stop)[0]
+    return scheme + sep + authority.rpartition("@")[2]
+
+
+def render(problem: Problem, audience: Audience = DECLARATION, secret: Iterable[str] = ()) -> str:
+    """The problem's message for ``audience``.
+
+    ``secret`` names the fields (as the problem names them) whose values arrived secret: a message
+    says :data:`SECRET_SHOWN` instead of quoting them. Other values are quoted bounded and printable.
+    """
     quoted, plain = _Names(audience, True), _Names(audience, False)
-    params = {k: quoted[str(v)] if k.endswith("_field") else v for k, v in problem.params.items()}
+    hidden = frozenset(secret)
+    params: dict[str, Any] = {}
+    for key, value in problem.params.items():
+        if key.endswith("_field"):
+            params[key] = quoted[str(value)]
+        elif key in _VALUE_PARAMS:
+            source = _VALUE_PARAMS[key] or problem.field
+            params[key] = SECRET_SHOWN if source in hidden else shown(value)
+        else:
+            params[key] = value
     return audience.messages[problem.code].format(
         field=quoted[problem.field],
         q=quoted,
@@ -612,9 +663,9 @@ def _url_problem(value: str) -> Problem | None:
         parts = urlsplit(value)
         host = parts.hostname
     except ValueError:  # a malformed IPv6 host, or characters that normalize to '/', '?', '#', '@'
-        return Problem("url_invalid", "url", {"value": value[:200]})
+        return Problem("url_invalid", "url", {"value": url_shown(value)})
     if parts.scheme not in ("http", "https") or not host:
-        return Problem("url_not_http", "url", {"value": value[:200]})
+        return Problem("url_not_http", "url", {"value": url_shown(value)})
     if "@" in parts.netloc:
         return Problem("url_userinfo", "url")
     try:
@@ -714,7 +765,7 @@ def _visibility_problems(state: Mapping[str, Any], known: Callable[[str], bool])
         problems.append(Problem("selected_needs_ids", ids_field))
     bad = [i for i in ids if not _is_repository_id(i)]
     if bad:
-        params = {"max": _MAX_REPOSITORY_ID, "bad": repr(str(bad[0])[:40])}
+        params = {"max": _MAX_REPOSITORY_ID, "bad": bad[0]}
         problems.append(Problem("bad_ids", ids_field, params))
     return problems
 

@@ -198,13 +198,15 @@ class RegistryProvider(Provider):
         news = request.new_inputs
         checked = lifecycle.check(self.runtime, _inbound(news))
         problems = [*_strangers(news), *checked.problems]
-        failures = [CheckFailure(_camel(p.field), schema.render(p, schema.CAMEL)) for p in problems]
-        return CheckResponse(inputs=_outbound(checked.inputs, _secret_keys(news)), failures=failures)
+        secret = _secret_keys(news)  # never quoted: "the value (secret)"
+        failures = [CheckFailure(_camel(p.field), schema.render(p, schema.CAMEL, secret)) for p in problems]
+        return CheckResponse(inputs=_outbound(checked.inputs, secret), failures=failures)
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
         """Replace on org, registryType or authType; a detailed diff per changed property; no request."""
         olds, news = _inbound(request.old_state), _inbound(request.new_inputs)
-        plan = lifecycle.diff(self.runtime, request.resource_id, olds, news)
+        secret = _secret_keys(request.old_state)
+        plan = lifecycle.diff(self.runtime, request.resource_id, olds, news, secret)
         detailed = {_camel(f): _kind(f, plan, olds, news) for f in plan.fields}
         if plan.drifted and not detailed:
             # Changed at GitHub outside Pulumi: what was declared is sent again.
@@ -221,15 +223,15 @@ class RegistryProvider(Provider):
         """Create the registry (or adopt it); during a preview, answer without a request."""
         if request.preview:
             return CreateResponse(resource_id="", properties=request.properties)
-        written = await _in_thread(lifecycle.create, self.runtime, _inbound(request.properties))
         secret = _secret_keys(request.properties)
+        written = await _in_thread(lifecycle.create, self.runtime, _inbound(request.properties), secret)
         return CreateResponse(resource_id=written.id, properties=_outbound(written.outputs, secret))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         """Refresh, or import with only an id: the registry as GitHub reports it."""
         props = _inbound(request.properties)
-        refreshed = await _in_thread(lifecycle.read, self.runtime, request.resource_id, props)
         secret = _secret_keys(request.properties, request.inputs)
+        refreshed = await _in_thread(lifecycle.read, self.runtime, request.resource_id, props, secret)
         return ReadResponse(
             resource_id=refreshed.id,
             properties=_outbound(refreshed.outputs, secret),
@@ -241,13 +243,14 @@ class RegistryProvider(Provider):
         if request.preview:
             return UpdateResponse(properties={**request.olds, **request.news})
         olds, news = _inbound(request.olds), _inbound(request.news)
-        written = await _in_thread(lifecycle.update, self.runtime, request.resource_id, olds, news)
         secret = _secret_keys(request.news, request.olds)
+        written = await _in_thread(lifecycle.update, self.runtime, request.resource_id, olds, news, secret)
         return UpdateResponse(properties=_outbound(written.outputs, secret))
 
     async def delete(self, request: DeleteRequest) -> None:
         """Delete the registry at GitHub."""
-        await _in_thread(lifecycle.delete, self.runtime, request.resource_id, _inbound(request.properties))
+        props, secret = _inbound(request.properties), _secret_keys(request.properties)
+        await _in_thread(lifecycle.delete, self.runtime, request.resource_id, props, secret)
 
     # --- the function ---------------------------------------------------------------------------
 

@@ -106,8 +106,8 @@ ENTRY_MESSAGES: Final[Mapping[str, str]] = {
     "entry_unknown_field_hint": "unknown field {field}; did you mean {hint_field}?",
     "entry_secret_not_key": "must name a secret config key (like npmToken, without a namespace), not "
     "hold the secret itself: set the secret with `pulumi config set --secret` under that key",
-    "entry_secret_not_taken": "auth_type '{auth_type}' takes no secret: remove it",
-    "entry_secret_needed": "auth_type '{auth_type}' needs a secret: name its config key "
+    "entry_secret_not_taken": "auth_type {auth_type} takes no secret: remove it",
+    "entry_secret_needed": "auth_type {auth_type} needs a secret: name its config key "
     "(`secret: {suggested}`) and set it with `{command}`",
     "entry_names_not_list": "must be a list of repository names",
     "entry_codespaces_key": "unknown key '{key}': it takes name and visibility",
@@ -312,13 +312,13 @@ def _parse_codespaces(raw: Mapping[str, Any]) -> tuple[CodespacesSecret | None, 
     if not isinstance(name, str) or not _SECRET_NAME_RE.fullmatch(name) or name.upper().startswith("GITHUB_"):
         problems.append(Problem("entry_codespaces_name", CODESPACES_FIELD, {"name": repr(name)}))
     if wanted not in CODESPACES_VISIBILITIES:
-        params = {"wanted": repr(wanted), "allowed": ", ".join(CODESPACES_VISIBILITIES)}
+        params: dict[str, Any] = {"wanted": repr(wanted), "allowed": ", ".join(CODESPACES_VISIBILITIES)}
         problems.append(Problem("entry_codespaces_visibility", CODESPACES_FIELD, params))
     elif wanted == "selected" and visibility != "selected":
-        params = {"visibility": repr(visibility)}
+        params = {"visibility": visibility}
         problems.append(Problem("entry_codespaces_selected", CODESPACES_FIELD, params))
     if not _has_secret(raw):
-        params = {"auth_type": repr(_auth_type(raw))}
+        params = {"auth_type": _auth_type(raw)}
         problems.append(Problem("entry_codespaces_no_secret", CODESPACES_FIELD, params))
     if problems or not isinstance(name, str) or not isinstance(wanted, str):
         return None, problems

@@ -1,0 +1,161 @@
+"""What a message may quote of a declaration, through both doors.
+
+A registry URL can carry a deploy token in its path or query, and a program may mark any input
+secret. So a message quotes a URL only as ``scheme://host`` (enough to see a scheme typo), in every
+door; and through the plugin, which sees the program's secret markers, a value that arrived secret
+is never quoted at all: the message says "the value (secret)" instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from doors import Plugins, camel
+from plugin_host import ProviderError, Secret
+from provider_host import ProviderHost
+from pulumi_github_private_registry.emulator import Emulator
+from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
+from samples import TOKEN, declaration
+
+TOKEN_IN_PATH = "deploy-7f3a9c1e5b"
+TYPO_URL = f"htps://npm.example.com/{TOKEN_IN_PATH}/?auth={TOKEN_IN_PATH}"
+
+
+@pytest.fixture(scope="module")
+def github() -> Iterator[Emulator]:
+    with Emulator(token=TOKEN) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="module")
+def plugins(github: Emulator) -> Iterator[Plugins]:
+    started = Plugins(github)
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def dynamic(github: Emulator) -> Iterator[ProviderHost]:
+    with ProviderHost(OrgPrivateRegistryProvider()) as host:
+        host.configure(
+            {"github:token": TOKEN, "github:baseUrl": github.base_url, "github:writeDelayMs": "0"},
+            secret_keys={"github:token"},
+        )
+        yield host
+
+
+def test_the_dynamic_door_quotes_a_mistyped_url_as_scheme_and_host_only(dynamic: ProviderHost) -> None:
+    outcome = dynamic.check(declaration("token", "acme", url=TYPO_URL))
+
+    assert outcome.failures == [
+        ("url", "'url' must be an absolute http(s) URL, got 'htps://npm.example.com'")
+    ]
+
+
+def test_the_plugin_quotes_a_mistyped_url_that_is_not_secret_as_scheme_and_host_only(
+    plugins: Plugins,
+) -> None:
+    outcome = plugins.start().check(camel(declaration("token", "acme", url=TYPO_URL)))
+
+    assert outcome.failures == [
+        ("url", "'url' must be an absolute http(s) URL, got 'htps://npm.example.com'")
+    ]
+
+
+def test_the_plugin_never_quotes_a_url_that_arrived_secret(plugins: Plugins) -> None:
+    news = camel(declaration("token", "acme"))
+    news["url"] = Secret(TYPO_URL)
+
+    outcome = plugins.start().check(news)
+
+    assert outcome.failures == [("url", "'url' must be an absolute http(s) URL, got the value (secret)")]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        (
+            "registryType",
+            "npm_registri",
+            "'registryType' is the value (secret), which is not one of: maven_repository,",
+        ),
+        ("visibility", "everyone", "'visibility' is the value (secret), which is not one of: all, private,"),
+        ("authType", "oidc_gcpp", "'authType' is the value (secret), which is not one of: token,"),
+    ],
+)
+def test_the_plugin_never_quotes_an_enum_value_that_arrived_secret(
+    plugins: Plugins, field: str, value: str, reason: str
+) -> None:
+    news = camel(declaration("token", "acme"))
+    news[field] = Secret(value)
+
+    outcome = plugins.start().check(news)
+
+    assert [f for f, _ in outcome.failures] == [field]
+    assert outcome.failures[0][1].startswith(reason) and value not in outcome.failures[0][1]
+
+
+def test_the_plugin_names_an_auth_type_that_arrived_secret_without_quoting_it(plugins: Plugins) -> None:
+    news = camel(declaration("token", "acme"))
+    del news["value"]
+    news["authType"] = Secret("token")
+
+    outcome = plugins.start().check(news)
+
+    assert outcome.failures == [
+        (
+            "value",
+            "a secret is required when authType is the value (secret): set 'value' "
+            "(or 'valueEncrypted' with 'keyId')",
+        )
+    ]
+
+
+def test_a_not_secret_enum_value_is_quoted_bounded_and_printable(plugins: Plugins) -> None:
+    news = camel(declaration("token", "acme", registry_type="npm\x1b[2J\u202e" + "x" * 5000))
+
+    failures = plugins.start().check(news).failures
+
+    (reason,) = [r for f, r in failures if r.startswith("'registryType' is ")]
+    assert reason.startswith("'registryType' is 'npm?[2J?" + "x" * 92 + "'..., which is not one of: ")
+    assert len(reason) < 500
+
+
+def test_two_resources_for_one_registry_are_told_apart_without_a_secret_url(
+    plugins: Plugins, github: Emulator
+) -> None:
+    host = plugins.start()
+    first = camel(declaration("token", "told-apart", url="https://npm.example.com/first-tok/"))
+    first["url"] = Secret(first["url"])
+    host.create(host.check(first).inputs)
+    second = camel(declaration("token", "told-apart", adopt=True, url="https://npm.example.com/second-tok/"))
+    second["url"] = Secret(second["url"])
+
+    with pytest.raises(ProviderError) as failure:
+        host.create(host.check(second).inputs)
+
+    details = failure.value.details
+    assert (
+        "two OrgPrivateRegistry resources of this deployment declare it: one with url the value " in details
+    )
+    assert "and this one with url the value (secret)" in details
+    assert "tok" not in details.replace("token", "") and "npm.example.com" not in details
+
+
+def test_two_resources_for_one_registry_show_only_their_urls_hosts_in_the_dynamic_door(
+    dynamic: ProviderHost,
+) -> None:
+    first = declaration("token", "hosts-only", url="https://one.example.com/first-tok/")
+    dynamic.create(dynamic.check(first).inputs)
+    second = declaration("token", "hosts-only", adopt=True, url="https://two.example.com/second-tok/")
+
+    with pytest.raises(ProviderError) as failure:
+        dynamic.create(dynamic.check(second).inputs)
+
+    details = failure.value.details
+    assert (
+        "one with url 'https://one.example.com', and this one with url 'https://two.example.com'" in details
+    )
+    assert "-tok" not in details
