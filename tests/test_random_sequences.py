@@ -113,16 +113,16 @@ class World:
             assert held.outputs["url"] == news["url"], f"{name}: the state's url"
         for org in ORGS:
             for registry, record in self.github.registries(org).items():
-                news = declared.get((org, registry))
-                assert news is not None, f"{org}/{registry} is at GitHub but not declared (an orphan)"
-                assert record["url"] == news["url"], f"{org}/{registry}: url at GitHub"
-                if "value" in news:
-                    assert self.github.decrypted_value(org, registry) == news["value"], (
+                wanted = declared.get((org, registry))
+                assert wanted is not None, f"{org}/{registry} is at GitHub but not declared (an orphan)"
+                assert record["url"] == wanted["url"], f"{org}/{registry}: url at GitHub"
+                if "value" in wanted:
+                    assert self.github.decrypted_value(org, registry) == wanted["value"], (
                         f"{org}/{registry}: the secret at GitHub is not the declared one"
                     )
-                if "selected_repository_ids" in news:
+                if "selected_repository_ids" in wanted:
                     assert sorted(record["selected_repository_ids"]) == sorted(
-                        int(i) for i in news["selected_repository_ids"]
+                        int(i) for i in wanted["selected_repository_ids"]
                     ), f"{org}/{registry}: repository ids at GitHub"
         assert len(declared) == sum(len(self.github.registries(org)) for org in ORGS), "missing at GitHub"
 
