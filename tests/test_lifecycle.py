@@ -475,3 +475,23 @@ def test_a_same_name_replacement_deleted_first_makes_the_new_auth_type(emulator:
     assert stored is not None and stored["auth_type"] == "username_password"
     assert stored["username"] == "octocat" and new.id == old.id
     assert emulator.decrypted_value(org, NPM) == news["value"]
+
+
+def test_an_update_that_sends_nothing_keeps_what_the_last_refresh_saw(emulator: Emulator) -> None:
+    # A secret rotated elsewhere and left alone (`ignore_value_drift`); a refresh records GitHub's
+    # newer time. An update with nothing for GitHub must keep it, or the delete would refuse.
+    org = "lc-sends-nothing"
+    news = declaration("token", org, ignore_value_drift=True)
+    rt = runtime(emulator)
+    created = lifecycle.create(rt, checked(rt, news))
+    emulator.edit_registry(org, NPM, value="rotated-elsewhere")
+    refreshed = lifecycle.read(runtime(emulator), created.id, created.outputs)
+    assert refreshed.outputs["remote_updated_at"] != refreshed.outputs["updated_at"]
+    emulator.reset_log()
+
+    written = lifecycle.update(runtime(emulator), created.id, refreshed.outputs, refreshed.inputs)
+    assert calls(emulator) == [("GET", "", 200)], "the update's list only: nothing to send"
+    assert written.outputs["remote_updated_at"] == refreshed.outputs["remote_updated_at"]
+    lifecycle.delete(runtime(emulator), created.id, written.outputs)
+
+    assert emulator.registries(org) == {}

@@ -781,9 +781,14 @@ def _patch(
             raise _fail(org, name, "update it", exc) from None
         runtime.wrote(org, record)
     else:
-        # Nothing GitHub holds changes (say, only `adopt`): no request.
+        # Nothing GitHub holds changes (say, only `adopt`): no request, and the state keeps what
+        # it last saw of GitHub (a refresh's `remote_updated_at`: reset, a later delete would take
+        # GitHub's newer time for a change made since, and refuse).
         old = olds or {}
         record = {"name": name, "created_at": old.get("created_at"), "updated_at": old.get("updated_at")}
+        outs = _outputs(props, record, sealed, olds)
+        outs["remote_updated_at"] = old.get("remote_updated_at") or old.get("updated_at")
+        return outs
     return _outputs(props, record, sealed, olds)
 
 
