@@ -719,7 +719,11 @@ def measure_overhead(latency: float, ops: int, rounds: int) -> list[Overhead]:
                     fields = {k: v for k, v in registry.declaration.items() if k != "org"}
                     record = emulator.put_registry(org, **fields)
                     # The state as a refresh leaves it: a delete leaves a registry changed since.
-                    registry.outputs = {**registry.outputs, "remote_updated_at": record["updated_at"]}
+                    registry.outputs = {
+                        **registry.outputs,
+                        "url": record["url"],
+                        "remote_updated_at": record["updated_at"],
+                    }
 
             def provider_delete() -> None:
                 for registry in registries:

@@ -169,17 +169,25 @@ def test_an_update_after_the_repositories_changed_at_github_sends_the_declared_i
     assert stored is not None and sorted(stored["selected_repository_ids"]) == [1296269, 1296280]
 
 
+@pytest.mark.parametrize("refreshed", [False, True], ids=["no-refresh", "after-a-refresh"])
 def test_with_ignore_value_drift_the_update_keeps_the_foreign_secret_but_sends_the_ids(
-    door: Door, github: Emulator
+    door: Door, github: Emulator, refreshed: bool
 ) -> None:
-    org = org_for(door, "masked-flag")
-    news = declaration("token", org, ignore_value_drift=True)
+    # A refresh sees the change (its time), never the ids: with the flag, it must not hide them.
+    org = org_for(door, f"masked-flag-{int(refreshed)}")
+    ids = [1296269.0, 1296280.0]
+    news = declaration(
+        "token", org, ignore_value_drift=True, visibility="selected", selected_repository_ids=ids
+    )
     created = door.up(news)
-    github.edit_registry(org, NAME, value="rotated-elsewhere")
+    github.edit_registry(org, NAME, value="rotated-elsewhere", selected_repository_ids=[99])
+    state = door.fresh().refresh(created) if refreshed else created
 
-    door.fresh().change(created, dict(news, url="https://npm.pkg.github.com/acme/v2/"))
+    door.fresh().change(state, dict(news, url="https://npm.pkg.github.com/acme/v2/"))
 
     assert github.decrypted_value(org, NAME) == "rotated-elsewhere"
+    stored = github.registry(org, NAME)
+    assert stored is not None and sorted(stored["selected_repository_ids"]) == [1296269, 1296280]
 
 
 def test_an_update_of_a_registry_unchanged_at_github_sends_only_what_changed(

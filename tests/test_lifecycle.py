@@ -14,6 +14,7 @@ import pytest
 
 from pulumi_github_private_registry.core import lifecycle, schema
 from pulumi_github_private_registry.core.crypto import PublicKey, seal
+from pulumi_github_private_registry.core.inventory import Inventory
 from pulumi_github_private_registry.core.schema import UNKNOWN, configuration_name
 from pulumi_github_private_registry.core.settings import Settings
 from pulumi_github_private_registry.emulator import Emulator
@@ -477,10 +478,13 @@ def test_a_same_name_replacement_deleted_first_makes_the_new_auth_type(emulator:
     assert emulator.decrypted_value(org, NPM) == news["value"]
 
 
-def test_an_update_that_sends_nothing_keeps_what_the_last_refresh_saw(emulator: Emulator) -> None:
-    # A secret rotated elsewhere and left alone (`ignore_value_drift`); a refresh records GitHub's
-    # newer time. An update with nothing for GitHub must keep it, or the delete would refuse.
-    org = "lc-sends-nothing"
+def test_an_update_under_ignore_value_drift_after_a_refreshed_rotation_sends_all_but_the_value(
+    emulator: Emulator,
+) -> None:
+    # A secret rotated elsewhere, left alone (`ignore_value_drift`); a refresh records GitHub's newer
+    # time. The refresh cannot see repository ids: the update sends every declared field again
+    # (not the value), and the delete after it goes through.
+    org = "lc-flag-refreshed"
     news = declaration("token", org, ignore_value_drift=True)
     rt = runtime(emulator)
     created = lifecycle.create(rt, checked(rt, news))
@@ -490,8 +494,96 @@ def test_an_update_that_sends_nothing_keeps_what_the_last_refresh_saw(emulator: 
     emulator.reset_log()
 
     written = lifecycle.update(runtime(emulator), created.id, refreshed.outputs, refreshed.inputs)
-    assert calls(emulator) == [("GET", "", 200)], "the update's list only: nothing to send"
-    assert written.outputs["remote_updated_at"] == refreshed.outputs["remote_updated_at"]
+    patches = [r.body for r in emulator.requests if r.method == "PATCH"]
+    assert patches == [{"url": news["url"], "visibility": "all", "replaces_base": False}]
+    assert emulator.decrypted_value(org, NPM) == "rotated-elsewhere"
     lifecycle.delete(runtime(emulator), created.id, written.outputs)
 
     assert emulator.registries(org) == {}
+
+
+def test_the_deletes_list_is_taken_again_once_it_is_older_than_a_burst(emulator: Emulator) -> None:
+    # One process deletes a registry of the org (its list is taken); another process adopts the
+    # org's other registry; later, the first process's next delete must not trust the old list.
+    org = "lc-old-list"
+    first, other = runtime(emulator), runtime(emulator)
+    now = [1000.0]
+    first.deleting = Inventory(ttl=lifecycle.FRESH_LIST_SECONDS, clock=lambda: now[0])
+    npm = lifecycle.create(first, checked(first, declaration("token", org)))
+    maven = lifecycle.create(first, checked(first, declaration("username_password", org)))
+    lifecycle.delete(first, npm.id, npm.outputs)
+    lifecycle.create(other, checked(other, declaration("username_password", org, value="b", adopt=True)))
+    now[0] += lifecycle.FRESH_LIST_SECONDS + 1
+
+    with pytest.raises(lifecycle.RegistryError) as failure:
+        lifecycle.delete(first, maven.id, maven.outputs)
+
+    assert "not deleted: it was changed at GitHub since this resource last saw it" in str(failure.value)
+    assert emulator.decrypted_value(org, "MAVEN_REPOSITORY_SECRET") == "b"
+
+
+def test_a_list_that_lags_our_own_write_is_checked_with_a_get_not_refused(emulator: Emulator) -> None:
+    org = "lc-lagging-list"
+    rt = runtime(emulator)
+    news = checked(rt, declaration("token", org))
+    created = lifecycle.create(rt, news)
+    before = emulator.registry(org, NPM)
+    assert before is not None
+    updated = lifecycle.update(
+        runtime(emulator), created.id, created.outputs, dict(news, url=news["url"] + "v2/")
+    )
+    # A replica that has not seen the PATCH yet answers the list.
+    stale = {k: v for k, v in before.items() if k not in ("encrypted_value", "key_id")}
+    emulator.inject(
+        method="GET",
+        path=f"/orgs/{org}/private-registries",
+        status=200,
+        body={"total_count": 1, "configurations": [stale]},
+    )
+    emulator.reset_log()
+
+    lifecycle.delete(runtime(emulator), created.id, updated.outputs)
+
+    assert calls(emulator) == [("GET", "", 200), ("GET", f"/{NPM}", 200), ("DELETE", f"/{NPM}", 204)]
+    assert emulator.registries(org) == {}
+
+
+def test_a_registry_adopted_in_the_same_second_is_told_by_its_fields(emulator: Emulator) -> None:
+    # GitHub's times have whole seconds: an adoption in the second of our last write keeps the
+    # time, but not the url it declares.
+    org = "lc-same-second"
+    rt = runtime(emulator)
+    created = lifecycle.create(rt, checked(rt, declaration("token", org)))
+    record = emulator.registry(org, NPM)
+    assert record is not None
+    same_time = {**record, "url": "https://npm.theirs.example.com/"}
+    assert lifecycle.changed_since(created.outputs, same_time, lifecycle.last_seen(created.outputs))
+    assert not lifecycle.changed_since(created.outputs, record, lifecycle.last_seen(created.outputs))
+
+
+def test_a_create_whose_value_cannot_be_sent_again_says_the_registry_is_its_own_and_to_adopt_it(
+    emulator: Emulator,
+) -> None:
+    org = "lc-resend-refused"
+    news = declaration("token", org)
+    emulator.inject(
+        method="POST", path=f"/orgs/{org}/", status=504, apply=True, body={"message": "Gateway Timeout"}
+    )
+    emulator.inject(
+        method="PATCH", path=f"/orgs/{org}/", status=403, body={"message": "Resource not accessible"}
+    )
+    rt = runtime(emulator)
+
+    with pytest.raises(lifecycle.RegistryError) as failure:
+        lifecycle.create(rt, checked(rt, news))
+
+    message = str(failure.value)
+    assert message.startswith(f"OrgPrivateRegistry {org}/{NPM}: could not update it: PATCH ")
+    assert message.endswith(
+        "It exists at GitHub, made by this create (GitHub did not answer it, and a lookup found it "
+        "with the fields declared), but its value could not be sent again, so it is not in the "
+        "state: set `adopt: true` on this resource and run again to take it over."
+    )
+    again = runtime(emulator)
+    lifecycle.create(again, checked(again, dict(news, adopt=True)))
+    assert emulator.decrypted_value(org, NPM) == news["value"]

@@ -54,6 +54,16 @@ def test_the_dynamic_door_quotes_a_mistyped_url_as_scheme_and_host_only(dynamic:
     ]
 
 
+def test_a_url_without_a_scheme_is_quoted_up_to_its_path_even_with_a_url_in_its_query(
+    dynamic: ProviderHost,
+) -> None:
+    url = f"npm.example.com/{TOKEN_IN_PATH}/?next=https://x"
+
+    outcome = dynamic.check(declaration("token", "acme", url=url))
+
+    assert outcome.failures == [("url", "'url' must be an absolute http(s) URL, got 'npm.example.com'")]
+
+
 def test_the_plugin_quotes_a_mistyped_url_that_is_not_secret_as_scheme_and_host_only(
     plugins: Plugins,
 ) -> None:
@@ -159,3 +169,52 @@ def test_two_resources_for_one_registry_show_only_their_urls_hosts_in_the_dynami
         "one with url 'https://one.example.com', and this one with url 'https://two.example.com'" in details
     )
     assert "-tok" not in details
+
+
+# GitHub's refusals may quote what was sent (GHES: `For 'properties/url', "…" is not a uri.`).
+REFUSALS = [
+    {
+        "message": "Invalid request.\n\nFor 'properties/url', \"{url}\" is not a uri.",
+        "documentation_url": "x",
+    },
+    {"message": "Validation Failed", "errors": ["url {url} is not reachable"]},
+]
+
+
+@pytest.mark.parametrize("refusal", REFUSALS, ids=["ghes-shape", "errors-as-strings"])
+def test_a_refusal_that_quotes_the_url_shows_only_its_host(
+    dynamic: ProviderHost, github: Emulator, refusal: dict[str, object]
+) -> None:
+    url = f"https://npm.example.com/{TOKEN_IN_PATH}/"
+    github.inject(method="POST", path="/orgs/echo-dynamic/", status=422, body=_with_url(refusal, url))
+
+    with pytest.raises(ProviderError) as failure:
+        dynamic.create(dynamic.check(declaration("token", "echo-dynamic", url=url)).inputs)
+
+    assert TOKEN_IN_PATH not in failure.value.details
+    assert "https://npm.example.com" in failure.value.details.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("refusal", REFUSALS, ids=["ghes-shape", "errors-as-strings"])
+def test_a_refusal_that_quotes_a_url_that_arrived_secret_shows_none_of_it(
+    plugins: Plugins, github: Emulator, refusal: dict[str, object]
+) -> None:
+    host = plugins.start()
+    url = f"https://npm.example.com/{TOKEN_IN_PATH}/"
+    github.inject(method="POST", path="/orgs/echo-plugin/", status=422, body=_with_url(refusal, url))
+    news = camel(declaration("token", "echo-plugin", url=url))
+    news["url"] = Secret(url)
+
+    with pytest.raises(ProviderError) as failure:
+        host.create(host.check(news).inputs)
+
+    assert TOKEN_IN_PATH not in failure.value.details and "npm.example.com" not in failure.value.details
+    assert "the value (secret)" in failure.value.details
+
+
+def _with_url(refusal: dict[str, object], url: str) -> dict[str, object]:
+    errors = refusal.get("errors")
+    body = {**refusal, "message": str(refusal["message"]).replace("{url}", url)}
+    if isinstance(errors, list):
+        body["errors"] = [str(e).replace("{url}", url) for e in errors]
+    return body

@@ -21,7 +21,8 @@ import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from . import schema
 from .crypto import PublicKeyCache, Sealed, seal
@@ -41,17 +42,21 @@ __all__ = [
     "RegistryError",
     "Runtime",
     "Written",
-    "changed_since_seen",
+    "changed_since",
     "check",
     "create",
     "delete",
     "diff",
+    "last_seen",
     "read",
     "registries",
     "update",
 ]
 
 T = TypeVar("T")
+FRESH_LIST_SECONDS: Final = 10.0
+"""How long one list of an org serves a process's updates or deletes: a burst of them (a
+deployment's closing deletes) costs one list, and a write made elsewhere since is seen within it."""
 Secret = frozenset[str]
 """The fields (the core's names) whose values a door received marked secret: never quoted."""
 log = logging.getLogger(__name__)
@@ -149,9 +154,9 @@ class Runtime:
         """Who reads this runtime's errors: how they name the resource's fields."""
         self.keys = PublicKeyCache()
         self.inventory = Inventory()
-        self.updating = Inventory()
+        self.updating = Inventory(ttl=FRESH_LIST_SECONDS)
         """The org's list as taken for this process's updates: has a record moved since its state?"""
-        self.deleting = Inventory()
+        self.deleting = Inventory(ttl=FRESH_LIST_SECONDS)
         """The org's list as taken for this process's deletes, never from an earlier read or write:
         another process (another provider configuration) may have adopted a registry since."""
         self.claims = Claims()
@@ -387,6 +392,29 @@ def _already_exists(exc: ValidationFailed) -> bool:
 _OPERATIONS = frozenset({"create", "read", "update", "delete", "registries"})
 
 
+def _unquoted(text: str, arguments: list[Any]) -> str:
+    """``text`` without the values an operation was given that a message must not quote.
+
+    GitHub's refusals may quote what was sent (``"https://…/deploy-token/" is not a uri``): a url
+    becomes its ``scheme://host``, and a value that arrived secret (``arguments`` holds the
+    operation's :data:`Secret` set) becomes "the value (secret)". Short values (an ``all``) are left:
+    replacing them would garble the message's own words.
+    """
+    secret = next((a for a in arguments if isinstance(a, frozenset)), frozenset())
+    replacements: dict[str, str] = {}
+    for props in (a for a in arguments if isinstance(a, Mapping)):
+        for field, value in props.items():
+            if not isinstance(value, str) or len(value) < 6:
+                continue
+            if field in secret:
+                replacements[value] = schema.SECRET_SHOWN
+            elif field == "url" and schema.url_shown(value) != value:
+                replacements[value] = schema.url_shown(value)
+    for value in sorted(replacements, key=len, reverse=True):  # a url before its own prefix
+        text = text.replace(value, replacements[value])
+    return text
+
+
 def _guarded(operation: Callable[..., T]) -> Callable[..., T]:
     """Let only :class:`RegistryError` out: anything else is a defect, shown redacted and bounded.
 
@@ -404,8 +432,11 @@ def _guarded(operation: Callable[..., T]) -> Callable[..., T]:
                 with operation_budget():
                     return operation(*args, **kwargs)
             return operation(*args, **kwargs)
-        except RegistryError:
-            raise
+        except RegistryError as exc:
+            quoted = _unquoted(str(exc), [*args, *kwargs.values()])
+            if quoted == str(exc):
+                raise
+            raise RegistryError(quoted) from None
         except Exception as exc:  # the safety net itself
             raise RegistryError(
                 f"OrgPrivateRegistry: internal error in {operation.__name__} ({type(exc).__name__}: "
@@ -683,7 +714,15 @@ def _claim_unanswered(
         return Written(f"{org}/{name}", _outputs(props, record, None, None))
     # It is ours, but GitHub holds no readable trace of which value came with it: send the
     # value once more so that state and GitHub surely agree.
-    return Written(f"{org}/{name}", _patch(runtime, client, org, name, props, [], send_value=True))
+    try:
+        return Written(f"{org}/{name}", _patch(runtime, client, org, name, props, [], send_value=True))
+    except RegistryError as exc:
+        # The registry stays, and no state would hold it: say whose it is and how to take it over.
+        raise RegistryError(
+            f"{exc} It exists at GitHub, made by this create (GitHub did not answer it, and a lookup "
+            "found it with the fields declared), but its value could not be sent again, so it is not "
+            "in the state: set `adopt: true` on this resource and run again to take it over."
+        ) from None
 
 
 @_guarded
@@ -706,12 +745,15 @@ def update(
     client = runtime.client(org, name)
     moved = drifted(olds, news)
     if not moved:
+        # Compared with this resource's last write, not a refresh's sight: with
+        # `ignore_value_drift`, a refresh that saw a rotated secret cannot have seen foreign
+        # repository ids (GitHub never reports them), so they are sent again too.
+        since = olds.get("updated_at")
         try:
-            current = runtime.updating.lookup(org, name, client.list_registries)
+            current = _current(runtime.updating, client, org, name, since)  # None: the PATCH says so
         except GitHubError as exc:
             raise _fail(org, name, "list the org's registries", exc) from None
-        # Not listed: gone (the PATCH says so) or too new for the list.
-        moved = current is not None and changed_since_seen(olds, current)
+        moved = current is not None and changed_since(olds, current, since)
     if moved:
         fields = [f for f in schema.UPDATABLE_FIELDS if news.get(f) is not None or olds.get(f) is not None]
         send_value = news.get("ignore_value_drift") is not True or value_changed(olds, news)
@@ -723,15 +765,58 @@ def update(
     return Written(f"{org}/{name}", outs)
 
 
-def changed_since_seen(props: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
-    """Whether GitHub's ``record`` changed after the state ``props`` last saw it.
+def last_seen(props: Mapping[str, Any]) -> Any:
+    """When the state last saw its registry: its last read (``remote_updated_at``), else its last
+    write (``updated_at``); GitHub's times."""
+    return props.get("remote_updated_at") or props.get("updated_at")
 
-    The state's last sight is its last read (``remote_updated_at``) or else its last write
-    (``updated_at``). Without a time on either side nothing can be told: not changed.
+
+def changed_since(props: Mapping[str, Any], record: Mapping[str, Any], since: Any) -> bool:
+    """Whether GitHub's ``record`` changed after ``since`` (a time of GitHub's in the state ``props``).
+
+    Changed: its ``updated_at`` is later, or a field GitHub reports differs from the state's (two
+    writes within one second share a time: GitHub's times have whole seconds). An earlier time
+    (a list that lags) or none at all tells nothing: not changed.
     """
-    seen = props.get("remote_updated_at") or props.get("updated_at")
-    now = record.get("updated_at")
-    return seen is not None and now is not None and now != seen
+    if _later(record.get("updated_at"), since):
+        return True
+    return any(
+        normalized(f, props.get(f)) != normalized(f, record[f]) for f in schema.REPORTED_FIELDS if f in record
+    )
+
+
+def _later(now: Any, then: Any) -> bool:
+    """Whether GitHub's time ``now`` is after ``then`` (ISO 8601; unreadable ones: when they differ)."""
+    if not isinstance(now, str) or not isinstance(then, str) or now == then:
+        return False
+    try:
+        return _instant(now) > _instant(then)
+    except ValueError:
+        return True  # not GitHub's shape: differing is all that can be told
+
+
+def _instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text[:64])
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def _current(
+    snapshot: Inventory, client: GitHubClient, org: str, name: str, since: Any
+) -> dict[str, Any] | None:
+    """GitHub's record of a registry, from ``snapshot`` (one list of the org, taken for this kind of
+    write), or one GET when the list leaves it out (too new for the list) or lags behind ``since``;
+    None when it is gone.
+
+    A 404 for the list is the org, not the registry (GitHub hides orgs the token cannot see): it
+    is raised, for reading it as "gone" would forget a registry that stays with live credentials.
+    """
+    record = snapshot.lookup(org, name, client.list_registries)
+    if record is not None and not _later(since, record.get("updated_at")):
+        return record
+    try:
+        return client.get_registry(org, name)
+    except NotFound:
+        return None  # the org was listed: the registry is not there
 
 
 def _patch(
@@ -862,22 +947,15 @@ def delete(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret 
         )
         return
     client = runtime.client(org, name)
+    seen = last_seen(props)
     try:
-        # A 404 here is the org, not the registry: GitHub hides orgs the token cannot see, and
-        # reading that as "gone" would forget a registry that stays at GitHub with live credentials.
-        record = runtime.deleting.lookup(org, name, client.list_registries)
+        record = _current(runtime.deleting, client, org, name, seen)
     except GitHubError as exc:
-        raise _fail(org, name, "list the org's registries", exc) from None
+        raise _fail(org, name, "delete it", exc) from None
     if record is None:
-        try:
-            record = client.get_registry(org, name)  # too new for the list, or gone
-        except NotFound:
-            _forget(runtime, org, name)  # the org is visible (listed) and the registry is not there
-            return
-        except GitHubError as exc:
-            raise _fail(org, name, "delete it", exc) from None
-    if changed_since_seen(props, record):
-        seen = props.get("remote_updated_at") or props.get("updated_at")
+        _forget(runtime, org, name)  # already gone
+        return
+    if changed_since(props, record, seen):
         raise RegistryError(
             f"OrgPrivateRegistry {org}/{name}: not deleted: it was changed at GitHub since this "
             f"resource last saw it (updated at {schema.shown(record.get('updated_at'), 40)}; this "

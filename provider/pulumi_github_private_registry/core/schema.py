@@ -525,12 +525,13 @@ def shown(value: Any, limit: int = 100) -> str:
 def url_shown(value: str) -> str:
     """A URL as messages may quote it: ``scheme://host`` alone (enough to see a scheme typo).
 
-    Its path, query and user-info can carry a deploy token, so they are never shown. Linear: no
-    regular expression runs over the value.
+    Its path, query and user-info can carry a deploy token, so they are never shown. What stands
+    before ``://`` counts as a scheme only if it has a scheme's shape: else (``host/path?u=x://``)
+    the text is cut at its first ``/``. Linear.
     """
     scheme, sep, rest = value.partition("://")
-    if not sep:
-        scheme, rest = "", value
+    if not sep or not _SCHEME_RE.fullmatch(scheme):
+        scheme, sep, rest = "", "", value
     authority = rest
     for stop in "/?#\\":
         authority = authority.partition(stop)[0]
@@ -579,6 +580,8 @@ _NAME_RE: Final = re.compile(r"[A-Z0-9_]{1,100}")
 # URL parsers, so the check would judge another URL than the one sent) and bidirectional controls
 # such as U+202E, which make a logged value read differently from what it is.
 _HIDDEN_CHARS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# A URL's scheme (RFC 3986), bounded: what `url_shown` keeps of a URL before `://`.
+_SCHEME_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,31}")
 # User-info in any URL (`scheme://user:password@`), up to the last '@' before the path.
 _USER_INFO: Final = re.compile(r"(?i)^[a-z][a-z0-9+.\-]*://[^/?#]*@")
 # Beyond 2**53 a float (how the engine sends numbers) no longer stands for one integer; GitHub's
