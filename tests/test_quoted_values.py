@@ -17,7 +17,7 @@ from plugin_host import ProviderError, Secret
 from provider_host import ProviderHost
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
-from samples import TOKEN, declaration
+from samples import DECLARATIONS, TOKEN, declaration
 
 TOKEN_IN_PATH = "deploy-7f3a9c1e5b"
 TYPO_URL = f"htps://npm.example.com/{TOKEN_IN_PATH}/?auth={TOKEN_IN_PATH}"
@@ -178,10 +178,16 @@ REFUSALS = [
         "documentation_url": "x",
     },
     {"message": "Validation Failed", "errors": ["url {url} is not reachable"]},
+    # Quoted tidied (no trailing slash, the host in capitals), JSON-escaped, or cut short.
+    {"message": "Validation Failed", "errors": ["url {tidied} is not reachable"]},
+    {"message": "Validation Failed", "errors": ["url {escaped} is not reachable"]},
+    # GitHub's message is kept to 300 characters: this one is cut in the url's path.
+    {"message": "Invalid request: " + "x" * 247 + " {url} is not reachable."},
 ]
+REFUSAL_IDS = ["ghes-shape", "errors-as-strings", "tidied", "json-escaped", "cut-short"]
 
 
-@pytest.mark.parametrize("refusal", REFUSALS, ids=["ghes-shape", "errors-as-strings"])
+@pytest.mark.parametrize("refusal", REFUSALS, ids=REFUSAL_IDS)
 def test_a_refusal_that_quotes_the_url_shows_only_its_host(
     dynamic: ProviderHost, github: Emulator, refusal: dict[str, object]
 ) -> None:
@@ -191,11 +197,14 @@ def test_a_refusal_that_quotes_the_url_shows_only_its_host(
     with pytest.raises(ProviderError) as failure:
         dynamic.create(dynamic.check(declaration("token", "echo-dynamic", url=url)).inputs)
 
-    assert TOKEN_IN_PATH not in failure.value.details
+    # Nothing of the path, not even its first letters where GitHub's text was cut short.
+    assert (
+        TOKEN_IN_PATH not in failure.value.details and "npm.example.com/" not in failure.value.details.lower()
+    )
     assert "https://npm.example.com" in failure.value.details.strip().splitlines()[-1]
 
 
-@pytest.mark.parametrize("refusal", REFUSALS, ids=["ghes-shape", "errors-as-strings"])
+@pytest.mark.parametrize("refusal", REFUSALS, ids=REFUSAL_IDS)
 def test_a_refusal_that_quotes_a_url_that_arrived_secret_shows_none_of_it(
     plugins: Plugins, github: Emulator, refusal: dict[str, object]
 ) -> None:
@@ -213,8 +222,38 @@ def test_a_refusal_that_quotes_a_url_that_arrived_secret_shows_none_of_it(
 
 
 def _with_url(refusal: dict[str, object], url: str) -> dict[str, object]:
+    def fill(text: object) -> str:
+        tidied = url.rstrip("/").replace("npm.example.com", "NPM.EXAMPLE.COM")
+        return str(text).format(url=url, tidied=tidied, escaped=url.replace("/", "\\/"))
+
     errors = refusal.get("errors")
-    body = {**refusal, "message": str(refusal["message"]).replace("{url}", url)}
+    body = {**refusal, "message": fill(refusal["message"])}
     if isinstance(errors, list):
-        body["errors"] = [str(e).replace("{url}", url) for e in errors]
+        body["errors"] = [fill(e) for e in errors]
     return body
+
+
+def test_a_refusal_that_quotes_a_short_secret_says_the_value_secret_and_our_words_stay(
+    plugins: Plugins, github: Emulator
+) -> None:
+    # A secret username of five letters, quoted by GitHub; a secret visibility `private`, which is
+    # also a word of our own message ("the private registry configuration") and must stay there.
+    host = plugins.start()
+    github.inject(
+        method="POST",
+        path="/orgs/short-secret/",
+        status=422,
+        body={"message": "username bot42 is not allowed"},
+    )
+    news = camel(declaration("username_password", "short-secret", username="bot42", visibility="private"))
+    news["username"], news["visibility"] = Secret("bot42"), Secret("private")
+
+    with pytest.raises(ProviderError) as refused:
+        host.create(host.check(news).inputs)
+    github.put_registry("short-secret", **DECLARATIONS["username_password"])
+    with pytest.raises(ProviderError) as exists:
+        host.create(host.check(news).inputs)
+
+    assert "GitHub refused it: username the value (secret) is not allowed" in refused.value.details
+    assert "bot42" not in refused.value.details
+    assert "already has the private registry configuration MAVEN_REPOSITORY_SECRET" in exists.value.details

@@ -73,6 +73,10 @@ class RegistryError(Exception):
         super().__init__(bounded(message, 4000))
 
 
+class _Gone(RegistryError):
+    """The registry was deleted at GitHub while this resource wrote to it."""
+
+
 # --- results -------------------------------------------------------------------------------------
 
 
@@ -375,7 +379,7 @@ def _two_resources(
 
 
 def _fail(org: str, name: str, action: str, exc: GitHubError | str) -> RegistryError:
-    return RegistryError(f"OrgPrivateRegistry {org}/{name}: could not {action}: {exc}")
+    return RegistryError(f"OrgPrivateRegistry {org}/{name}: could not {action}: {_github(exc)}")
 
 
 def _rejects_key(exc: ValidationFailed) -> bool:
@@ -392,27 +396,28 @@ def _already_exists(exc: ValidationFailed) -> bool:
 _OPERATIONS = frozenset({"create", "read", "update", "delete", "registries"})
 
 
-def _unquoted(text: str, arguments: list[Any]) -> str:
-    """``text`` without the values an operation was given that a message must not quote.
+_operation = threading.local()
+"""What the operation running in this thread was given: the values GitHub's words may quote."""
+
+
+def _github(exc: GitHubError | str) -> str:
+    """GitHub's words about a failure, without what a message must not quote.
 
     GitHub's refusals may quote what was sent (``"https://…/deploy-token/" is not a uri``): a url
-    becomes its ``scheme://host``, and a value that arrived secret (``arguments`` holds the
-    operation's :data:`Secret` set) becomes "the value (secret)". Short values (an ``all``) are left:
-    replacing them would garble the message's own words.
+    keeps only its ``scheme://host``, and a value that arrived secret (the operation's
+    :data:`Secret` set) none of it. Only GitHub's part of a message is changed, never our words.
     """
+    arguments: list[Any] = getattr(_operation, "arguments", [])
     secret = next((a for a in arguments if isinstance(a, frozenset)), frozenset())
-    replacements: dict[str, str] = {}
+    urls: dict[str, bool] = {}
+    values: set[str] = set()
     for props in (a for a in arguments if isinstance(a, Mapping)):
         for field, value in props.items():
-            if not isinstance(value, str) or len(value) < 6:
-                continue
-            if field in secret:
-                replacements[value] = schema.SECRET_SHOWN
-            elif field == "url" and schema.url_shown(value) != value:
-                replacements[value] = schema.url_shown(value)
-    for value in sorted(replacements, key=len, reverse=True):  # a url before its own prefix
-        text = text.replace(value, replacements[value])
-    return text
+            if isinstance(value, str) and field == "url":
+                urls[value] = "url" in secret
+            elif isinstance(value, str) and field in secret:
+                values.add(value)
+    return schema.unquoted(str(exc), urls.items(), sorted(values, key=len, reverse=True))
 
 
 def _guarded(operation: Callable[..., T]) -> Callable[..., T]:
@@ -425,6 +430,7 @@ def _guarded(operation: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(operation)
     def guarded(*args: Any, **kwargs: Any) -> T:
+        _operation.arguments = [*args, *kwargs.values()]
         try:
             if operation.__name__ in _OPERATIONS:
                 from .client import operation_budget  # imported here: check and diff stay light
@@ -432,16 +438,15 @@ def _guarded(operation: Callable[..., T]) -> Callable[..., T]:
                 with operation_budget():
                     return operation(*args, **kwargs)
             return operation(*args, **kwargs)
-        except RegistryError as exc:
-            quoted = _unquoted(str(exc), [*args, *kwargs.values()])
-            if quoted == str(exc):
-                raise
-            raise RegistryError(quoted) from None
+        except RegistryError:
+            raise
         except Exception as exc:  # the safety net itself
             raise RegistryError(
                 f"OrgPrivateRegistry: internal error in {operation.__name__} ({type(exc).__name__}: "
-                f"{bounded(str(exc), 300)}); nothing more was sent to GitHub. Please report it."
+                f"{bounded(_github(str(exc)), 300)}); nothing more was sent to GitHub. Please report it."
             ) from None
+        finally:
+            _operation.arguments = []
 
     return guarded
 
@@ -652,9 +657,9 @@ def _resolve_unknown_create(
         except GitHubError as exc:
             raise RegistryError(
                 f"OrgPrivateRegistry {org}/{name}: could not create it: GitHub gave no usable answer to "
-                f"the create, and looking it up failed too: {exc} It may exist at GitHub now: if the "
-                f"next run says that {name} already exists, it is the one sent here: set `adopt: true` "
-                "to take it over."
+                f"the create, and looking it up failed too: {_github(exc)} It may exist at GitHub now: "
+                f"if the next run says that {name} already exists, it is the one sent here: set "
+                "`adopt: true` to take it over."
             ) from None
         if found is not None:
             return _claim_unanswered(runtime, client, org, name, props, body, found)
@@ -667,7 +672,7 @@ def _resolve_unknown_create(
                 runtime, client, org, props, body, lambda b: client.create_registry(org, b)
             )
         except OutcomeUnknown as exc:
-            second = str(exc)
+            second = _github(exc)
             continue  # look once more: it may have been applied
         except ValidationFailed as exc:
             if not _already_exists(exc):
@@ -716,6 +721,12 @@ def _claim_unanswered(
     # value once more so that state and GitHub surely agree.
     try:
         return Written(f"{org}/{name}", _patch(runtime, client, org, name, props, [], send_value=True))
+    except _Gone:
+        raise RegistryError(
+            f"OrgPrivateRegistry {org}/{name}: GitHub did not answer the create, a lookup found the "
+            "registry, and it was gone when its value was sent again (deleted at GitHub meanwhile). "
+            "Nothing is in the state: run again to create it."
+        ) from None
     except RegistryError as exc:
         # The registry stays, and no state would hold it: say whose it is and how to take it over.
         raise RegistryError(
@@ -753,7 +764,7 @@ def update(
             current = _current(runtime.updating, client, org, name, since)  # None: the PATCH says so
         except GitHubError as exc:
             raise _fail(org, name, "list the org's registries", exc) from None
-        moved = current is not None and changed_since(olds, current, since)
+        moved = current is not None and changed_since(current, since)
     if moved:
         fields = [f for f in schema.UPDATABLE_FIELDS if news.get(f) is not None or olds.get(f) is not None]
         send_value = news.get("ignore_value_drift") is not True or value_changed(olds, news)
@@ -771,18 +782,15 @@ def last_seen(props: Mapping[str, Any]) -> Any:
     return props.get("remote_updated_at") or props.get("updated_at")
 
 
-def changed_since(props: Mapping[str, Any], record: Mapping[str, Any], since: Any) -> bool:
-    """Whether GitHub's ``record`` changed after ``since`` (a time of GitHub's in the state ``props``).
+def changed_since(record: Mapping[str, Any], since: Any) -> bool:
+    """Whether GitHub's ``record`` changed after ``since`` (a time of GitHub's the state holds): its
+    ``updated_at`` is later. An earlier time (a list that lags) or none tells nothing: not changed.
 
-    Changed: its ``updated_at`` is later, or a field GitHub reports differs from the state's (two
-    writes within one second share a time: GitHub's times have whole seconds). An earlier time
-    (a list that lags) or none at all tells nothing: not changed.
+    Times only: the fields the state holds are the declared ones, which GitHub may store tidied (a
+    url's trailing slash), so comparing them would refuse deletes of what we wrote ourselves. GitHub's
+    times have whole seconds: a write elsewhere in the second of ours goes unseen.
     """
-    if _later(record.get("updated_at"), since):
-        return True
-    return any(
-        normalized(f, props.get(f)) != normalized(f, record[f]) for f in schema.REPORTED_FIELDS if f in record
-    )
+    return _later(record.get("updated_at"), since)
 
 
 def _later(now: Any, then: Any) -> bool:
@@ -796,7 +804,7 @@ def _later(now: Any, then: Any) -> bool:
 
 
 def _instant(text: str) -> datetime:
-    moment = datetime.fromisoformat(text[:64])
+    moment = datetime.fromisoformat(text[:64].replace("Z", "+00:00"))  # Python 3.10 reads no "Z"
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
@@ -857,7 +865,7 @@ def _patch(
         except NotFound:
             for snapshot in (runtime.inventory, runtime.updating):
                 snapshot.forget(org, name)
-            raise RegistryError(
+            raise _Gone(
                 f"OrgPrivateRegistry {org}/{name}: it no longer exists at GitHub (deleted outside "
                 "Pulumi). Run `pulumi refresh` to drop it from the state, then `pulumi up` to "
                 "create it again."
@@ -901,7 +909,8 @@ def _send_secret(
                 name = schema.configuration_name(str(props["registry_type"]))
                 sealed_field, key_field = map(runtime.audience.name, ("value_encrypted", "key_id"))
                 raise RegistryError(
-                    f"OrgPrivateRegistry {org}/{name}: GitHub refused {sealed_field} ({exc.detail}): "
+                    f"OrgPrivateRegistry {org}/{name}: GitHub refused {sealed_field} "
+                    f"({_github(exc.detail)}): "
                     "it must be sealed with the org's current private-registries key, which may have "
                     "been rotated. Seal the value again with the key from "
                     f"GET /orgs/{org}/private-registries/public-key and set {sealed_field} and "
@@ -955,7 +964,7 @@ def delete(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret 
     if record is None:
         _forget(runtime, org, name)  # already gone
         return
-    if changed_since(props, record, seen):
+    if changed_since(record, seen):
         raise RegistryError(
             f"OrgPrivateRegistry {org}/{name}: not deleted: it was changed at GitHub since this "
             f"resource last saw it (updated at {schema.shown(record.get('updated_at'), 40)}; this "
@@ -1009,7 +1018,7 @@ def registries(runtime: Runtime, org: str | None) -> list[dict[str, Any]]:
         listed = client.list_registries(org)
     except GitHubError as exc:
         raise RegistryError(
-            f"getOrgPrivateRegistries: could not list the registries of '{org}': {exc}"
+            f"getOrgPrivateRegistries: could not list the registries of '{org}': {_github(exc)}"
         ) from None
     return [
         {**{f: r[f] for f in schema.RESPONSE_FIELDS if f in r}, "id": f"{org}/{r['name']}"} for r in listed

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from dataclasses import field as _field  # `Problem.field` shadows the name in its class body
 from typing import Any, Final, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 __all__ = [
     "AUTH_FIELDS",
@@ -77,6 +77,7 @@ __all__ = [
     "takes_secret",
     "to_rest_body",
     "unknown_property",
+    "unquoted",
     "url_shown",
     "whole_ids",
 ]
@@ -535,7 +536,78 @@ def url_shown(value: str) -> str:
     authority = rest
     for stop in "/?#\\":
         authority = authority.partition(stop)[0]
-    return scheme + sep + authority.rpartition("@")[2]
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):  # an IPv6 address: its colons are its own
+        close = host.find("]")
+        name, after = (host[: close + 1], host[close + 1 :]) if close >= 0 else (host, "")
+    else:
+        name, colon, port = host.partition(":")
+        after = colon + port
+    port = after[1:] if after.startswith(":") else ""
+    # A port is digits; anything else after a colon (`host:token`) is not shown.
+    return scheme + sep + name + (f":{port}" if port.isdigit() else "")
+
+
+# Where a URL quoted in a message ends: whitespace, a quote or an angle bracket.
+_URL_END: Final = frozenset(" \t\r\n'\"`<>")
+
+
+def unquoted(text: str, urls: Iterable[tuple[str, bool]] = (), secrets: Iterable[str] = ()) -> str:
+    """``text`` (GitHub's words, which may quote what was sent) without what no message may quote.
+
+    Each of ``urls`` is a URL and whether it arrived secret: wherever its ``scheme://host`` stands
+    (in any case, JSON-escaped or percent-encoded: GitHub and proxies quote it so; cut short or
+    tidied), what follows it up to a space or a quote is taken out, and all of it when secret.
+    Each of ``secrets`` is replaced by :data:`SECRET_SHOWN` where it stands as a whole word. Linear
+    in ``text`` for each value (no regular expression runs over it).
+    """
+    for url, secret in urls:
+        anchor = url_shown(url)
+        replacement = SECRET_SHOWN if secret else anchor
+        if len(anchor) < 4:  # no host to find it by: only the whole URL, as it was sent
+            text = _replace_words(text, url, replacement)
+            continue
+        for form in dict.fromkeys((anchor, anchor.replace("/", "\\/"), quote(anchor, safe=""))):
+            text = _cut_after(text, form, replacement)
+    for value in secrets:
+        if 0 < len(value) <= 4096:  # a longer one cannot stand in a bounded message
+            text = _replace_words(text, value, SECRET_SHOWN)
+    return text
+
+
+def _cut_after(text: str, anchor: str, replacement: str) -> str:
+    """Every ``anchor`` in ``text`` (any case) and what follows it up to a space or a quote,
+    replaced by ``replacement``."""
+    lowered, wanted = text.lower(), anchor.lower()
+    if len(lowered) != len(text):  # a character whose lower case is longer: compare as is
+        lowered, wanted = text, anchor
+    parts, start = [], 0
+    while (found := lowered.find(wanted, start)) >= 0:
+        end = found + len(wanted)
+        while end < len(text) and text[end] not in _URL_END:
+            end += 1
+        parts += [text[start:found], replacement]
+        start = end
+    return "".join([*parts, text[start:]])
+
+
+def _replace_words(text: str, value: str, replacement: str) -> str:
+    """Every ``value`` in ``text`` that is not part of a longer word, replaced."""
+    parts, start, searched = [], 0, 0
+    while (found := text.find(value, searched)) >= 0:
+        end = found + len(value)
+        before = text[found - 1] if found else " "
+        after = text[end] if end < len(text) else " "
+        if _is_word(before) or _is_word(after):
+            searched = found + 1
+            continue
+        parts += [text[start:found], replacement]
+        start = searched = end
+    return "".join([*parts, text[start:]])
+
+
+def _is_word(character: str) -> bool:
+    return character.isalnum() or character == "_"
 
 
 def render(problem: Problem, audience: Audience = DECLARATION, secret: Iterable[str] = ()) -> str:
