@@ -19,7 +19,7 @@ import pulumi_github as github
 
 from pulumi_github_private_registry import OrgPrivateRegistry
 from pulumi_github_private_registry.core import settings
-from pulumi_github_private_registry.core.errors import redact
+from pulumi_github_private_registry.core.errors import MAX_LINE, bounded
 from pulumi_github_private_registry.core.schema import Problem
 from pulumi_github_private_registry.tools import stackconfig
 from pulumi_github_private_registry.tools.stackconfig import RegistryEntry, SecretStatus
@@ -115,8 +115,9 @@ def main() -> None:
     if lines:
         raise pulumi.RunError(
             f"the stack configuration of '{stack}' has {len(lines)} problem(s):\n  "
-            # A secret pasted where a key name belongs would be echoed by the problem that names it.
-            + "\n  ".join(redact(line) for line in lines)
+            # A secret pasted where a key name belongs would be echoed by the problem that names it,
+            # and the file's text reaches the terminal only as one printable, bounded line each.
+            + "\n  ".join(bounded(line, MAX_LINE) for line in lines)
         )
 
     providers = GitHubProviders(owner, github_config)

@@ -154,9 +154,9 @@ def test_missing_registry_is_not_found(emulator: Emulator) -> None:
 
 def test_validation_errors_carry_githubs_messages_as_objects(emulator: Emulator) -> None:
     with pytest.raises(ValidationFailed) as failure:
-        make_client(emulator).create_registry("acme", create_body(emulator, "acme", registry_type="npm"))
-    assert "registry_type" in failure.value.fields
-    assert any("registry_type" in e for e in failure.value.errors)
+        make_client(emulator).create_registry("acme", create_body(emulator, "acme", visibility="selected"))
+    assert "selected_repository_ids" in failure.value.fields
+    assert any("selected_repository_ids" in e for e in failure.value.errors)
 
 
 def test_validation_errors_carry_githubs_messages_as_strings(emulator: Emulator) -> None:

@@ -287,11 +287,12 @@ def test_a_token_and_an_app_from_the_environment(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("GITHUB_APP_ID", "101")
     monkeypatch.setenv("GITHUB_APP_PEM_FILE", pem)
     message = str(_refused({}))
-    assert message.startswith(f"GITHUB_TOKEN and {', '.join(APP_ENV)} are both set: remove GITHUB_TOKEN")
-    # A token in the config and an App in the environment: each named where it was set.
+    assert message.startswith(
+        f"GITHUB_TOKEN and {', '.join(APP_ENV)} are both set in the environment: remove GITHUB_TOKEN"
+    )
+    # A token in the config wins over an App of the environment alone (tests/test_config_checks.py).
     monkeypatch.delenv("GITHUB_TOKEN")
-    mixed = str(_refused({"github:token": "ghp_token0815"}))
-    assert mixed.startswith("github:token and GITHUB_APP_ID")
+    assert resolve({"github:token": "ghp_token0815"}).app is None
 
 
 def test_an_app_with_a_token_map_is_allowed(pem: str) -> None:

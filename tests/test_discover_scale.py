@@ -345,7 +345,8 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
             if len(segments) == 3 and segments[0] == "orgs" and segments[2] == "installation":
                 jwt.decode(auth, stub.app_key, algorithms=["RS256"])
                 found = [i for i in stub.installations if i["account"]["login"] == segments[1]]
-                return self._answer(200, {"id": found[0]["id"]} if found else {"message": "Not Found"})
+                # GitHub's answer is the installation, with the account it belongs to.
+                return self._answer(200, found[0]) if found else self._answer(404, {"message": "Not Found"})
             if len(segments) == 3 and segments[0] == "orgs" and segments[2] == "private-registries":
                 org = segments[1]
                 if org in stub.forbidden:

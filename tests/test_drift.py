@@ -452,7 +452,7 @@ def test_no_org_readable_says_nothing_was_compared(emulator: Emulator, tmp_path:
     ("content", "expected"),
     [
         (None, "cannot read it: "),
-        ("config: [unclosed", "not valid YAML: "),
+        ("config: [unclosed", "not valid YAML at line "),
         ("- a list", "not a Pulumi stack file: expected a mapping with a `config:` mapping"),
     ],
     ids=["missing", "yaml", "shape"],

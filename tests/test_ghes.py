@@ -125,7 +125,7 @@ def test_stage_1_refuses_npm_registry_naming_the_release(hosts: Start) -> None:
         host = hosts(emu)
         details = failure_of(lambda: up(host, declaration("token", ORG)))
         assert f"GitHub Enterprise Server {RELEASE} does not offer registry_type npm_registry" in details
-        assert "'registry_type' is 'npm_registry', which is not one of: maven_repository" in details
+        assert "For 'properties/registry_type', \"npm_registry\" is not a member of enum." in details
         assert emu.registries(ORG) == {}
         assert versions_sent(emu) == {GHES_API_VERSION}
 

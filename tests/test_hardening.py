@@ -433,9 +433,11 @@ def test_an_org_that_is_not_a_github_login_is_refused_at_check(deployment: Deplo
 
 def test_an_owner_that_is_not_a_github_login_is_refused_at_check(deployment: Deploy) -> None:
     news = {k: v for k, v in declaration("token", "x").items() if k != "org"}
-    checked = deployment(**{"github:owner": "../x"}).check(news)
+    host = deployment(**{"github:owner": "../x"})
 
-    assert [field for field, _ in checked.failures] == ["org"]
+    # Refused with the configuration, naming the key (tests/test_config_checks.py), before a request.
+    refused = _fails(lambda: host.check(news))
+    assert "configuration: github:owner must be a GitHub organization login" in refused
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,9 @@ three policies, each in one place:
   ``x-ratelimit-*``) are waited on here only, for every method since a rate-limited request was
   not applied, up to ``Limits.max_retry_wait``, then :class:`~.errors.RateLimited` says when to
   retry;
-* the :class:`Throttle`, shared process-wide, caps concurrent requests and spaces writes, and makes
-  every thread pause when one learns that the limit is hit.
+* the :class:`Throttle` of a configuration caps its concurrent requests and spaces its writes on
+  the process's one :class:`Pacing` clock, which makes every thread pause when one learns that the
+  limit is hit.
 
 Everything that comes back is distrusted: a redirect is never followed nor taken for success, a
 body that is not what the API documents is an error naming the endpoint (for a create, an unknown
@@ -26,6 +27,7 @@ import binascii
 import email.utils
 import heapq
 import itertools
+import json
 import logging
 import re
 import socket
@@ -65,10 +67,10 @@ from .errors import (
     redact,
     remember_secret,
 )
-from .settings import DEFAULT_BASE_URL, clean_token, normalize_base_url, where
+from .settings import DEFAULT_BASE_URL, clean_token, is_loopback, normalize_base_url, where
 
 if TYPE_CHECKING:
-    from .credentials import Credentials
+    from .credentials import AppSigner, Credentials
     from .settings import Settings
 
 __all__ = [
@@ -77,6 +79,7 @@ __all__ = [
     "GHES_API_VERSION",
     "GitHubClient",
     "Limits",
+    "Pacing",
     "PublicKey",
     "RetryBudget",
     "Throttle",
@@ -139,19 +142,45 @@ class Limits:
     """At most this many waits on rate limits for one operation, whatever their lengths."""
 
 
+class Pacing:
+    """The clock writes are paced by: when the last write went out, and until when GitHub asked
+    every request to wait. Shared by every :class:`Throttle` of a process (:func:`process_throttle`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_write = float("-inf")
+        self._paused_until = 0.0
+
+    def pause_until(self, when: float) -> None:
+        """Hold every request until ``when`` (epoch seconds): GitHub said the limit is hit."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, when)
+
+    def turn(self, method: str, write_interval: float, now: float) -> float:
+        """When a request may start: after any pause and, for a write, ``write_interval`` after the
+        last write (which this one becomes)."""
+        with self._lock:
+            start = max(now, self._paused_until)
+            if method in _WRITES:
+                start = max(start, self._last_write + write_interval)
+                self._last_write = start
+            return start
+
+
 class Throttle:
-    """Process-wide pacing: a cap on requests in flight, write spacing, and a shared pause.
+    """Pacing for one configuration: a cap on its requests in flight, its write spacing, and the
+    pause GitHub asks for.
 
     One provider process serves every resource of a deployment on several threads; they all share
-    one throttle so the limits hold for the process, not per thread.
+    one throttle so the limits hold for the process, not per thread. The clock (``pacing``) may be
+    shared with other configurations' throttles: each spaces its writes by its own interval from
+    the last write of any.
     """
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, pacing: Pacing | None = None) -> None:
         self._limits = limits
         self._slots = threading.BoundedSemaphore(max(1, limits.max_concurrency))
-        self._lock = threading.Lock()
-        self._next_write = 0.0
-        self._paused_until = 0.0
+        self._pacing = pacing or Pacing()
 
     @property
     def limits(self) -> Limits:
@@ -160,18 +189,13 @@ class Throttle:
 
     def pause_until(self, when: float) -> None:
         """Hold every request until ``when`` (epoch seconds): GitHub said the limit is hit."""
-        with self._lock:
-            self._paused_until = max(self._paused_until, when)
+        self._pacing.pause_until(when)
 
     def acquire(self, method: str, clock: Callable[[], float] = time.time) -> None:
         """Wait for a slot, the end of any pause and, for a write, its turn."""
         self._slots.acquire()
         try:
-            with self._lock:
-                start = max(clock(), self._paused_until)
-                if method in _WRITES:
-                    start = max(start, self._next_write)
-                    self._next_write = start + self._limits.write_interval
+            start = self._pacing.turn(method, self._limits.write_interval, clock())
             delay = start - clock()
             if delay > 0:
                 time.sleep(delay)
@@ -201,18 +225,14 @@ def default_api_version(base_url: str) -> str:
 
 
 # The one piece of state that is process-wide by design: every runtime and client of a provider
-# process paces its writes together, since GitHub's limits count per credential and per process.
-_process_throttle: Throttle | None = None
-_process_lock = threading.Lock()
+# process paces its writes on one clock, since GitHub's limits count per credential and per
+# process. Everything else of a throttle (its concurrency, its interval) is its configuration's.
+_PROCESS_PACING: Final = Pacing()
 
 
 def process_throttle(limits: Limits) -> Throttle:
-    """This process's throttle, made with the first ``limits`` asked for."""
-    global _process_throttle
-    with _process_lock:
-        if _process_throttle is None:
-            _process_throttle = Throttle(limits)
-        return _process_throttle
+    """A throttle enforcing ``limits`` on the process's shared pacing clock."""
+    return Throttle(limits, _PROCESS_PACING)
 
 
 # --- rate limits: small rules, read from GitHub's answer -------------------------------------
@@ -498,36 +518,90 @@ def _cause_of(exc: BaseException) -> str:
     return f"{type(reason).__name__}: {text}" if text else type(reason).__name__
 
 
-def _message_of(response: requests.Response) -> tuple[str, list[str], list[str]]:
-    """GitHub's message, its ``errors`` as text (objects or plain strings), and the fields named.
+def _message_of(response: requests.Response) -> tuple[str, list[str], dict[str, str | None]]:
+    """GitHub's message, its ``errors`` as text (objects or plain strings), and the fields it names
+    with the value it quotes for each (None when it quotes none).
 
-    All bounded: an answer may carry 100 KB of errors, and the message travels to the user in gRPC
+    GitHub names a refused field in three shapes, all read here (:func:`_named_fields`). All
+    bounded: an answer may carry 100 KB of errors, and the message travels to the user in gRPC
     metadata, which has a size limit.
     """
     try:
         body = response.json()
     except (ValueError, RecursionError):
-        return bounded(response.reason or f"HTTP {response.status_code}", _MAX_MESSAGE), [], []
+        return bounded(response.reason or f"HTTP {response.status_code}", _MAX_MESSAGE), [], {}
     if not isinstance(body, dict):
-        return bounded(str(body), _MAX_MESSAGE), [], []
-    message = bounded(str(body.get("message") or response.reason or ""), _MAX_MESSAGE)
+        return bounded(str(body), _MAX_MESSAGE), [], {}
+    said = str(body.get("message") or response.reason or "")
+    message = bounded(said, _MAX_MESSAGE)
     items = body.get("errors")
     # A list of objects or strings; GitHub's refusal of an API version gives one string.
     items = items if isinstance(items, list) else [items] if isinstance(items, str) else []
     errors: list[str] = []
-    fields: list[str] = []
     for item in items[:_MAX_ERRORS]:
         if isinstance(item, dict):
-            field = item.get("field")
-            if field:
-                fields.append(bounded(str(field), 60))
             text = item.get("message") or " ".join(str(item[k]) for k in ("field", "code") if item.get(k))
             errors.append(bounded(str(text), _MAX_ERROR_TEXT))
         else:
             errors.append(bounded(str(item), _MAX_ERROR_TEXT))
     if len(items) > _MAX_ERRORS:
         errors.append(f"and {len(items) - _MAX_ERRORS} more left out")
-    return message, errors, fields
+    return message, errors, _named_fields(said, items[:_MAX_ERRORS])
+
+
+# GitHub names a refused field of a request body in one of three shapes:
+# (a) "Validation Failed" with error objects {"resource", "field", "code", "value"?} (GitHub's REST
+#     docs, "Client errors"; the private-registries endpoints answer a missing field so);
+# (b) its OpenAPI validation, with no error objects, the field and the value it refused in the
+#     message: 'Invalid request.\n\nFor \'properties/auth_type\', "oidc_gcp" is not a member of
+#     enum.' (a GHES release refusing an auth type it does not know, issue #17), also type errors,
+#     as clients quote them: "For 'items', nil is not a string or object." (ixxmu/mp_duty#3639) or
+#     "For 'properties/enabled', \"false\" is not a boolean";
+# (c) plain strings: "registry_type must be one of: maven_repository, nuget_feed, ..." under
+#     "Failed to create private registry configuration" (github.com refusing hex_organization, May
+#     2026, issue #17).
+# GitHub's text is cut before it is read, and read with str.partition, never a backtracking regex.
+_FIELD_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,59}")
+_MAX_READ: Final = 4000
+_NAMED_AT: Final = "For '"
+_PROPERTIES: Final = "properties/"
+
+
+def _named_fields(message: str, items: list[Any]) -> dict[str, str | None]:
+    """The fields GitHub's answer names (shapes (a), (b), (c) above), each with the value it quotes."""
+    named: dict[str, str | None] = {}
+
+    def note(field: Any, value: Any = None) -> None:
+        if isinstance(field, str) and _FIELD_NAME.fullmatch(field) and len(named) < _MAX_ERRORS * 2:
+            quoted = None if value is None else bounded(str(value), 60)
+            if named.get(field) is None:
+                named[field] = quoted
+
+    for item in items:
+        if isinstance(item, dict):  # (a)
+            note(item.get("field"), item.get("value"))
+        elif isinstance(item, str):  # (c) "<field> must be one of: ..." or "<field> is not ..."
+            field, _, rest = item[:_MAX_READ].partition(" ")
+            if rest.startswith(("must be one of", "is not ")):
+                note(field)
+    for piece in message[:_MAX_READ].split(_NAMED_AT)[1 : _MAX_ERRORS + 1]:  # (b)
+        path, closed, rest = piece.partition("', ")
+        value, known, _ = rest.partition(" is not ")
+        if closed and known:
+            # A schema path: properties/<field>[/items...]; the field is its first property.
+            note(path.removeprefix(_PROPERTIES).partition("/")[0], _unquoted(value))
+    return named
+
+
+def _unquoted(value: str) -> str:
+    """A value as GitHub's validator quotes it: a JSON string's text, else as it is (5, nil)."""
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        try:
+            text = json.loads(value)
+        except ValueError:
+            return value
+        return text if isinstance(text, str) else value
+    return value
 
 
 @dataclass(frozen=True)
@@ -551,7 +625,7 @@ def _raise_for(method: str, request: str, response: requests.Response, asked: _A
     status = response.status_code
     if status < 400:
         return
-    message, errors, fields = _message_of(response)
+    message, errors, named = _message_of(response)
     release = f"GitHub Enterprise Server {asked.enterprise_version}" if asked.enterprise_version else None
     if status == 401:
         raise AuthenticationError(request, message, asked.token_source, asked.refused)
@@ -579,19 +653,38 @@ def _raise_for(method: str, request: str, response: requests.Response, asked: _A
             status=status,
         )
     if status == 422:
-        unknown = [f for f in ("registry_type", "auth_type") if f in fields and (asked.body or {}).get(f)]
-        note = (
-            "; ".join(f"{release} does not offer {f} {asked.body[f]}" for f in unknown if asked.body)
-            if release
-            else None
-        )
-        raise ValidationFailed(request, message, errors, fields, note or None)
+        raise ValidationFailed(request, message, errors, list(named), _refusal_note(named, asked, release))
     if status >= 500:
         if method not in _RESENDABLE:
             # A 5xx does not say whether GitHub applied the request before failing.
             raise OutcomeUnknown(request, f"only a {status} answer: {message}")
         raise ServerError(request, status, message)
     raise GitHubError(request, f"GitHub answered {status}: {message}", status=status)
+
+
+def _refusal_note(named: Mapping[str, str | None], asked: _Asked, release: str | None) -> str | None:
+    """What GitHub's words leave out when it refuses a registry or auth type it does not offer.
+
+    The value is the one we sent (GitHub's quote of it only when we sent none). A GHES release
+    offers what its own API knew; github.com may list a registry type in its API description and
+    still refuse it (hex_organization and hex_repository, May 2026): those are accepted here, and
+    their refusal named for what it is.
+    """
+    notes = []
+    for field in ("registry_type", "auth_type"):
+        if field not in named:
+            continue
+        sent = (asked.body or {}).get(field)
+        value = sent if isinstance(sent, str) and sent else named[field]
+        if not value:
+            continue
+        if release:
+            notes.append(f"{release} does not offer {field} {bounded(value, 60)}")
+        elif field == "registry_type" and value in schema.REGISTRY_TYPES:
+            notes.append(
+                f"GitHub does not accept registry_type {value} yet, though its API description lists it"
+            )
+    return "; ".join(notes) or None
 
 
 def _json(response: requests.Response, request: str) -> Any:
@@ -700,10 +793,26 @@ def operation_budget() -> Iterator[RetryBudget]:
 
 class _Session(requests.Session):
     """A session that never looks at a redirect: requests would otherwise read a 3xx's whole body
-    (unbounded) to prepare a redirect that is never sent; ``_send`` reads ``Location`` itself."""
+    (unbounded) to prepare a redirect that is never sent; ``_send`` reads ``Location`` itself.
+
+    ``direct`` sends every request straight to the host, whatever ``HTTP_PROXY``, ``HTTPS_PROXY``,
+    ``ALL_PROXY`` or ``NO_PROXY`` say: for a loopback base URL, where plain http is allowed because
+    the token cannot leave the machine, a proxy would carry it off in cleartext.
+    """
+
+    def __init__(self, *, direct: bool = False) -> None:
+        super().__init__()
+        self._direct = direct
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
         return None
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if self._direct:
+            # The environment's CA bundle still applies; only its proxies are dropped.
+            settings["proxies"] = {}
+        return settings
 
 
 class _BearerAuth(requests.auth.AuthBase):
@@ -756,7 +865,7 @@ class GitHubClient:
         self.enterprise_version: str | None = None
         """The GitHub Enterprise Server release that answered (its ``X-GitHub-Enterprise-Version``)."""
         self._watchdog = _Watchdog()
-        self._session = _Session()
+        self._session = _Session(direct=is_loopback(urlsplit(self.base_url).hostname or ""))
         # Session-level auth: without it requests would take a .netrc entry (or URL user-info) for
         # GitHub's host and send Basic auth instead of our token. Each request sets its own token.
         self._session.auth = _BearerAuth(None)
@@ -885,32 +994,32 @@ class GitHubClient:
         body: Mapping[str, Any] | None = None,
         *,
         org: str | None = None,
-        token: str | None = None,
+        app: AppSigner | None = None,
     ) -> requests.Response:
         """Send one request through the throttle, waiting out rate limits; raise on failure.
 
-        The token is ``token`` (a GitHub App's JWT) or the credentials' for ``org``; a refused one
-        that the credentials can renew (an App's installation token) is renewed once. Bounded: at
-        most ``max_rate_limit_retries`` waits, adding up to ``max_retry_wait`` at most, for the
-        request or, inside :func:`operation_budget`, for the whole operation.
+        The token is ``app``'s JWT (a GitHub App's own endpoints) or the credentials' for ``org``; a
+        refused one is renewed once if that may help: an App's installation token, or a JWT whose
+        times GitHub's clock (its ``Date``) shows were off. Bounded: at most
+        ``max_rate_limit_retries`` waits, adding up to ``max_retry_wait`` at most, for the request
+        or, inside :func:`operation_budget`, for the whole operation.
         """
         request = f"{method} {urlsplit(url).path}"
         budget: RetryBudget = getattr(_current, "budget", None) or RetryBudget()
-        auth = token if token is not None else self._credentials.token(org, self)
+        auth = app.jwt() if app is not None else self._credentials.token(org, self)
         renewed = False
         while True:  # bounded: each pass spends one of the budget's retries or the one renewal
             response = self._attempt(method, url, body, request, auth)
             status = response.status_code
-            if (
-                status == 401
-                and token is None
-                and auth
-                and not renewed
-                and self._credentials.renew(org, auth)
-            ):
-                renewed = True
-                auth = self._credentials.token(org, self)
-                continue
+            if status == 401 and auth and not renewed:
+                if app is not None and app.retime(response.headers.get("Date"), auth):
+                    renewed = True
+                    auth = app.jwt()
+                    continue
+                if app is None and self._credentials.renew(org, auth):
+                    renewed = True
+                    auth = self._credentials.token(org, self)
+                    continue
             if 300 <= status < 400:
                 shown, suggestion = _redirect_target(
                     response.headers.get("Location") or "", url, self.base_url
@@ -925,10 +1034,13 @@ class GitHubClient:
                 or budget.waited + wait > self.limits.max_retry_wait
                 or budget.retries >= self.limits.max_rate_limit_retries
             ):
+                hint = None
+                if status == 403 and wait is None:  # not a rate limit: the credentials may say why
+                    hint = self._credentials.permission_hint(org if app is None else None, self)
                 asked = _Asked(
-                    token_source=self._credentials.source(org) if token is None else None,
-                    refused=self._credentials.refused_key() if token is not None else None,
-                    permission_hint=self._credentials.permission_hint(),
+                    token_source=self._credentials.source(org) if app is None else None,
+                    refused=app.refused_key(message) if app is not None and status == 401 else None,
+                    permission_hint=hint,
                     enterprise_version=self.enterprise_version,
                     api_version=self.api_version,
                     body=body,
@@ -980,18 +1092,35 @@ class GitHubClient:
 
     # --- a GitHub App's own endpoints (authenticated with its JWT) -----------------------------
 
-    def get_org_installation(self, org: str, jwt: str) -> int:
-        """The id of the App's installation in ``org``; :class:`~.errors.NotFound` when not installed."""
+    def get_org_installation(self, org: str, app: AppSigner) -> int:
+        """The id of the App's installation in ``org``; :class:`~.errors.NotFound` when not installed.
+
+        An answer whose installation belongs to another account is refused: its token would be
+        another account's.
+        """
         self._url(org)  # refuses an org that could move the path
         url = f"{self.base_url}orgs/{quote(org, safe='')}/installation"
         request = f"GET {urlsplit(url).path}"
-        data = _json(self._send("GET", url, token=jwt), request)
+        data = _json(self._send("GET", url, app=app), request)
         installation = data.get("id") if isinstance(data, dict) else None
         if not isinstance(installation, int) or isinstance(installation, bool) or installation <= 0:
             raise MalformedResponse(request, "no usable installation 'id'")
+        owner = self._login(data.get("account"), request)
+        if owner.lower() != org.lower():
+            raise MalformedResponse(
+                request, f"the installation it names belongs to '{owner}', not to '{org}'"
+            )
         return installation
 
-    def create_installation_token(self, installation: int, jwt: str) -> tuple[str, float]:
+    def get_installation_account(self, installation: int, app: AppSigner) -> str:
+        """The login of the account an installation of the App belongs to (``GET
+        /app/installations/{installation_id}``)."""
+        url = f"{self.base_url}app/installations/{int(installation)}"
+        request = f"GET {urlsplit(url).path}"
+        data = _json(self._send("GET", url, app=app), request)
+        return self._login(data.get("account") if isinstance(data, dict) else None, request)
+
+    def create_installation_token(self, installation: int, app: AppSigner) -> tuple[str, float]:
         """A new installation token and how many seconds it lasts (by GitHub's clock, at most an hour).
 
         Asking again is harmless (GitHub issues another token), so an answer lost or a 5xx is a
@@ -1000,7 +1129,7 @@ class GitHubClient:
         url = f"{self.base_url}app/installations/{int(installation)}/access_tokens"
         request = f"POST {urlsplit(url).path}"
         try:
-            response = self._send("POST", url, {}, token=jwt)
+            response = self._send("POST", url, {}, app=app)
         except OutcomeUnknown as exc:
             raise GitHubError(request, f"no installation token: {exc.detail}", status=exc.status) from None
         data = _json(response, request)
@@ -1037,13 +1166,13 @@ class GitHubClient:
         request = f"GET {urlsplit(url).path}"
         return [self._login(item, request) for item in self._every_page(url)]
 
-    def list_app_installations(self, jwt: str) -> list[tuple[int, str]]:
+    def list_app_installations(self, app: AppSigner) -> list[tuple[int, str]]:
         """The App's installations on organizations as (installation id, login): ``GET
         /app/installations`` with the App's JWT, every page; those on a user account are left out."""
         url = f"{self.base_url}app/installations"
         request = f"GET {urlsplit(url).path}"
         found: list[tuple[int, str]] = []
-        for item in self._every_page(url, token=jwt):
+        for item in self._every_page(url, app=app):
             account = item.get("account") if isinstance(item, dict) else None
             installation = item.get("id") if isinstance(item, dict) else None
             if (
@@ -1063,7 +1192,7 @@ class GitHubClient:
         items: Callable[[Any, str], list[Any]] = lambda data, request: _array(data, request),
         *,
         org: str | None = None,
-        token: str | None = None,
+        app: AppSigner | None = None,
     ) -> list[Any]:
         """The items of a listing (``items`` takes them out of one page), following ``Link`` pagination.
 
@@ -1075,7 +1204,7 @@ class GitHubClient:
         found: list[Any] = []
         for _ in range(MAX_PAGES):
             seen.add(_page_key(url))
-            response = self._send("GET", url, org=org, token=token)
+            response = self._send("GET", url, org=org, app=app)
             request = f"GET {urlsplit(url).path}"
             found.extend(items(_json(response, request), request))
             link = response.links.get("next", {}).get("url")

@@ -6,12 +6,20 @@ an installation token (``POST /app/installations/{id}/access_tokens``), which la
 are cached for the process and shared by its threads: at most one lookup and one token per org an
 hour, a token renewed five minutes before it expires and once on a 401. Tokens and JWTs are
 registered for redaction; none is ever logged or kept in state.
+
+A JWT's times are GitHub's: when GitHub refuses one, the offset of its clock is read off its
+answer's ``Date`` header and, if that is what was wrong, the JWT is signed again with GitHub's time
+(as octokit/auth-app.js does in its request hook after "'Issued at' claim ('iat') must be an
+Integer representing the time that the assertion was issued").
 """
 
 from __future__ import annotations
 
+import email.utils
+import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final, Protocol
 
@@ -21,7 +29,9 @@ from .settings import AppAuth, Settings, where
 if TYPE_CHECKING:
     from .client import GitHubClient
 
-__all__ = ["AppTokens", "Credentials", "StaticTokens", "credentials_for"]
+__all__ = ["AppSigner", "AppTokens", "Credentials", "StaticTokens", "credentials_for"]
+
+log = logging.getLogger(__name__)
 
 INSTALLATION_TTL: Final = 3600.0
 """How long an org's installation id is trusted before it is looked up again."""
@@ -29,6 +39,17 @@ RENEW_BEFORE: Final = 300.0
 """An installation token is renewed this many seconds before it expires (a deployment can outlast it)."""
 _JWT_LIFETIME: Final = 540
 """Seconds a JWT is valid: GitHub allows at most ten minutes; a minute of clock drift is left."""
+_JWT_BACKDATE: Final = 60
+"""Seconds a JWT's iat is set in the past, as GitHub recommends "to protect against clock drift"."""
+_MAX_SKEW: Final = 86_400.0
+"""A Date header further off this machine's clock than this is not taken for GitHub's time (a
+proxy's, or a forged one): the JWT is not signed on it, and the skew is only reported."""
+SKEW_TOLERANCE: Final = 30.0
+"""A refused JWT is signed again with GitHub's time when GitHub's clock is this many seconds or more
+off the time it was signed with: within the minute a JWT's times leave, a skew is not the cause."""
+_TIMES_REFUSED: Final = ("claim ('iat')", "claim ('exp')")
+"""How GitHub's refusals of a JWT's times name them ('Issued at' claim ('iat') must be..., 'Expiration
+time' claim ('exp') is too far in the future / must be a numeric value representing the future...)."""
 
 
 class Credentials(Protocol):
@@ -43,11 +64,23 @@ class Credentials(Protocol):
     def source(self, org: str | None) -> str | None:
         """Where the token for ``org`` comes from, for the message that asks to fix it."""
 
-    def permission_hint(self) -> str | None:
-        """What to say when GitHub answers 403 to these credentials, if they need their own words."""
+    def permission_hint(self, org: str | None, client: GitHubClient) -> str | None:
+        """What to say when GitHub answers 403 to a request about ``org`` with these credentials, if
+        they need their own words (it may ask GitHub, as the App, whose installation it used)."""
 
-    def refused_key(self) -> str | None:
-        """What to do when GitHub refuses a GitHub App's JWT (None: no App)."""
+
+class AppSigner(Protocol):
+    """A GitHub App as its own endpoints need it: JWTs on GitHub's time, and what a refusal means."""
+
+    def jwt(self) -> str:
+        """A JWT for the App, with GitHub's time as far as it is known."""
+
+    def retime(self, date: str | None, refused: str) -> bool:
+        """GitHub refused the JWT ``refused`` answering with this ``Date`` header: whether a new JWT,
+        on GitHub's clock as that header shows it, may be accepted (the JWT's times were off)."""
+
+    def refused_key(self, message: str) -> str:
+        """What to do when GitHub refuses the App's JWT with ``message``."""
 
 
 class StaticTokens:
@@ -88,12 +121,8 @@ class StaticTokens:
             return f"{self._map_key}[{org.lower()}]"
         return where(self._default_source) if self._default_source else None
 
-    def permission_hint(self) -> str | None:
+    def permission_hint(self, org: str | None, client: GitHubClient) -> str | None:
         """The general hint applies."""
-        return None
-
-    def refused_key(self) -> str | None:
-        """No App, no JWT."""
         return None
 
     def __repr__(self) -> str:
@@ -115,6 +144,10 @@ class AppTokens:
         self._tokens = StaticTokens(None, per_org, map_key=map_key)
         self._clock = clock
         self._installations: dict[str, tuple[int, float]] = {}
+        self._owners: dict[int, str] = {}  # installation -> the account it belongs to
+        self._offset = 0.0  # GitHub's clock minus ours, once a refused JWT showed it
+        self._measured: float | None = None  # the offset the last refusal's Date header showed
+        self._signed: OrderedDict[str, float] = OrderedDict()  # recent JWTs -> the offset they took
         self._issued: dict[int, tuple[str, float, float]] = {}  # token, expiry, renewal margin
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -151,7 +184,7 @@ class AppTokens:
         with self._lock(f"token:{installation}"):
             issued = self._issued.get(installation)
             if issued is None or issued[1] - self._clock() <= issued[2]:
-                token, lifetime = client.create_installation_token(installation, self.jwt())
+                token, lifetime = client.create_installation_token(installation, self)
                 remember_secret(token)
                 # Renewed RENEW_BEFORE ahead, or at half its life if GitHub gives a short one.
                 issued = (token, self._clock() + lifetime, min(RENEW_BEFORE, lifetime / 2))
@@ -165,7 +198,7 @@ class AppTokens:
             if known is not None and self._clock() - known[1] < INSTALLATION_TTL:
                 return known[0]
             try:
-                installation = client.get_org_installation(org, self.jwt())
+                installation = client.get_org_installation(org, self)
             except NotFound:
                 raise GitHubError(
                     f"GET /orgs/{org}/installation",
@@ -178,11 +211,14 @@ class AppTokens:
             return installation
 
     def jwt(self) -> str:
-        """A JWT for the App, RS256-signed with its private key (valid nine minutes)."""
+        """A JWT for the App, RS256-signed with its private key (valid nine minutes), its times on
+        GitHub's clock once a refusal showed how far ours is off it."""
         import jwt  # PyJWT, with `cryptography` for RS256: loaded only when an App is used
 
-        now = int(self._clock())
-        payload = {"iat": now - 60, "exp": now + _JWT_LIFETIME, "iss": self._app.id}
+        with self._guard:
+            offset = self._offset
+        now = int(self._clock() + offset)
+        payload = {"iat": now - _JWT_BACKDATE, "exp": now + _JWT_LIFETIME, "iss": self._app.id}
         try:
             token = jwt.encode(payload, self._app.private_key, algorithm="RS256")
         except (ValueError, TypeError, jwt.PyJWTError) as exc:
@@ -194,7 +230,30 @@ class AppTokens:
                 "generated it",
             ) from None
         remember_secret(token)
+        with self._guard:
+            self._signed[token] = offset
+            while len(self._signed) > 32:  # only the JWTs of requests in flight matter
+                self._signed.popitem(last=False)
         return token
+
+    def retime(self, date: str | None, refused: str) -> bool:
+        """Read GitHub's clock off a refusal's ``Date`` header; True when ``refused`` was signed with a
+        time SKEW_TOLERANCE or more off it, and the next JWT takes GitHub's time (once per skew:
+        threads refused together all retry, with the one offset)."""
+        measured = _offset_of(date, self._clock())
+        with self._guard:
+            self._measured = measured
+            used = self._signed.get(refused, self._offset)
+            if measured is None or abs(measured - used) < SKEW_TOLERANCE or abs(measured) > _MAX_SKEW:
+                return False
+            if abs(measured - self._offset) >= SKEW_TOLERANCE:
+                self._offset = measured
+                log.warning(
+                    "GitHub App %s: this machine's clock is %s; its JWTs take GitHub's time from now on",
+                    self._app.id,
+                    _skew(measured),
+                )
+        return True
 
     def renew(self, org: str | None, token: str) -> bool:
         """Drop a refused installation token so that the next request gets a new one.
@@ -216,23 +275,74 @@ class AppTokens:
             return own
         return f"the installation token of GitHub App {self._app.id} ({self._app.source})"
 
-    def refused_key(self) -> str | None:
-        """What to do when GitHub refuses the App's JWT (a key that is not the App's)."""
+    def refused_key(self, message: str) -> str:
+        """What to do when GitHub refuses the App's JWT: its times (clock skew) or its key."""
+        if any(claim in message for claim in _TIMES_REFUSED):
+            with self._guard:
+                measured = self._measured
+            how = (
+                f"this machine's clock is {_skew(measured)} (by its Date header)"
+                if measured is not None
+                else "GitHub's answer had no Date header to measure it by"
+            )
+            return (
+                f"GitHub refused the times of the JWT of GitHub App {self._app.id} ({self._app.source}): "
+                f"clock skew: {how}; set this machine's clock right (NTP), the key is not the cause"
+            )
         return (
             f"GitHub refused the JWT signed with the private key of GitHub App {self._app.id} "
             f"({self._app.source}): give the App's own key (a new one from the App's settings, if it "
             "was revoked) and check its id"
         )
 
-    def permission_hint(self) -> str | None:
-        """What a 403 means for an App."""
+    def permission_hint(self, org: str | None, client: GitHubClient) -> str | None:
+        """What a 403 means for an App: its permission, or a configured installation that is another
+        account's (GitHub says only "Resource not accessible by integration")."""
+        if org is not None and self._tokens.for_org(org) is not None:
+            return None  # the org's own token was refused, not the App
+        installation = self._app.installation_id
+        if org is not None and installation is not None:
+            owner = self._owner(installation, client)
+            if owner is not None and owner.lower() != org.lower():
+                return (
+                    f"installation {installation} of GitHub App {self._app.id} (installationId in "
+                    f"{self._app.source}) belongs to the organization '{owner}', not '{org}': give "
+                    f"the App's installation in '{org}' as installationId, or leave it out to find "
+                    "the App's installation in each org"
+                )
         return (
             f"the GitHub App {self._app.id} needs the 'Organization private registries' permission "
             "(read and write) in the App's settings, accepted by the organization"
         )
 
+    def _owner(self, installation: int, client: GitHubClient) -> str | None:
+        """The account ``installation`` belongs to (asked once), None when GitHub does not say."""
+        with self._lock(f"owner:{installation}"):
+            if installation not in self._owners:
+                try:
+                    self._owners[installation] = client.get_installation_account(installation, self)
+                except GitHubError:
+                    return None  # the 403 being explained matters more than this lookup's failure
+            return self._owners[installation]
+
     def __repr__(self) -> str:
         return f"AppTokens(app={self._app.id!r})"
+
+
+def _offset_of(date: str | None, now: float) -> float | None:
+    """GitHub's clock minus ``now`` by an HTTP ``Date`` header, None without a usable one."""
+    try:
+        when = email.utils.parsedate_to_datetime((date or "")[:64])
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        return None  # a Date without a zone says no time
+    return when.timestamp() - now
+
+
+def _skew(offset: float) -> str:
+    """An offset of GitHub's clock as said of this machine's."""
+    return f"{abs(offset):.0f} s {'ahead of' if offset < 0 else 'behind'} GitHub's"
 
 
 def credentials_for(settings: Settings) -> Credentials:

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 __all__ = [
+    "MAX_DETAIL",
+    "MAX_LINE",
     "AuthenticationError",
     "GitHubError",
     "MalformedResponse",
@@ -35,6 +37,9 @@ __all__ = [
 
 MAX_DETAIL: Final = 2000
 """The most characters of an error's detail: a long one overflows gRPC's metadata (RESOURCE_EXHAUSTED)."""
+MAX_LINE: Final = 1000
+"""The most characters of one line a tool prints (``validate``, ``drift``, the stack program's
+problems): every quoted value is bounded well below it, so only a hostile line is cut."""
 
 # --- redaction: the one step every user-visible message and log line goes through ----------------
 
@@ -44,8 +49,11 @@ _AUTHORIZATION: Final = re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)[^
 _SCHEME_CREDENTIAL: Final = re.compile(r"(?i)\b(bearer|basic)(\s+)[^\s\"',;)}]{8,}")
 # GitHub's token formats (classic, fine-grained, App installation, OAuth, refresh).
 _GITHUB_TOKEN: Final = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})")
-# Up to the last '@' before the path: a password may hold an '@' itself.
-_USER_INFO: Final = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s]*@")
+# User-info: from a `://` that follows a scheme's character up to the last '@' before the path (a
+# password may hold an '@' itself). Linear: matching can start only at a `://`, and scans to the next
+# `/`, which the next `://` holds. Matching the scheme itself (`\b[a-z][a-z0-9+.-]*://`) was
+# quadratic: in `a.a.a.…` each `a` started a scan to the end of the run.
+_USER_INFO: Final = re.compile(r"(?<=[a-z0-9+.\-])://[^/\s]*@", re.IGNORECASE)
 # Control characters (CR/LF could forge log lines) and bidirectional overrides (could disguise text).
 _UNPRINTABLE: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -66,7 +74,7 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     text = _AUTHORIZATION.sub(r"\1***", text)
     text = _SCHEME_CREDENTIAL.sub(r"\1\2***", text)
     text = _GITHUB_TOKEN.sub("***", text)
-    return _USER_INFO.sub(r"\1***@", text)
+    return _USER_INFO.sub("://***@", text)
 
 
 def printable(text: str) -> str:

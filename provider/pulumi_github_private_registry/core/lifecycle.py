@@ -128,8 +128,8 @@ class Runtime:
     """What the lifecycle works with in one provider process: settings, clients and caches.
 
     Thread-safe: the provider's threads share it. Clients are made on first use (a preview never
-    imports the HTTP stack) and share the process's write throttle. :meth:`shared` gives every
-    front-door instance configured alike in one process the same runtime.
+    imports the HTTP stack) with this runtime's limits, and pace writes on the process's one clock.
+    :meth:`shared` gives every front-door instance configured alike in one process the same runtime.
     """
 
     _shared: ClassVar[dict[tuple[Any, ...], Runtime]] = {}
@@ -195,10 +195,14 @@ class Runtime:
             )
         with self._lock:
             if self._client is None:
+                # This runtime's own limits (timeout, retry budget, concurrency, write delay); only
+                # the clock that paces writes is the process's.
+                limits = self.limits
                 self._client = GitHubClient(
                     credentials_for(current),
                     current.base_url,
-                    throttle=process_throttle(self.limits),
+                    limits=limits,
+                    throttle=process_throttle(limits),
                     base_url_source=current.base_url_source,
                     api_version=current.api_version,
                 )

@@ -71,6 +71,7 @@ __all__ = [
     "is_unknown",
     "null_problems",
     "org_problem",
+    "plain",
     "render",
     "rest_problems",
     "shown",
@@ -499,7 +500,8 @@ class _Names:
         self._audience, self._quote = audience, quote
 
     def __getitem__(self, name: str) -> str:
-        shown = self._audience.name(name)
+        # A field is named as written, which may be a misspelling of any length and characters.
+        shown = plain(self._audience.name(name))
         return f"'{shown}'" if self._quote else shown
 
 
@@ -510,6 +512,8 @@ _VALUE_PARAMS: Final[Mapping[str, str | None]] = {
     "auth_type": "auth_type",
     "visibility": "visibility",
 }
+_MAX_PARAM: Final = 400
+"""The most characters of any other text a message takes in: a command naming a stack and a key fits."""
 SECRET_SHOWN: Final = "the value (secret)"
 """What a message says in place of a value that arrived secret."""
 
@@ -521,6 +525,13 @@ def shown(value: Any, limit: int = 100) -> str:
     cut = len(text) > limit
     text = _HIDDEN_CHARS.sub("?", text[:limit])
     return f"'{text}'" + ("..." if cut else "")
+
+
+def plain(value: Any, limit: int = 100) -> str:
+    """A name or value as a message shows it without quotes (a property's name, an org): at most
+    ``limit`` characters, every character printable, as :func:`shown`."""
+    text = str(value)
+    return _HIDDEN_CHARS.sub("?", text[:limit]) + ("..." if len(text) > limit else "")
 
 
 def url_shown(value: str) -> str:
@@ -616,7 +627,7 @@ def render(problem: Problem, audience: Audience = DECLARATION, secret: Iterable[
     ``secret`` names the fields (as the problem names them) whose values arrived secret: a message
     says :data:`SECRET_SHOWN` instead of quoting them. Other values are quoted bounded and printable.
     """
-    quoted, plain = _Names(audience, True), _Names(audience, False)
+    quoted, unquoted = _Names(audience, True), _Names(audience, False)
     hidden = frozenset(secret)
     params: dict[str, Any] = {}
     for key, value in problem.params.items():
@@ -626,11 +637,12 @@ def render(problem: Problem, audience: Audience = DECLARATION, secret: Iterable[
             source = _VALUE_PARAMS[key] or problem.field
             params[key] = SECRET_SHOWN if source in hidden else shown(value)
         else:
-            params[key] = value
+            # An org, a key, a command naming them: text from outside too, bounded and printable.
+            params[key] = plain(value, _MAX_PARAM) if isinstance(value, str) else value
     return audience.messages[problem.code].format(
         field=quoted[problem.field],
         q=quoted,
-        u=plain,
+        u=unquoted,
         owner_setting=audience.owner_setting,
         **params,
     )
@@ -886,10 +898,12 @@ def unknown_property(key: str, names: Callable[[str], str] = lambda name: name) 
 
     written = {names(name): name for name in INPUT_FIELDS}
     hint = difflib.get_close_matches(key, list(written), n=1)
-    shown = _HIDDEN_CHARS.sub("?", key)[:100]  # a control or bidi character would disguise the message
+    # Named as shown, the check failure's property too: a control or bidi character would
+    # disguise the message, and a megabyte-long key would come back whole.
+    shown = plain(key)
     if hint:
-        return Problem("unknown_property_hint", key, {"key": shown, "hint_field": written[hint[0]]})
-    return Problem("unknown_property", key, {"key": shown})
+        return Problem("unknown_property_hint", shown, {"key": shown, "hint_field": written[hint[0]]})
+    return Problem("unknown_property", shown, {"key": shown})
 
 
 def declaration_problems(

@@ -17,8 +17,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any, Final
@@ -49,11 +48,14 @@ __all__ = [
     "clean_token",
     "from_environment",
     "is_loopback",
+    "nearest_name",
     "normalize_base_url",
     "parse_api_version",
     "parse_app",
     "parse_number",
+    "parse_owner",
     "parse_tokens",
+    "problems",
     "resolve",
     "where",
 ]
@@ -389,8 +391,11 @@ def _number_error(source: str, reason: str) -> float:
 
 # --- credentials beyond one token ---------------------------------------------------------------
 
-# A PEM private key as GitHub hands it out ("BEGIN RSA PRIVATE KEY", PKCS#1) or converted (PKCS#8).
-_PEM_RE: Final = re.compile(r"-----BEGIN (?:RSA )?PRIVATE KEY-----.+-----END (?:RSA )?PRIVATE KEY-----", re.S)
+# A PEM private key as GitHub hands it out ("BEGIN RSA PRIVATE KEY", PKCS#1) or converted (PKCS#8):
+# a header, then a footer after it. Searched for apart, never as one `BEGIN.+END` pattern: that
+# scans to the end of the text from every header, quadratic in a text of many headers.
+_PEM_BEGIN: Final = re.compile(r"-----BEGIN (?:RSA )?PRIVATE KEY-----")
+_PEM_END: Final = re.compile(r"-----END (?:RSA )?PRIVATE KEY-----")
 _APP_ID_RE: Final = re.compile(r"[0-9]{1,20}")
 _API_VERSION_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # An organization login, as the tokens map's keys must be.
@@ -408,17 +413,46 @@ class AppAuth:
     """Where it was configured: the config key, or the environment variables."""
 
 
-def _json_or_mapping(raw: Any, source: str, what: str) -> Mapping[str, Any]:
-    """A config value that is an object: a mapping, or its JSON text (as the stack config holds it)."""
+def _is_pem_key(text: str) -> bool:
+    """Whether ``text`` holds a PEM private key's header and, after it, its footer. Linear."""
+    begin = _PEM_BEGIN.search(text)
+    # At least one character between them, as the key's body.
+    return begin is not None and _PEM_END.search(text, begin.end() + 1) is not None
+
+
+class _Members(dict[str, Any]):
+    """A JSON object that also keeps its members as given: a key given twice is there twice (the
+    dict keeps the last, as ``json`` does)."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs
+
+
+def _json_pairs(raw: Any, source: str, what: str) -> list[tuple[Any, Any]]:
+    """A config value that is an object, as its members: a mapping, or its JSON text (as the stack
+    config holds it), where a key may be given twice."""
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
-        except ValueError:
+            raw = json.loads(raw, object_pairs_hook=_Members)
+        except (ValueError, RecursionError):
             # Not quoted: the text may hold a private key or a token.
             raise SettingError(f"{source} must be {what} (JSON text that does not parse)") from None
+    if isinstance(raw, _Members):
+        return raw.pairs
     if not isinstance(raw, Mapping):
         raise SettingError(f"{source} must be {what}")
-    return raw
+    return list(raw.items())
+
+
+def _json_or_mapping(raw: Any, source: str, what: str) -> Mapping[str, Any]:
+    """A config value that is an object: a mapping, or its JSON text; a key given twice is refused
+    (which of the two would count?)."""
+    pairs = _json_pairs(raw, source, what)
+    data = dict(pairs)
+    if len(data) < len(pairs):
+        raise SettingError(f"{source} gives a key twice")
+    return data
 
 
 def _whole_number_text(value: Any) -> Any:
@@ -459,7 +493,7 @@ def parse_app(configured: Any, setting: Setting) -> AppAuth | None:
         installation_id = int(installation)
     else:
         raise SettingError(f"{names[1]} must be the installation's numeric id (or left out)")
-    if not isinstance(pem, str) or not _PEM_RE.search(pem.replace("\\n", "\n")):
+    if not isinstance(pem, str) or not _is_pem_key(pem.replace("\\n", "\n")):
         raise SettingError(
             f"{names[2]} must hold the App's private key, the contents of its .pem file "
             "('-----BEGIN RSA PRIVATE KEY-----' ...; '\\n' escapes are accepted)"
@@ -483,13 +517,16 @@ def parse_tokens(configured: Any, setting: Setting) -> tuple[tuple[str, str], ..
     raw, source = setting.lookup(configured)
     if raw is None:
         return ()
-    data = _json_or_mapping(raw, source, "a map from organization login to token")
+    pairs = _json_pairs(raw, source, "a map from organization login to token")
     tokens: list[tuple[str, str]] = []
-    for org, token in data.items():
+    seen: set[str] = set()  # a set: 20,000 orgs are checked in milliseconds, not seconds
+    for org, token in pairs:
         if not isinstance(org, str) or not _ORG_RE.fullmatch(org):
             raise SettingError(f"{source} has a key that is not an organization login")
-        if org.lower() in (known for known, _ in tokens):
+        # A key given twice as it is (JSON text) or in another case: which token would count?
+        if org.lower() in seen:
             raise SettingError(f"{source} names the organization '{org}' twice (logins ignore case)")
+        seen.add(org.lower())
         cleaned = clean_token(token, f"{source}[{org}]")
         if cleaned:
             tokens.append((org.lower(), cleaned))
@@ -541,48 +578,138 @@ class Settings:
         )
 
 
-@contextmanager
-def _at(setting: Setting) -> Iterator[None]:
-    """Name ``setting`` on a :class:`SettingError` raised inside."""
+def parse_owner(raw: Any, source: str) -> str | None:
+    """The owner (the org a registry without one belongs to), or None; refused unless a GitHub login.
+
+    It becomes part of every request's path: ``../../app`` would move the request elsewhere.
+    """
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or not _ORG_RE.fullmatch(raw):
+        raise SettingError(
+            f"{source} must be a GitHub organization login: letters, digits and hyphens, not "
+            "starting with a hyphen, at most 39 characters"
+        )
+    return raw
+
+
+def nearest_name(name: str, keys: Keys) -> str | None:
+    """The setting of ``keys`` a misspelled ``name`` most resembles (``baseURL`` -> ``baseUrl``), or None."""
+    import difflib  # only for a misspelled key: kept off the start-up path
+
+    if len(name) > 64:  # no setting's name comes near; difflib's work grows with the length
+        return None
+    lowered = {setting.name.lower(): setting.name for setting in keys.all}
+    if name.lower() in lowered:
+        return lowered[name.lower()]
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)
+    return lowered[close[0]] if close else None
+
+
+def _unset(value: Any) -> bool:
+    return value in (None, "", {})
+
+
+def _app_of(configured: Any, setting: Setting) -> AppAuth | None:
+    """:func:`parse_app`, whose refusal of an incomplete App read from the environment says which of
+    its variables are set: a stray ``GITHUB_APP_INSTALLATION_ID`` is otherwise a puzzle."""
     try:
-        yield
+        return parse_app(configured, setting)
     except SettingError as exc:
-        raise SettingError(str(exc), setting) from None
+        missing = [name for name in (APP_ENV[0], APP_ENV[2]) if not os.environ.get(name)]
+        if not _unset(configured) or not missing:
+            raise
+        present = [name for name in APP_ENV if os.environ.get(name)]
+        raise SettingError(
+            f"{exc}; a GitHub App is read from the environment because {' and '.join(present)} "
+            f"{'is' if len(present) == 1 else 'are'} set: set {' and '.join(missing)} too, or unset "
+            f"{' and '.join(present)} to use a token"
+        ) from None
+
+
+def _env_app_gives_way(token_configured: bool, tokens_configured: bool) -> bool:
+    """Whether credentials in the config win over a GitHub App of the environment alone.
+
+    A token in the config always does: the stack chose it, and a stray ``GITHUB_APP_ID`` in a
+    shell must not break it. A token map does over an incomplete App (it serves the orgs beyond the
+    map when complete, as it always did).
+    """
+    complete = all(os.environ.get(name) for name in (APP_ENV[0], APP_ENV[2]))
+    return token_configured or (tokens_configured and not complete)
+
+
+def _both_set(token_source: str, app: AppAuth) -> str:
+    """The refusal of a token and a GitHub App together, each named where it was set."""
+    from_env = [s for s in (token_source, app.source) if ":" not in s]
+    if len(from_env) == 2:
+        where_set = " in the environment"
+    elif from_env:
+        where_set = f" ({from_env[0]} in the environment)"
+    else:
+        where_set = ""
+    return (
+        f"{token_source} and {app.source} are both set{where_set}: remove {token_source} to "
+        f"authenticate as the GitHub App, or {app.source} to use the token"
+    )
+
+
+def problems(config: Mapping[str, Any], keys: Keys = DYNAMIC) -> list[SettingError]:
+    """Everything :func:`resolve` would refuse in ``config`` (else the environment), all at once:
+    each :class:`SettingError` names its setting (the plugin's CheckConfig reports every one)."""
+    found: list[SettingError] = []
+    _settle(config, keys, found.append)
+    return found
 
 
 def resolve(config: Mapping[str, Any], keys: Keys = DYNAMIC) -> Settings:
     """The settings in force: ``config`` (by the full keys of ``keys``), else the environment, else defaults.
 
-    Raises :class:`SettingError` naming the source (config key or environment variable) whose
-    value cannot be used; a token's characters are never shown.
+    Raises :class:`SettingError` naming the source (config key or environment variable) of the
+    first value that cannot be used; a token's characters are never shown.
     """
+
+    def refuse(error: SettingError) -> None:
+        raise error
+
+    return _settle(config, keys, refuse)
+
+
+def _settle(config: Mapping[str, Any], keys: Keys, report: Callable[[SettingError], None]) -> Settings:
+    """The settings of ``config``; each value that cannot be used goes to ``report`` (naming its
+    setting) and leaves its default in what is returned."""
+
+    def attempt(setting: Setting, parse: Callable[..., Any], *args: Any, default: Any = None) -> Any:
+        try:
+            return parse(*args)
+        except SettingError as exc:
+            error = SettingError(str(exc), setting)
+        report(error)  # outside the handler: a raised refusal carries no context
+        return default
+
     numbers = {}
     for rule in NUMBERS:
         setting: Setting = getattr(keys, rule.name)
-        with _at(setting):
-            numbers[rule.name] = parse_number(rule, *setting.lookup(config.get(setting.key)))
-    token, token_source = keys.token.lookup(config.get(keys.token.key))
-    with _at(keys.token):
-        token = clean_token(token, token_source)
-    base_url, base_url_source = keys.base_url.lookup(config.get(keys.base_url.key))
-    if base_url is not None:
-        with _at(keys.base_url):
-            normalize_base_url(base_url, base_url_source)
-    owner = keys.owner.resolve(config.get(keys.owner.key))
-    if owner is not None and not isinstance(owner, str):
-        raise SettingError(f"{keys.owner.key} must be an organization name", keys.owner)
-    with _at(keys.app_auth):
-        app = parse_app(config.get(keys.app_auth.key), keys.app_auth)
-    if app is not None and token:
-        raise SettingError(
-            f"{token_source} and {app.source} are both set: remove {token_source} to authenticate as "
-            f"the GitHub App, or {app.source} to use the token",
-            keys.token,
+        numbers[rule.name] = attempt(
+            setting, parse_number, rule, *setting.lookup(config.get(setting.key)), default=rule.default
         )
-    with _at(keys.tokens):
-        tokens = parse_tokens(config.get(keys.tokens.key), keys.tokens)
-    with _at(keys.api_version):
-        api_version = parse_api_version(*keys.api_version.lookup(config.get(keys.api_version.key)))
+    token, token_source = keys.token.lookup(config.get(keys.token.key))
+    token = attempt(keys.token, clean_token, token, token_source)
+    base_url, base_url_source = keys.base_url.lookup(config.get(keys.base_url.key))
+    if base_url is not None and attempt(keys.base_url, normalize_base_url, base_url, base_url_source) is None:
+        base_url = None
+    owner = attempt(keys.owner, parse_owner, *keys.owner.lookup(config.get(keys.owner.key)))
+    configured_app = config.get(keys.app_auth.key)
+    app = None
+    if not _unset(configured_app) or not _env_app_gives_way(
+        bool(token) and token_source == keys.token.key, not _unset(config.get(keys.tokens.key))
+    ):
+        app = attempt(keys.app_auth, _app_of, configured_app, keys.app_auth)
+    if app is not None and token:
+        report(SettingError(_both_set(token_source, app), keys.token))
+    tokens = attempt(keys.tokens, parse_tokens, config.get(keys.tokens.key), keys.tokens, default=())
+    api_version = attempt(
+        keys.api_version, parse_api_version, *keys.api_version.lookup(config.get(keys.api_version.key))
+    )
     return Settings(
         token=token,
         base_url=base_url,
@@ -614,7 +741,7 @@ def from_environment(token_env: str = TOKEN.env) -> Settings:
     for rule in NUMBERS:
         setting: Setting = getattr(keys, rule.name)
         numbers[rule.name] = parse_number(rule, os.environ.get(setting.env), setting.env)
-    app = parse_app(None, keys.app_auth)
+    app = _app_of(None, keys.app_auth)
     if app is not None and token:
         raise SettingError(
             f"${token_env} and {app.source} are both set: unset ${token_env} to authenticate as the "

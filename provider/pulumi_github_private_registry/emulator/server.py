@@ -30,6 +30,7 @@ import copy
 import functools
 import hashlib
 import hmac
+import ipaddress
 import json
 import math
 import re
@@ -138,6 +139,13 @@ _FIXED: Final = ("registry_type", "auth_type")
 # (org-private-registry-configuration-with-selected-repositories), not in get's or list's.
 _NEVER_SHOWN: Final = frozenset(_SEALED)
 _SHOWN_ON_CREATE_ONLY: Final = "selected_repository_ids"
+# A registry type the schema lists but github.com does not accept yet: in May 2026 github.com refused
+# hex_organization and hex_repository, both in its OpenAPI description, with 422 and this message,
+# the types it accepts in a plain string under "errors" ("registry_type must be one of:
+# maven_repository, nuget_feed, ...": issue #17 of this project). Emulator(refused_registry_types=...)
+# plays that; by default every type the schema lists is accepted. Inferred: the types are listed in
+# the schema's order, which the observed message starts alike.
+REFUSED_TYPE_MESSAGE: Final = "Failed to create private registry configuration"
 
 
 def configuration_name(registry_type: str) -> str:
@@ -369,13 +377,19 @@ JWT_BAD_IAT: Final = (
     "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"
 )
 JWT_BAD_ISS: Final = "'Issuer' claim ('iss') must be an Integer"
-# "Get an organization installation for the authenticated app" (GET /orgs/{org}/installation) and
-# "Create an installation access token for an app" (POST /app/installations/{installation_id}/
-# access_tokens), https://docs.github.com/rest/apps/apps: both "must use a JWT". Installation tokens
-# "expire one hour from the time you create them. Using an expired token produces a status code of
-# 401 - Unauthorized"; the answer is 201 {"token": "ghs_...", "expires_at": "2016-07-11T22:14:10Z",
-# "permissions": {...}, "repository_selection": ...}; a body's "permissions" may only narrow the
-# installation's, else 422 "The permissions requested are not granted to this installation."
+# "Get an organization installation for the authenticated app" (GET /orgs/{org}/installation), "Get
+# an installation for the authenticated app" (GET /app/installations/{installation_id}, the same
+# "installation" object, whose "account" names the account it is installed on) and "Create an
+# installation access token for an app" (POST /app/installations/{installation_id}/access_tokens),
+# https://docs.github.com/rest/apps/apps: all "must use a JWT". A JWT is judged on the server's
+# clock (iat not in its future, exp at most 10 minutes ahead): a client whose clock is ahead of
+# GitHub's is refused with JWT_BAD_IAT, the answer octokit/auth-app.js's request hook retries after
+# reading GitHub's time off the Date header (Emulator(clock_offset=...) plays such a GitHub).
+# Installation tokens "expire one hour from the time you create them. Using an expired token
+# produces a status code of 401 - Unauthorized"; the answer is 201 {"token": "ghs_...",
+# "expires_at": "2016-07-11T22:14:10Z", "permissions": {...}, "repository_selection": ...}; a
+# body's "permissions" may only narrow the installation's, else 422 "The permissions requested are
+# not granted to this installation."
 INSTALLATION_TOKEN_TTL: Final = 3600.0
 APPS_DOCS_URL: Final = "https://docs.github.com/rest/apps/apps"
 PERMISSION: Final = "organization_private_registries"  # the fine-grained permission the six endpoints name
@@ -494,12 +508,65 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+class _InvalidRequest(str):
+    """GitHub's OpenAPI validation refusing a body: the whole message of a 422 without error objects."""
+
+
+# GitHub's OpenAPI validation answers 422 {"message": "Invalid request.\n\n<one line per problem>",
+# "documentation_url", "status": "422"}, with no "errors", as clients quote it: enum values 'For
+# \'properties/auth_type\', "oidc_gcp" is not a member of enum.' (a GHES release refusing oidc_gcp,
+# issue #17 of this project), types "For 'items', nil is not a string or object."
+# (ixxmu/mp_duty#3639) and 'For \'properties/enabled\', "false" is not a boolean' (as users of `gh
+# api -f` quote it), a missing field '"sha" wasn't supplied.' (octokit/octokit.rb#992), an unknown
+# one '"enabled" is not a permitted key.' The field is named by its schema path
+# (properties/<field>, /items for an array's items) and the value as Ruby shows it (a JSON string
+# in double quotes, nil for null). The emulator answers so whenever its validation finds an enum or
+# a type error; other schema errors alone keep the error objects below. Inferred: "or null" for a
+# nullable field, and the wording of format and pattern errors, which no client quotes.
+_INVALID_REQUEST: Final = "Invalid request."
+_ARTICLES: Final = {"integer": "an integer", "array": "an array", "object": "an object"}
+
+
+def _ruby(value: Any) -> str:
+    """A value as GitHub's validator shows it in its message."""
+    if value is None:
+        return "nil"
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _openapi_line(error: Any) -> list[str]:
+    """The lines of GitHub's "Invalid request." message for one jsonschema error."""
+    kind, expected, value = error.validator, error.validator_value, error.instance
+    if kind == "required":
+        return [f'"{f}" wasn\'t supplied.' for f in expected if f not in value]
+    if kind == "additionalProperties":
+        known = error.schema.get("properties", {})
+        return [f'"{f}" is not a permitted key.' for f in value if f not in known]
+    path = "/".join(str(p) for p in list(error.relative_schema_path)[:-1]) or "properties"
+    if kind == "enum":
+        return [f"For '{path}', {_ruby(value)} is not a member of enum."]
+    if kind == "type":
+        wanted = _ARTICLES.get(str(expected), f"a {expected}") + (
+            " or null" if error.schema.get("nullable") else ""
+        )
+        return [f"For '{path}', {_ruby(value)} is not {wanted}."]
+    return [f"For '{path}', {_ruby(value)} {error.message[:200]}."]
+
+
 def _schema_errors(validator: Any, body: Mapping[str, Any]) -> list[Any]:
-    """GitHub's error objects for what ``validator`` finds in ``body``, one per field."""
+    """GitHub's refusal of what ``validator`` finds in ``body``: its error objects, one per field,
+    or, when an enum or a type is wrong, its OpenAPI validation's message (one :class:`_InvalidRequest`)."""
     found: dict[str, dict[str, str]] = {}
+    lines: dict[str, None] = {}
+    openapi = False
     for error in validator.iter_errors(dict(body)):
+        openapi = openapi or (bool(error.absolute_path) and error.validator in ("enum", "type"))
+        lines.update(dict.fromkeys(_openapi_line(error)))
         for name, code, message in _explain(error):
             found.setdefault(name, _field_error(name, code, message))
+    if openapi:
+        return [_InvalidRequest("\n\n".join([_INVALID_REQUEST, "\n".join(lines)]))]
     return list(found.values())
 
 
@@ -622,9 +689,12 @@ def _level(value: Any) -> int:
 
 
 def _is_app_route(parts: list[str]) -> bool:
-    """GET /orgs/{org}/installation or POST /app/installations/{installation_id}/access_tokens."""
-    return (len(parts) == 3 and parts[0] == "orgs" and parts[2] == "installation") or (
-        len(parts) == 4 and parts[:2] == ["app", "installations"] and parts[3] == "access_tokens"
+    """GET /orgs/{org}/installation, GET /app/installations/{installation_id} or POST
+    /app/installations/{installation_id}/access_tokens."""
+    return (
+        (len(parts) == 3 and parts[0] == "orgs" and parts[2] == "installation")
+        or (len(parts) == 3 and parts[:2] == ["app", "installations"])
+        or (len(parts) == 4 and parts[:2] == ["app", "installations"] and parts[3] == "access_tokens")
     )
 
 
@@ -633,6 +703,8 @@ _DOCS_ROOT: Final = "https://docs.github.com/"
 
 
 def _invalid(errors: list[Any]) -> _ApiError:
+    if errors and isinstance(errors[0], _InvalidRequest):
+        return _ApiError(422, str(errors[0]), status="422")
     return _ApiError(422, "Validation Failed", errors=errors)
 
 
@@ -772,6 +844,11 @@ class Emulator:
     tokens expired at once (:meth:`expire_installation_tokens`). The request log counts lookups and
     token creations like any request: ``count("GET", "/installation")``, ``count("POST",
     "/access_tokens")``. Without ``apps`` those endpoints answer 404, as before.
+
+    ``clock_offset`` sets the emulator's clock that many seconds off this machine's (GitHub's clock
+    ahead of the client's when positive), as :meth:`advance_clock` moves it later.
+    ``refused_registry_types`` are types the schema lists that creates are refused, as github.com
+    refused hex_organization and hex_repository (see :data:`REFUSED_TYPE_MESSAGE`).
     """
 
     def __init__(
@@ -791,6 +868,8 @@ class Emulator:
         installations: Mapping[str, tuple[int | str, int]] | None = None,
         installation_token_ttl: float = INSTALLATION_TOKEN_TTL,
         app_permissions: Mapping[int, Mapping[str, str]] | None = None,
+        refused_registry_types: Iterable[str] = (),
+        clock_offset: float = 0.0,
     ) -> None:
         """``max_per_page`` caps page sizes below GitHub's 100 so tests can page through an org,
         which holds at most one registry per type (15). ``omit_fields`` leaves fields out of every
@@ -812,6 +891,11 @@ class Emulator:
             raise ValueError("ghes_api_versions names at least one version")
         # Fails here, not at the first request, without the extra.
         self._contract = contract(self.ghes_stage)
+        self._registry_types = tuple(request_schemas(openapi())[0]["properties"]["registry_type"]["enum"])
+        self._refused_types = frozenset(refused_registry_types)
+        if not self._refused_types <= set(self._registry_types):
+            unknown = sorted(self._refused_types - set(self._registry_types))
+            raise ValueError(f"refused_registry_types names types GitHub's schema does not list: {unknown}")
         self._token = token
         self._max_per_page = max_per_page
         self._omit = frozenset(omit_fields)
@@ -832,7 +916,9 @@ class Emulator:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         # GitHub Apps.
-        self._clock_offset = 0.0
+        if not math.isfinite(clock_offset):
+            raise ValueError(f"clock_offset is a number of seconds, not {clock_offset!r}")
+        self._clock_offset = float(clock_offset)
         self._jwt: Any = _load_jwt() if apps else None
         self._apps: dict[int, Any] = {}
         for app_id, pem in (apps or {}).items():
@@ -854,8 +940,18 @@ class Emulator:
         """``http://127.0.0.1:PORT/PREFIX/`` (trailing slash)."""
         return f"http://{self._host}:{self.port}{self.prefix}/"
 
-    def start(self, port: int = 0, *, host: str = "127.0.0.1") -> Emulator:
-        """Serve from a daemon thread; port 0 picks a free port."""
+    def start(self, port: int = 0, *, host: str = "127.0.0.1", beyond_loopback: bool = False) -> Emulator:
+        """Serve from a daemon thread; port 0 picks a free port.
+
+        ``host`` is an IPv4 address or ``localhost``, and this machine's loopback unless
+        ``beyond_loopback``: the emulator takes any token by default, and clients send theirs over
+        plain http, so another machine that can reach it could read and write its registries.
+        """
+        if not _listen_address(host).is_loopback and not beyond_loopback:
+            raise ValueError(
+                f"{host} is not this machine's loopback: other machines could reach the emulator, which"
+                " takes plain-http tokens; listen on 127.0.0.1, or say beyond_loopback=True"
+            )
         self._server = _Server((host, port), self)
         self._host, self.port = host, self._server.server_address[1]
         # A short poll keeps stop() quick; serve_forever checks for shutdown once per poll.
@@ -923,7 +1019,9 @@ class Emulator:
                 sealed = state.seal(value) if value is not None else {}
                 self._update(state, name.upper(), {**fields, **sealed}, nulls_clear=True)
             except _ApiError as exc:
-                raise ValueError(f"invalid edit: {exc.reply.body['errors']}") from None
+                raise ValueError(
+                    f"invalid edit: {exc.reply.body.get('errors') or exc.reply.body['message']}"
+                ) from None
             return copy.deepcopy(state.registries[name.upper()])
 
     def delete_registry(self, org: str, name: str) -> None:
@@ -1265,10 +1363,16 @@ class Emulator:
             if not found:
                 raise _not_found(APPS_DOCS_URL)
             return _Reply(200, self._installation_view(found[0], request))
-        # POST /app/installations/{installation_id}/access_tokens
         number = _app_id(parts[2])  # a number, as app ids are
         installation = self._installations.get(number) if number is not None else None
-        if request.method != "POST" or installation is None or installation.app_id != app_id:
+        if installation is None or installation.app_id != app_id:
+            raise _not_found(APPS_DOCS_URL)
+        if len(parts) == 3:  # GET /app/installations/{installation_id}
+            if request.method != "GET":
+                raise _not_found(APPS_DOCS_URL)
+            return _Reply(200, self._installation_view(installation, request))
+        # POST /app/installations/{installation_id}/access_tokens
+        if request.method != "POST":
             raise _not_found(APPS_DOCS_URL)
         if request.bad_json or not isinstance(request.body, (dict, type(None))):
             raise _ApiError(400, "Problems parsing JSON", APPS_DOCS_URL)
@@ -1442,6 +1546,14 @@ class Emulator:
         errors = self._create_errors(state, body, overwrite=False)
         if errors:
             raise _invalid(errors)
+        if body.get("registry_type") in self._refused_types:
+            accepted = [t for t in self._registry_types if t not in self._refused_types]
+            raise _ApiError(
+                422,
+                REFUSED_TYPE_MESSAGE,
+                errors=[f"registry_type must be one of: {', '.join(accepted)}"],
+                status="422",
+            )
         return _Reply(201, self._view(self._store(state, body), with_ids=True))
 
     def _create_errors(self, state: _Org, body: Mapping[str, Any], *, overwrite: bool) -> list[Any]:
@@ -1677,6 +1789,32 @@ def _wrapped(text: str) -> str:
     return textwrap.fill(text, 76, break_long_words=False, break_on_hyphens=False)
 
 
+def _listen_address(text: str) -> ipaddress.IPv4Address:
+    """``text`` as the IPv4 address to listen on (``localhost`` is 127.0.0.1).
+
+    An empty string is refused, not read as the socket API reads it (every interface).
+    """
+    if text.lower() == "localhost":
+        return ipaddress.IPv4Address("127.0.0.1")
+    try:
+        return ipaddress.IPv4Address(text)
+    except ValueError:
+        shown = repr(text) if len(text) <= 60 else repr(text[:60]) + "…"
+        raise ValueError(
+            "give an IPv4 address, e.g. 127.0.0.1, not an empty one (which would listen on every interface)"
+            if not text
+            else f"an IPv4 address, e.g. 127.0.0.1, not {shown}"
+        ) from None
+
+
+def _host_arg(text: str) -> str:
+    try:
+        _listen_address(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def _port_arg(text: str) -> int:
     try:
         port = int(text)
@@ -1711,9 +1849,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--host",
+        type=_host_arg,
         default="127.0.0.1",
-        help="the IPv4 address to listen on; clients send tokens over plain http, which the provider"
-        " allows only to this machine (default: 127.0.0.1)",
+        help="the IPv4 address to listen on, this machine's loopback (127.0.0.0/8 or localhost) unless"
+        " --beyond-loopback; clients send tokens over plain http, which the provider allows only to"
+        " this machine (default: 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--beyond-loopback",
+        action="store_true",
+        help="allow a --host other machines can reach (0.0.0.0, a LAN address): they could then read"
+        " and write its registries, with any token unless --token is given (default: loopback only)",
     )
     parser.add_argument(
         "--port",
@@ -1827,6 +1973,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.ghes_version is None and (args.ghes_stage is not None or args.ghes_api_versions):
         parser.error("--ghes-stage and --ghes-api-version go with --ghes-version")
+    if not _listen_address(args.host).is_loopback and not args.beyond_loopback:
+        parser.error(
+            f"--host {args.host} is not this machine's loopback: other machines could reach the emulator"
+            " and use it with plain-http tokens (any token, without --token). Listen on 127.0.0.1, or add"
+            " --beyond-loopback to listen there anyway"
+        )
     # From here on, a stop request ends the command cleanly, even one that comes during start-up.
     done = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -1853,7 +2005,7 @@ def main(argv: list[str] | None = None) -> None:
     if done.is_set():
         return
     try:
-        emulator.start(args.port, host=args.host)
+        emulator.start(args.port, host=args.host, beyond_loopback=args.beyond_loopback)
     except (OSError, OverflowError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         parser.exit(1, f"error: cannot listen on {args.host}:{args.port}: {reason}\n")

@@ -163,17 +163,20 @@ class RegistryProvider(Provider):
         return GetSchemaResponse(schema=self._schema)
 
     async def check_config(self, request: CheckRequest) -> CheckResponse:
-        """Refuse a provider configuration GitHub cannot be reached with, naming the key."""
+        """Refuse a provider configuration GitHub cannot be reached with: every key at fault, each
+        named, a key that is no setting of ours among them."""
         config = {k: _plain(v) for k, v in request.new_inputs.items()}
         known = {k: v for k, v in config.items() if not _holds_unknown(v)}
-        failures = []
-        try:
-            settings.resolve(_config_keys(known), settings.PLUGIN)
-        except settings.SettingError as exc:
+        strangers = [
+            k for k in config if k not in _CONFIG_NAMES and k not in _ENGINE_KEYS and not k.startswith("__")
+        ]
+        failures = [CheckFailure(k, _unknown_key(k)) for k in strangers]
+        for exc in settings.problems(_config_keys(known), settings.PLUGIN):
             name = exc.setting.name if exc.setting is not None else "token"
             failures.append(CheckFailure(name, str(exc)))
-        # The engine sends CheckConfig's secrets unwrapped: they go back secret.
-        secret = {s.name for s in settings.PLUGIN.all if s.secret}
+        # The engine sends CheckConfig's secrets unwrapped: they go back secret, and so does a key
+        # that is none of ours (a misspelled token's value).
+        secret = {s.name for s in settings.PLUGIN.all if s.secret}.union(strangers)
         inputs = {k: v.with_secret(True) if k in secret else v for k, v in request.new_inputs.items()}
         return CheckResponse(inputs=inputs, failures=failures)
 
@@ -265,6 +268,22 @@ class RegistryProvider(Provider):
 
     def __repr__(self) -> str:
         return f"RegistryProvider({RESOURCE})"
+
+
+_CONFIG_NAMES: Final = tuple(s.name for s in settings.PLUGIN.all)
+# What the engine itself puts among a provider's inputs, beside the stack's keys of our namespace:
+# the plugin's version (kept at the top level), and what older engines kept there before nesting it
+# under `__internal` (pkg/resource/deploy/providers/registry.go in pulumi/pulumi).
+_ENGINE_KEYS: Final = frozenset({"version", "pluginDownloadURL", "pluginChecksums", "envVarMappings"})
+
+
+def _unknown_key(name: str) -> str:
+    """Why a key of our namespace that is no setting is refused, with the setting it resembles."""
+    key = schema.shown(f"{settings.PACKAGE}:{name}")
+    hint = settings.nearest_name(name, settings.PLUGIN)
+    if hint is not None:
+        return f"{key} is no setting of the provider: did you mean {settings.PACKAGE}:{hint}?"
+    return f"{key} is no setting of the provider; its settings: {', '.join(_CONFIG_NAMES)}"
 
 
 def _config_keys(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 import yaml
 
 from ..core import schema, settings
-from ..core.errors import GitHubError, affects_every_org, printable, redact
+from ..core.errors import MAX_LINE, GitHubError, affects_every_org, bounded, redact
 from ..plugin.package import RESOURCE
 from . import drift, stackconfig
 from .stackconfig import SecretStatus
@@ -155,7 +155,7 @@ def import_documents(found: Found) -> dict[str, Any]:
     for org, records in found:
         for index, record in enumerate(records):
             entry = stackconfig.RegistryEntry(
-                index=index, inputs={"org": org, "registry_type": record.get("registry_type")}
+                index=index, inputs={"org": org, "registry_type": _named_type(record)}
             )
             name = entry.resource_name
             if name in seen:
@@ -163,6 +163,21 @@ def import_documents(found: Found) -> dict[str, Any]:
             seen.add(name)
             resources.append({"type": RESOURCE, "name": name, "id": _registry_id(org, record)})
     return {"resources": resources}
+
+
+def _named_type(record: Mapping[str, Any]) -> str | None:
+    """The registry's type as its configuration name spells it (``NPM_REGISTRY_SECRET``:
+    ``npm_registry``), the part of a server's answer a resource name may hold.
+
+    The name's shape was checked by the client; ``registry_type`` was not, and a hostile or broken
+    server's one (a newline, an escape sequence, a megabyte) would go into the names ``pulumi import``
+    writes into generated code. For every registry GitHub keeps, both spell the same type.
+    """
+    name = record.get("name")
+    if not schema.is_configuration_name(name) or not str(name).endswith("_SECRET"):
+        return None
+    spelled = str(name)[: -len("_SECRET")].lower()
+    return spelled or None
 
 
 def import_document(org: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -202,7 +217,7 @@ def _visible_orgs(credentials: settings.Settings, creds: Credentials, client: Gi
         # The App's JWT authenticates GET /app/installations; AppTokens signs it (the key never leaves).
         found += [
             login
-            for installation, login in client.list_app_installations(creds.jwt())
+            for installation, login in client.list_app_installations(creds)
             if app.installation_id is None or installation == app.installation_id
         ]
     elif credentials.token:
@@ -501,8 +516,8 @@ def _setting_problems(attribute: str, setting: settings.Setting, value: Any, sta
             settings.parse_number(_RULES[attribute], value, setting.key)
         elif attribute == "api_version":
             settings.parse_api_version(value, setting.key)
-        elif attribute == "owner" and not isinstance(value, str):
-            raise settings.SettingError(f"{setting.key} must be an organization name")
+        elif attribute == "owner":
+            settings.parse_owner(value, setting.key)
     except settings.SettingError as exc:
         return [str(exc)]
     return []
@@ -522,12 +537,8 @@ def _unknown_provider_key(key: str, name: str, registries_set: bool) -> str | No
             if registries_set
             else None
         )
-    lowered = {n.lower(): n for n in _PROVIDER_NAMES}
-    hint = lowered.get(name.lower()) or next(
-        iter(difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)), None
-    )
-    if hint is not None:
-        near = lowered.get(hint, hint)
+    near = settings.nearest_name(name, settings.PLUGIN)
+    if near is not None:
         return f"{_shown(key)} is no setting of the provider: did you mean {settings.PACKAGE}:{near}?"
     return f"{_shown(key)} is no setting of the provider; its settings: {', '.join(_PROVIDER_NAMES)}"
 
@@ -588,7 +599,7 @@ def validate_file(path: Path) -> tuple[int, list[str]]:
     the registries' number and the problems, one per line."""
     config, unusable = stackconfig.load_stack_file(path)
     if unusable:
-        return 0, unusable
+        return 0, [_line(line) for line in unusable]
     stack = _stack_name(path)
     owner = config.get(settings.OWNER.key)
     default_org = settings.OWNER.resolve(owner if isinstance(owner, str) else None)
@@ -607,9 +618,14 @@ def validate_file(path: Path) -> tuple[int, list[str]]:
             *stackconfig.declaration_problems(entry, default_org=default_org),
         ]
         lines.extend(entry.describe(p) for p in problems)
-    # A secret pasted where a key name belongs would be echoed by the problem that names it.
-    # A stack file's values reach the terminal (and CI logs) only as one printable line each.
-    return len(entries), [printable(line) for line in lines]
+    return len(entries), [_line(line) for line in lines]
+
+
+def _line(text: str) -> str:
+    """A line as the tools print it: a secret pasted where a key name belongs would be echoed by the
+    problem that names it, and a stack file's text reaches the terminal (and CI logs) only as one
+    printable line, bounded."""
+    return bounded(text, MAX_LINE)
 
 
 def validate(paths: Sequence[str], *, out: TextIO | None = None) -> int:
@@ -619,11 +635,12 @@ def validate(paths: Sequence[str], *, out: TextIO | None = None) -> int:
     failed = False
     for name in paths:
         count, lines = validate_file(Path(name))
+        shown = _line(name)  # a file's name may hold a control character too
         for line in lines:
-            print(f"{name}: {line}", file=out)
+            print(f"{shown}: {line}", file=out)
         plural = "y" if count == 1 else "ies"
         verdict = f"{len(lines)} problem{'' if len(lines) == 1 else 's'}" if lines else "no problems"
-        print(f"{name}: {count} registr{plural}, {verdict}", file=out)
+        print(f"{shown}: {count} registr{plural}, {verdict}", file=out)
         failed = failed or bool(lines)
     return 1 if failed else 0
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, NoReturn, TextIO
 
 from ..core import schema, settings
-from ..core.errors import GitHubError, affects_every_org, printable, redact
+from ..core.errors import MAX_LINE, GitHubError, affects_every_org, bounded, redact
 from ..core.lifecycle import normalized  # the diff's own comparison
 from . import stackconfig
 
@@ -457,7 +457,8 @@ def report(
 
 
 def _shown(value: Any) -> str:
-    return "unset" if value is None else repr(value)
+    # Bounded: a declared value may be a megabyte; GitHub's answer, anything.
+    return "unset" if value is None else schema.plain(repr(value), 200)
 
 
 def render_text(result: Report) -> tuple[list[str], list[str]]:
@@ -465,10 +466,12 @@ def render_text(result: Report) -> tuple[list[str], list[str]]:
     name = result.stack_file
     if result.errors:
         plural = _plural(len(result.errors), "problem")
-        return [], [
-            *(f"error: {name}: {e}" for e in result.errors),
-            f"error: {name}: {plural}; nothing was compared",
-        ]
+        return [], _lines(
+            [
+                *(f"error: {name}: {e}" for e in result.errors),
+                f"error: {name}: {plural}; nothing was compared",
+            ]
+        )
     out: list[str] = []
     for registry in result.registries:
         if registry.status == "missing":
@@ -513,8 +516,13 @@ def render_text(result: Report) -> tuple[list[str], list[str]]:
     if result.base_url:
         verdict += f" (read from {result.base_url})"
     out.append(f"{name}: {verdict}")
-    # One printable line each: a stack file's or GitHub's text must not forge lines in a CI log.
-    return [printable(line) for line in out], [printable(line) for line in err]
+    return _lines(out), _lines(err)
+
+
+def _lines(lines: list[str]) -> list[str]:
+    """One printable, redacted, bounded line each: a stack file's or GitHub's text must not forge
+    lines in a CI log, nor fill it."""
+    return [bounded(line, MAX_LINE) for line in lines]
 
 
 def render_json(result: Report) -> str:

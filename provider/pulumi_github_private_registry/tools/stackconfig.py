@@ -179,7 +179,8 @@ def load_stack_file(path: Path) -> tuple[Mapping[str, Any], list[str]]:
             raw = stream.read(MAX_STACK_FILE + 1)
         if len(raw) > MAX_STACK_FILE:
             return {}, [f"cannot read it: larger than {MAX_STACK_FILE // 1024} KiB, which no stack file is"]
-        data = yaml.safe_load(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = yaml.safe_load(text)
         if _expanded_size(data, {}, MAX_STACK_NODES) > MAX_STACK_NODES:
             return {}, [f"not a stack file: its aliases (*name) stand for more than {MAX_STACK_NODES} values"]
     except (OSError, UnicodeDecodeError) as exc:
@@ -187,7 +188,15 @@ def load_stack_file(path: Path) -> tuple[Mapping[str, Any], list[str]]:
     except RecursionError:
         return {}, ["not valid YAML: nested too deeply"]
     except yaml.YAMLError as exc:
-        return {}, [f"not valid YAML: {exc}"]
+        # Where only: PyYAML's message quotes the file around the error, which may be a token.
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        if mark is not None:
+            line, column = mark.line + 1, mark.column + 1
+        else:  # a character YAML refuses (a control): the reader counts characters only
+            position = min(getattr(exc, "position", 0), len(text))
+            line = text.count("\n", 0, position) + 1
+            column = position - text.rfind("\n", 0, position)
+        return {}, [f"not valid YAML at line {line}, column {column}"]
     if data is None:
         data = {}
     if not isinstance(data, Mapping) or not isinstance(data.get("config") or {}, Mapping):
@@ -258,7 +267,8 @@ class RegistryEntry:
     @property
     def label(self) -> str:
         """How messages name the entry: ``registry[0] (acme/NPM_REGISTRY_SECRET)``."""
-        return f"registry[{self.index}] ({self.org or '?'}/{self.name or '?'})"
+        org, name = (schema.plain(part, 60) if part else "?" for part in (self.org, self.name))
+        return f"registry[{self.index}] ({org}/{name})"
 
     @property
     def resource_name(self) -> str:
@@ -267,7 +277,7 @@ class RegistryEntry:
 
     def describe(self, problem: Problem) -> str:
         """One line for a problem: ``registry[0] (acme/NPM_REGISTRY_SECRET): url: reason``."""
-        return f"{self.label}: {problem.field}: {schema.render(problem, ENTRY)}"
+        return f"{self.label}: {schema.plain(problem.field)}: {schema.render(problem, ENTRY)}"
 
     def declaration(self, value: Any = None, resolved_ids: Sequence[Any] = ()) -> dict[str, Any]:
         """The ``OrgPrivateRegistry`` inputs, with the secret ``value`` and the resolved repository ids."""
