@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from pulumi.dynamic import ResourceProvider
 
+from doors import DOORS, Door, open_door
 from provider_host import ProviderHost
 from pulumi_github_private_registry.emulator import Emulator
+from samples import TOKEN
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +73,17 @@ def deployment(emulator: Emulator) -> Iterator[Callable[..., ProviderHost]]:
     yield start
     for host in hosts:
         host.stop()
+
+
+@pytest.fixture(scope="module")
+def github() -> Iterator[Emulator]:
+    """One emulator for the module (token test-token); every test uses orgs of its own."""
+    with Emulator(token=TOKEN) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="module", params=DOORS)
+def door(request: pytest.FixtureRequest, github: Emulator) -> Iterator[Door]:
+    """Each front door, one process for the module (more only through `fresh()`)."""
+    with open_door(request.param, github) as opened:
+        yield opened

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final, Literal, TypeVar
@@ -51,6 +51,15 @@ class ProviderError(Exception):
         super().__init__(f"{code.name}: {details}")
         self.code = code
         self.details = details
+
+
+def refusal(call: Callable[[], object]) -> str:
+    """What the user sees of ``call``'s failure: the details of the error the provider answered."""
+    try:
+        call()
+    except ProviderError as failure:
+        return failure.details
+    raise AssertionError("the call did not fail")
 
 
 def child_env(extra: Mapping[str, str], pythonpath: Sequence[str]) -> dict[str, str]:

@@ -29,13 +29,15 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from google.protobuf import struct_pb2
-from pulumi.dynamic import ResourceProvider
+from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime._serialization import _serialize
 from pulumi.runtime.proto import provider_pb2
 
 from hosted import DIFF_CHANGES, PROJECT, REPO, STACK, HostedProcess, ProviderError, child_env
+from pulumi_github_private_registry.emulator import Emulator
+from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 
 __all__ = [
     "PROJECT",
@@ -429,6 +431,30 @@ class ProviderHost(HostedProcess):
 
     def _with_provider(self, props: Mapping[str, Any]) -> dict[str, Any]:
         return {PROVIDER_KEY: self.provider_blob, **props}
+
+
+class _Config:
+    """The part of ``pulumi.Config`` the dynamic provider's configure reads."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def get(self, key: str) -> Any:
+        return self._values.get(key)
+
+
+def configured_here(emulator: Emulator, **extra: Any) -> OrgPrivateRegistryProvider:
+    """An ``OrgPrivateRegistryProvider`` configured in this process against ``emulator`` (token
+    test-token, no write delay), as the host configures each instance; ``extra`` overrides config."""
+    provider = OrgPrivateRegistryProvider()
+    config = {
+        "github:token": "test-token",
+        "github:baseUrl": emulator.base_url,
+        "github:writeDelayMs": "0",
+        **extra,
+    }
+    provider.configure(ConfigureRequest(config=_Config(config)))  # type: ignore[arg-type]
+    return provider
 
 
 def up(host: ProviderHost, news: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:

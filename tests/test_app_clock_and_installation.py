@@ -25,7 +25,8 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from doors import Plugins, camel
-from provider_host import ProviderError, ProviderHost, up
+from hosted import refusal
+from provider_host import ProviderHost, up
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.emulator.server import JWT_BAD_IAT
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
@@ -86,12 +87,6 @@ def create(request: pytest.FixtureRequest, pem: str) -> Iterator[Create]:
     yield through
     for stop in stops:
         stop()
-
-
-def refusal(call: Callable[[], object]) -> str:
-    with pytest.raises(ProviderError) as failure:
-        call()
-    return failure.value.details
 
 
 # --- clock skew -----------------------------------------------------------------------------------------

@@ -13,31 +13,18 @@ registry since. These tests play the sequences a random fault schedule found, ea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from doors import DOORS, Door, open_door
+from doors import Door
 from provider_host import ProviderError
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.emulator import Emulator
-from samples import TOKEN, declaration
+from samples import declaration
 
 NAME = "NPM_REGISTRY_SECRET"  # sample "token" declares npm_registry
 IDS_NAME = "PYTHON_INDEX_SECRET"  # sample "oidc_aws" declares python_index, visibility selected
-
-
-@pytest.fixture(scope="module")
-def github() -> Iterator[Emulator]:
-    with Emulator(token=TOKEN) as emu:
-        yield emu
-
-
-@pytest.fixture(scope="module", params=DOORS)
-def door(request: pytest.FixtureRequest, github: Emulator) -> Iterator[Door]:
-    with open_door(request.param, github) as opened:
-        yield opened
 
 
 def org_for(door: Door, case: str) -> str:

@@ -20,11 +20,10 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from pulumi.dynamic import ConfigureRequest
 
 from doors import Plugins, camel
 from plugin_host import up as plugin_up
-from provider_host import ProviderError, ProviderHost
+from provider_host import ProviderError, ProviderHost, configured_here
 from provider_host import up as dynamic_up
 from pulumi_github_private_registry.core.lifecycle import RegistryError
 from pulumi_github_private_registry.emulator import Emulator
@@ -230,22 +229,7 @@ def test_a_token_and_an_app_both_of_the_environment_say_so(deployment: Deploy, p
 # --- item 15: two configurations in one process -----------------------------------------------------
 
 
-class _Config:
-    """The part of ``pulumi.Config`` the dynamic provider's configure reads."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self._values = values
-
-    def get(self, key: str) -> Any:
-        return self._values.get(key)
-
-
-def _configured(emulator: Emulator, **extra: Any) -> OrgPrivateRegistryProvider:
-    """A dynamic provider configured in this process, as the host configures each instance."""
-    provider = OrgPrivateRegistryProvider()
-    config = {"github:token": TOKEN, "github:baseUrl": emulator.base_url, "github:writeDelayMs": "0", **extra}
-    provider.configure(ConfigureRequest(config=_Config(config)))  # type: ignore[arg-type]
-    return provider
+_configured = configured_here
 
 
 def _rate_limit_the_next_list(emulator: Emulator, org: str) -> None:

@@ -7,10 +7,10 @@ from typing import Any
 
 import dill
 import pytest
-from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
+from provider_host import configured_here
 from pulumi_github_private_registry.core import schema, settings
 from pulumi_github_private_registry.core.errors import Redirected
 from pulumi_github_private_registry.emulator import Emulator
@@ -18,22 +18,7 @@ from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 from pulumi_github_private_registry.tools import stackconfig
 from samples import TOKEN, declaration
 
-
-class _Config:
-    """The part of ``pulumi.Config`` the provider's configure reads."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self._values = values
-
-    def get(self, key: str) -> Any:
-        return self._values.get(key)
-
-
-def _configured(emulator: Emulator, **extra: Any) -> OrgPrivateRegistryProvider:
-    provider = OrgPrivateRegistryProvider()
-    config = {"github:token": TOKEN, "github:baseUrl": emulator.base_url, "github:writeDelayMs": "0", **extra}
-    provider.configure(ConfigureRequest(config=_Config(config)))  # type: ignore[arg-type]
-    return provider
+_configured = configured_here
 
 
 def _earlier_process(emulator: Emulator) -> OrgPrivateRegistryProvider:

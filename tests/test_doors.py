@@ -10,35 +10,20 @@ cache (a refresh after a change made at GitHub). Each test has its own org.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from doors import DOORS, Door, open_door
+from doors import Door
 from provider_host import ProviderError
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.core.schema import configuration_name
 from pulumi_github_private_registry.emulator import Emulator
-from samples import DECLARATIONS, TOKEN, declaration
+from samples import DECLARATIONS, declaration
 
 AUTH_TYPES = list(DECLARATIONS)
 # What GitHub and the provider decide, not the declaration.
 VOLATILE = frozenset({"created_at", "updated_at", "remote_updated_at", "value_encrypted", "key_id"})
-
-
-@pytest.fixture(scope="module")
-def github() -> Iterator[Emulator]:
-    """One emulator for the module (token test-token); every test uses orgs of its own."""
-    with Emulator(token=TOKEN) as emu:
-        yield emu
-
-
-@pytest.fixture(scope="module", params=DOORS)
-def door(request: pytest.FixtureRequest, github: Emulator) -> Iterator[Door]:
-    """Each front door, one process for the module (more only through `fresh()`)."""
-    with open_door(request.param, github) as opened:
-        yield opened
 
 
 def org_for(door: Door, case: str) -> str:

@@ -18,7 +18,8 @@ import pytest
 import requests
 
 from doors import Plugins, camel
-from provider_host import ProviderError, ProviderHost, up
+from hosted import refusal
+from provider_host import ProviderHost, up
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.core.client import GitHubClient, Limits
 from pulumi_github_private_registry.core.errors import MAX_DETAIL, ValidationFailed
@@ -98,12 +99,6 @@ def create(request: pytest.FixtureRequest) -> Iterator[Create]:
     yield through
     for stop in stops:
         stop()
-
-
-def refusal(call: Callable[[], object]) -> str:
-    with pytest.raises(ProviderError) as failure:
-        call()
-    return failure.value.details
 
 
 # --- GHES: the release is named whatever shape its refusal takes ------------------------------------

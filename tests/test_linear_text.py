@@ -11,36 +11,23 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from clitools import clean_environment
-from doors import DOORS, Door, open_door
+from doors import Door
 from provider_host import ProviderError
 from pulumi_github_private_registry.core import settings
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.tools import cli, drift
 from pulumi_github_private_registry.tools.stackconfig import MAX_STACK_FILE
-from samples import TOKEN, declaration
+from samples import declaration
 
 MIB = 1024 * 1024
 HOSTILE = "a." * (MIB // 2)
 """1 MiB in which every other character starts a word: each once began a scan to the end."""
 PASSWORD = "pw-canary-0815"
-
-
-@pytest.fixture(scope="module")
-def github() -> Iterator[Emulator]:
-    with Emulator(token=TOKEN) as emu:
-        yield emu
-
-
-@pytest.fixture(scope="module", params=DOORS)
-def door(request: pytest.FixtureRequest, github: Emulator) -> Iterator[Door]:
-    with open_door(request.param, github) as opened:
-        yield opened
 
 
 @pytest.fixture(autouse=True)

@@ -12,18 +12,16 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pulumi
 import pytest
 
 from clitools import clean_environment
-from doors import DOORS, Door, open_door
+from doors import Door
 from pulumi_github_private_registry.core import settings
-from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.tools import cli, drift, stackconfig
-from samples import TOKEN, declaration
+from samples import declaration
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "stacks"))
 
@@ -124,18 +122,6 @@ def test_validate_shows_a_hostile_stack_file_as_printable_bounded_lines(tmp_path
 
 
 # --- 9: Check failures and the stack program -------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def github() -> Iterator[Emulator]:
-    with Emulator(token=TOKEN) as emu:
-        yield emu
-
-
-@pytest.fixture(scope="module", params=DOORS)
-def door(request: pytest.FixtureRequest, github: Emulator) -> Iterator[Door]:
-    with open_door(request.param, github) as opened:
-        yield opened
 
 
 @pytest.mark.parametrize(

@@ -24,12 +24,6 @@ TYPO_URL = f"htps://npm.example.com/{TOKEN_IN_PATH}/?auth={TOKEN_IN_PATH}"
 
 
 @pytest.fixture(scope="module")
-def github() -> Iterator[Emulator]:
-    with Emulator(token=TOKEN) as emu:
-        yield emu
-
-
-@pytest.fixture(scope="module")
 def plugins(github: Emulator) -> Iterator[Plugins]:
     started = Plugins(github)
     yield started
