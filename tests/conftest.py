@@ -10,8 +10,19 @@ from pulumi.dynamic import ResourceProvider
 
 from doors import DOORS, Door, open_door
 from provider_host import ProviderHost
+from pulumi_github_private_registry.core.lifecycle import Runtime
 from pulumi_github_private_registry.emulator import Emulator
 from samples import TOKEN
+
+
+@pytest.fixture(autouse=True)
+def _runtimes_of_this_test() -> Iterator[None]:
+    """Providers configured in this process (`provider_host.configured_here`) share a runtime only
+    within a test: a later test's emulator may listen on an earlier one's port, so the same
+    settings, and would meet its lists, claims and pooled connections."""
+    yield
+    with Runtime._shared_lock:
+        Runtime._shared.clear()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,8 @@ from doors import Plugins, camel
 from plugin_host import up as plugin_up
 from provider_host import ProviderError, ProviderHost, configured_here
 from provider_host import up as dynamic_up
+from pulumi_github_private_registry.core import client
+from pulumi_github_private_registry.core.client import Limits, process_throttle
 from pulumi_github_private_registry.core.lifecycle import RegistryError
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
@@ -73,13 +78,12 @@ def test_check_config_refuses_keys_that_are_no_setting_and_suggests_the_nearest(
         {"token": "ghp_good", "baseURL": "https://github.example.com", "tokenz": "ghp_canary0815"}
     )
 
-    reasons = dict(checked.failures)
-    assert sorted(reasons) == ["baseURL", "tokenz"]
-    assert reasons["baseURL"] == (
-        f"'{PACKAGE}:baseURL' is no setting of the provider: did you mean {PACKAGE}:baseUrl?"
-    )
-    assert reasons["tokenz"].endswith(f"did you mean {PACKAGE}:token?")
-    assert all("canary" not in reason for reason in reasons.values())
+    # No property: the engine would print it and its value as they came; the reason names the key.
+    assert [prop for prop, _ in checked.failures] == ["", ""]
+    baseurl, tokenz = sorted(reason for _, reason in checked.failures)
+    assert baseurl == f"'{PACKAGE}:baseURL' is no setting of the provider: did you mean {PACKAGE}:baseUrl?"
+    assert tokenz.startswith(f"'{PACKAGE}:tokenz'") and tokenz.endswith(f"did you mean {PACKAGE}:token?")
+    assert all("canary" not in reason for _, reason in checked.failures)
     assert "tokenz" in checked.inputs.secret, "a misspelled token's value goes back secret"
 
 
@@ -87,7 +91,7 @@ def test_check_config_lists_the_settings_when_no_key_is_near(plugins: Plugins) -
     host = plugins.start(configure=False)
     checked = host.check_config({"token": "ghp_good", "colour\u202e": "blue"})
 
-    assert [key for key, _ in checked.failures] == ["colour\u202e"]
+    assert [prop for prop, _ in checked.failures] == [""], "the engine would print a property as it came"
     reason = checked.failures[0][1]
     assert reason.startswith(
         f"'{PACKAGE}:colour?' is no setting of the provider; its settings: token, baseUrl"
@@ -133,9 +137,10 @@ def test_check_config_reports_every_bad_key_at_once(plugins: Plugins) -> None:
     )
 
     reasons = dict(checked.failures)
-    assert sorted(reasons) == sorted(
-        ["baseUrl", "owner", "requestTimeout", "maxConcurrency", "apiVersion", "writeDelayMs", "baseURL"]
+    assert sorted(prop for prop, _ in checked.failures) == sorted(
+        ["baseUrl", "owner", "requestTimeout", "maxConcurrency", "apiVersion", "writeDelayMs", ""]
     )
+    assert reasons[""].startswith(f"'{PACKAGE}:baseURL' is no setting of the provider")
     assert "plain http://" in reasons["baseUrl"]
     assert reasons["requestTimeout"] == f"{PACKAGE}:requestTimeout must be a number from 0.1 to 600"
     assert reasons["apiVersion"].startswith(f"{PACKAGE}:apiVersion must be an API version date")
@@ -201,6 +206,13 @@ def test_the_plugin_keeps_its_token_beside_a_stray_app_variable(plugins: Plugins
     host = plugins.start(env={"GITHUB_APP_ID": "101"})
     id_, _, _ = plugin_up(host, camel(declaration("token", "plugin-stray")))
     assert id_ == f"plugin-stray/{NPM}"
+
+
+def test_a_configured_token_refused_is_the_one_failure_beside_a_stray_app_variable(plugins: Plugins) -> None:
+    host = plugins.start(configure=False, env={"GITHUB_APP_ID": "101"})
+    checked = host.check_config({"token": "ghp_bad token"})
+
+    assert [prop for prop, _ in checked.failures] == ["token"], "no App of the environment to set up"
 
 
 def test_an_incomplete_app_of_the_environment_says_where_it_came_from(deployment: Deploy) -> None:
@@ -276,3 +288,45 @@ def test_a_second_configuration_keeps_its_own_request_timeout(emulator: Emulator
     emulator.inject(method="GET", path="/orgs/timeout-b/private-registries", delay=5.0)
     assert _imported(hasty, "timeout-b") == f"timeout-b/{NPM}"
     assert emulator.count("GET") >= 2, "the slow answer was given up on after 0.5 s, then asked again"
+
+
+def test_a_rate_limit_of_one_configuration_holds_no_other(emulator: Emulator) -> None:
+    for org in ("pause-a", "pause-b", "pause-c"):
+        emulator.put_registry(
+            org, registry_type="npm_registry", url="https://npm.example.com", visibility="all", value="v"
+        )
+    patient = _configured(emulator, **{f"{PACKAGE}:maxRetryWait": "60"})
+    other = _configured(emulator, **{f"{PACKAGE}:maxRetryWait": "0", "github:owner": "other"})
+    assert _imported(patient, "pause-a") == f"pause-a/{NPM}"
+    emulator.inject(
+        method="GET", path="/orgs/pause-b/private-registries", status=429, headers={"Retry-After": "5"}
+    )
+    waiting = threading.Thread(target=_imported, args=(patient, "pause-b"))
+    waiting.start()
+    try:
+        deadline = time.monotonic() + 30
+        while emulator.count("GET", "/orgs/pause-b/private-registries") < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+        # The patient configuration waits out its 5 s; the other reads at once, and without failing
+        # on its budget of 0 s: the pause was not its own.
+        assert _imported(other, "pause-c") == f"pause-c/{NPM}"
+        assert waiting.is_alive() and emulator.count("GET", "/orgs/pause-b/private-registries") == 1
+    finally:
+        waiting.join(timeout=60)
+
+
+def test_writes_of_every_configuration_are_spaced_on_one_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    # The process's clock, new for this test: the fake time below must not stay its last write.
+    monkeypatch.setattr(client, "_PROCESS_PACING", client.Pacing())
+    now = 1_000_000.0
+    one_second = process_throttle(replace(Limits(), write_interval=1.0))
+    half_a_second = process_throttle(replace(Limits(), write_interval=0.5))
+
+    for throttle, method in ((one_second, "POST"), (half_a_second, "GET"), (half_a_second, "PATCH")):
+        throttle.acquire(method, clock=lambda: now)
+        throttle.release()
+
+    assert slept == [0.5], "a read is not spaced; the second configuration's write waits its own 0.5 s"

@@ -624,3 +624,18 @@ def test_the_command_line_runs_drift_and_keeps_its_exit_statuses(
     assert cli.main(["drift", str(tmp_path / "Pulumi.missing.yaml")]) == 1
     assert cli.main(["drift", "--no-such-flag"]) == 1  # a usage error is not drift (2)
     assert "drift" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("token")
+def test_a_long_credential_in_a_url_github_holds_is_redacted_before_it_is_cut(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    credential = "eyJ" + "S" * 300  # a JFrog access token is a long JWT
+    _github(emulator, "acme", MAVEN, url=f"https://deploy:{credential}@acme.jfrog.io/artifactory/api/npm/")
+    path = _stack(tmp_path, [MAVEN])
+
+    status, out, _ = _drift(path, "--base-url", emulator.base_url)
+
+    assert status == 2
+    assert "GitHub has 'https://***@acme.jfrog.io/" in out
+    assert "eyJS" not in out

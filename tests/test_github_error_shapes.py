@@ -153,6 +153,18 @@ def test_githubs_observed_refusal_injected_as_it_came(create: Create) -> None:
         assert "Enterprise Server" not in details
 
 
+def test_a_refusal_that_is_not_of_the_types_value_adds_no_note_about_the_type(create: Create) -> None:
+    already = {
+        "message": "Validation Failed",
+        "errors": [{"resource": "PrivateRegistry", "field": "registry_type", "code": "already_exists"}],
+    }
+    with Emulator(token=TOKEN) as emu:
+        emu.inject(method="POST", path="/private-registries", status=422, body=already, times=2)
+        news = declaration("token", ORG, registry_type="hex_organization", url="https://hex.example.com/")
+        details = refusal(lambda: create(emu, news))
+    assert "does not accept" not in details and "does not offer" not in details
+
+
 def test_the_emulator_refuses_a_type_as_github_com_did() -> None:
     with Emulator(refused_registry_types=NOT_YET) as emu:
         answer = requests.post(

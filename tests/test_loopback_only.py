@@ -164,7 +164,7 @@ def test_the_emulator_listens_on_every_interface_when_beyond_loopback_is_given()
         process.terminate()
         process.communicate(timeout=30)
 
-    assert line.startswith("emulator listening on http://0.0.0.0:")
+    assert line.startswith("emulator listening on http://127.0.0.1:"), "every interface holds this machine's"
 
 
 def test_the_emulator_library_refuses_a_host_beyond_loopback_unless_told() -> None:

@@ -27,8 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "stacks"))
 
 import registries
 
-UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-HOSTILE = "npm\x1b[2J\x1b]8;;https://evil.example\x07link\x1b]8;;\x07\nerror: forged line\u202eevil"
+# Written out here, not imported: what a terminal or a CI log must never receive from a file or a server.
+UNPRINTABLE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+HOSTILE = (
+    "npm\x1b[2J\x1b]8;;https://evil.example\x07link\x1b]8;;\x07\nerror: forged line\u202eevil"
+    "\u2028error: forged by a line separator"
+)
 MEGABYTE = "x" * 1_000_000
 BIG = "x" * 300_000
 """Long, for a value in a stack file (which is at most 1 MiB)."""
@@ -121,6 +127,20 @@ def test_validate_shows_a_hostile_stack_file_as_printable_bounded_lines(tmp_path
     _assert_clean(lines)
 
 
+def test_a_lone_surrogate_in_a_stack_file_is_shown_as_text_every_terminal_can_print(tmp_path: Path) -> None:
+    # JSON text is YAML: "\ud800" is a lone surrogate, which no encoding writes (a crash on stdout).
+    entry = {**_hostile_entry(), "org": "ac\ud800me"}
+    path = _stack_file(tmp_path, json.dumps({"config": {REGISTRIES: [entry], "github:owner": "acme"}}))
+    validated, out, err = io.StringIO(), io.StringIO(), io.StringIO()
+
+    assert cli.validate([str(path)], out=validated) == 1
+    drift.main([str(path)], out=out, err=err)
+
+    for shown in (validated.getvalue(), out.getvalue(), err.getvalue()):
+        shown.encode("utf-8")
+    assert "ac?me" in validated.getvalue()
+
+
 # --- 9: Check failures and the stack program -------------------------------------------------------
 
 
@@ -143,6 +163,22 @@ def test_check_failures_quote_hostile_values_and_names_bounded_and_printable(doo
     assert checked.failures
     for prop, reason in checked.failures:
         _assert_clean([prop, reason], limit=500)
+
+
+@pytest.mark.parametrize("field", ["registry_type", "visibility", "auth_type"])
+@pytest.mark.parametrize(
+    "credential",
+    ["https://deploy:" + "S" * 120 + "@registry.example.com/", "ghp_" + "Q" * 40],
+    ids=["url-user-info", "github-token"],
+)
+def test_check_failures_redact_a_credential_pasted_into_a_field_before_cutting_it(
+    door: Door, field: str, credential: str
+) -> None:
+    checked = door.check({**declaration("username_password", "acme"), field: credential})
+
+    assert checked.failures
+    shown = " ".join(reason for _, reason in checked.failures)
+    assert "SSSS" not in shown and "QQQQ" not in shown, shown
 
 
 def test_the_stack_programs_problems_are_printable_bounded_lines() -> None:

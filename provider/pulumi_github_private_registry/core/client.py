@@ -10,9 +10,9 @@ three policies, each in one place:
   ``x-ratelimit-*``) are waited on here only, for every method since a rate-limited request was
   not applied, up to ``Limits.max_retry_wait``, then :class:`~.errors.RateLimited` says when to
   retry;
-* the :class:`Throttle` of a configuration caps its concurrent requests and spaces its writes on
-  the process's one :class:`Pacing` clock, which makes every thread pause when one learns that the
-  limit is hit.
+* the :class:`Throttle` of a configuration caps its concurrent requests, spaces its writes on
+  the process's one :class:`Pacing` clock, and makes every thread of the configuration pause when
+  one learns that the limit is hit.
 
 Everything that comes back is distrusted: a redirect is never followed nor taken for success, a
 body that is not what the API documents is an error naming the endpoint (for a create, an unknown
@@ -143,44 +143,39 @@ class Limits:
 
 
 class Pacing:
-    """The clock writes are paced by: when the last write went out, and until when GitHub asked
-    every request to wait. Shared by every :class:`Throttle` of a process (:func:`process_throttle`)."""
+    """The clock writes are spaced on: when the last write went out. Shared by every
+    :class:`Throttle` of a process (:func:`process_throttle`)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._last_write = float("-inf")
-        self._paused_until = 0.0
 
-    def pause_until(self, when: float) -> None:
-        """Hold every request until ``when`` (epoch seconds): GitHub said the limit is hit."""
+    def turn(self, write_interval: float, earliest: float) -> float:
+        """When a write may start: not before ``earliest`` nor ``write_interval`` after the last
+        write, which this one becomes."""
         with self._lock:
-            self._paused_until = max(self._paused_until, when)
-
-    def turn(self, method: str, write_interval: float, now: float) -> float:
-        """When a request may start: after any pause and, for a write, ``write_interval`` after the
-        last write (which this one becomes)."""
-        with self._lock:
-            start = max(now, self._paused_until)
-            if method in _WRITES:
-                start = max(start, self._last_write + write_interval)
-                self._last_write = start
+            start = max(earliest, self._last_write + write_interval)
+            self._last_write = start
             return start
 
 
 class Throttle:
     """Pacing for one configuration: a cap on its requests in flight, its write spacing, and the
-    pause GitHub asks for.
+    pause GitHub asked its requests for.
 
     One provider process serves every resource of a deployment on several threads; they all share
-    one throttle so the limits hold for the process, not per thread. The clock (``pacing``) may be
-    shared with other configurations' throttles: each spaces its writes by its own interval from
-    the last write of any.
+    one throttle so the limits hold for the process, not per thread. The write clock (``pacing``)
+    may be shared with other configurations' throttles: each spaces its writes by its own interval
+    from the last write of any. A pause is this configuration's alone: another one may use another
+    credential or another server, and has its own retry budget.
     """
 
     def __init__(self, limits: Limits, pacing: Pacing | None = None) -> None:
         self._limits = limits
         self._slots = threading.BoundedSemaphore(max(1, limits.max_concurrency))
         self._pacing = pacing or Pacing()
+        self._lock = threading.Lock()
+        self._paused_until = 0.0
 
     @property
     def limits(self) -> Limits:
@@ -189,13 +184,17 @@ class Throttle:
 
     def pause_until(self, when: float) -> None:
         """Hold every request until ``when`` (epoch seconds): GitHub said the limit is hit."""
-        self._pacing.pause_until(when)
+        with self._lock:
+            self._paused_until = max(self._paused_until, when)
 
     def acquire(self, method: str, clock: Callable[[], float] = time.time) -> None:
         """Wait for a slot, the end of any pause and, for a write, its turn."""
         self._slots.acquire()
         try:
-            start = self._pacing.turn(method, self._limits.write_interval, clock())
+            with self._lock:
+                start = max(clock(), self._paused_until)
+            if method in _WRITES:
+                start = self._pacing.turn(self._limits.write_interval, start)
             delay = start - clock()
             if delay > 0:
                 time.sleep(delay)
@@ -225,8 +224,9 @@ def default_api_version(base_url: str) -> str:
 
 
 # The one piece of state that is process-wide by design: every runtime and client of a provider
-# process paces its writes on one clock, since GitHub's limits count per credential and per
-# process. Everything else of a throttle (its concurrency, its interval) is its configuration's.
+# process spaces its writes on one clock, since GitHub's limits count per credential and per
+# process. Everything else of a throttle (its concurrency, its interval, a rate limit's pause) is
+# its configuration's.
 _PROCESS_PACING: Final = Pacing()
 
 
@@ -518,9 +518,9 @@ def _cause_of(exc: BaseException) -> str:
     return f"{type(reason).__name__}: {text}" if text else type(reason).__name__
 
 
-def _message_of(response: requests.Response) -> tuple[str, list[str], dict[str, str | None]]:
-    """GitHub's message, its ``errors`` as text (objects or plain strings), and the fields it names
-    with the value it quotes for each (None when it quotes none).
+def _message_of(response: requests.Response) -> tuple[str, list[str], list[str], dict[str, str | None]]:
+    """GitHub's message, its ``errors`` as text (objects or plain strings), every field it names,
+    and the fields whose value it refuses, each with the value it quotes (None when it quotes none).
 
     GitHub names a refused field in three shapes, all read here (:func:`_named_fields`). All
     bounded: an answer may carry 100 KB of errors, and the message travels to the user in gRPC
@@ -529,24 +529,28 @@ def _message_of(response: requests.Response) -> tuple[str, list[str], dict[str, 
     try:
         body = response.json()
     except (ValueError, RecursionError):
-        return bounded(response.reason or f"HTTP {response.status_code}", _MAX_MESSAGE), [], {}
+        return bounded(response.reason or f"HTTP {response.status_code}", _MAX_MESSAGE), [], [], {}
     if not isinstance(body, dict):
-        return bounded(str(body), _MAX_MESSAGE), [], {}
+        return bounded(str(body), _MAX_MESSAGE), [], [], {}
     said = str(body.get("message") or response.reason or "")
     message = bounded(said, _MAX_MESSAGE)
     items = body.get("errors")
     # A list of objects or strings; GitHub's refusal of an API version gives one string.
     items = items if isinstance(items, list) else [items] if isinstance(items, str) else []
     errors: list[str] = []
+    fields: list[str] = []
     for item in items[:_MAX_ERRORS]:
         if isinstance(item, dict):
+            if item.get("field"):
+                fields.append(bounded(str(item["field"]), 60))
             text = item.get("message") or " ".join(str(item[k]) for k in ("field", "code") if item.get(k))
             errors.append(bounded(str(text), _MAX_ERROR_TEXT))
         else:
             errors.append(bounded(str(item), _MAX_ERROR_TEXT))
     if len(items) > _MAX_ERRORS:
         errors.append(f"and {len(items) - _MAX_ERRORS} more left out")
-    return message, errors, _named_fields(said, items[:_MAX_ERRORS])
+    refused = _named_fields(said, items[:_MAX_ERRORS])
+    return message, errors, [*fields, *(f for f in refused if f not in fields)], refused
 
 
 # GitHub names a refused field of a request body in one of three shapes:
@@ -568,7 +572,9 @@ _PROPERTIES: Final = "properties/"
 
 
 def _named_fields(message: str, items: list[Any]) -> dict[str, str | None]:
-    """The fields GitHub's answer names (shapes (a), (b), (c) above), each with the value it quotes."""
+    """The fields whose value GitHub's answer refuses (shapes (a), (b), (c) above), each with the
+    value it quotes. A field missing or a registry that exists already is no refused value: a
+    note about an unsupported type would be wrong there."""
     named: dict[str, str | None] = {}
 
     def note(field: Any, value: Any = None) -> None:
@@ -578,7 +584,7 @@ def _named_fields(message: str, items: list[Any]) -> dict[str, str | None]:
                 named[field] = quoted
 
     for item in items:
-        if isinstance(item, dict):  # (a)
+        if isinstance(item, dict) and item.get("code") in (None, "invalid"):  # (a) a value refused
             note(item.get("field"), item.get("value"))
         elif isinstance(item, str):  # (c) "<field> must be one of: ..." or "<field> is not ..."
             field, _, rest = item[:_MAX_READ].partition(" ")
@@ -625,7 +631,7 @@ def _raise_for(method: str, request: str, response: requests.Response, asked: _A
     status = response.status_code
     if status < 400:
         return
-    message, errors, named = _message_of(response)
+    message, errors, fields, refused = _message_of(response)
     release = f"GitHub Enterprise Server {asked.enterprise_version}" if asked.enterprise_version else None
     if status == 401:
         raise AuthenticationError(request, message, asked.token_source, asked.refused)
@@ -653,7 +659,7 @@ def _raise_for(method: str, request: str, response: requests.Response, asked: _A
             status=status,
         )
     if status == 422:
-        raise ValidationFailed(request, message, errors, list(named), _refusal_note(named, asked, release))
+        raise ValidationFailed(request, message, errors, fields, _refusal_note(refused, asked, release))
     if status >= 500:
         if method not in _RESENDABLE:
             # A 5xx does not say whether GitHub applied the request before failing.
@@ -1012,7 +1018,9 @@ class GitHubClient:
             response = self._attempt(method, url, body, request, auth)
             status = response.status_code
             if status == 401 and auth and not renewed:
-                if app is not None and app.retime(response.headers.get("Date"), auth):
+                if app is not None and app.retime(
+                    response.headers.get("Date"), auth, _message_of(response)[0]
+                ):
                     renewed = True
                     auth = app.jwt()
                     continue
@@ -1027,7 +1035,7 @@ class GitHubClient:
                 raise Redirected(request, status, shown, suggestion, self._base_url_source)
             if status < 300:
                 return response
-            message, _, _ = _message_of(response)
+            message, *_ = _message_of(response)
             wait = rate_limit_wait(status, response.headers, message, time.time())
             if (
                 wait is None

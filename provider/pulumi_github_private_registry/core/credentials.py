@@ -41,9 +41,10 @@ _JWT_LIFETIME: Final = 540
 """Seconds a JWT is valid: GitHub allows at most ten minutes; a minute of clock drift is left."""
 _JWT_BACKDATE: Final = 60
 """Seconds a JWT's iat is set in the past, as GitHub recommends "to protect against clock drift"."""
-_MAX_SKEW: Final = 86_400.0
-"""A Date header further off this machine's clock than this is not taken for GitHub's time (a
-proxy's, or a forged one): the JWT is not signed on it, and the skew is only reported."""
+_MAX_SKEW: Final = 900.0
+"""A Date header further off this machine's clock than this is not taken for GitHub's time: the JWT
+is not signed on it, and the skew is only reported. A clock that far off needs setting right, and a
+server that forged the header would otherwise collect JWTs valid that far in the future."""
 SKEW_TOLERANCE: Final = 30.0
 """A refused JWT is signed again with GitHub's time when GitHub's clock is this many seconds or more
 off the time it was signed with: within the minute a JWT's times leave, a skew is not the cause."""
@@ -75,9 +76,10 @@ class AppSigner(Protocol):
     def jwt(self) -> str:
         """A JWT for the App, with GitHub's time as far as it is known."""
 
-    def retime(self, date: str | None, refused: str) -> bool:
-        """GitHub refused the JWT ``refused`` answering with this ``Date`` header: whether a new JWT,
-        on GitHub's clock as that header shows it, may be accepted (the JWT's times were off)."""
+    def retime(self, date: str | None, refused: str, message: str) -> bool:
+        """GitHub refused the JWT ``refused`` with ``message``, answering with this ``Date`` header:
+        whether a new JWT, on GitHub's clock as that header shows it, may be accepted (GitHub named
+        the JWT's times, and they were off)."""
 
     def refused_key(self, message: str) -> str:
         """What to do when GitHub refuses the App's JWT with ``message``."""
@@ -144,7 +146,7 @@ class AppTokens:
         self._tokens = StaticTokens(None, per_org, map_key=map_key)
         self._clock = clock
         self._installations: dict[str, tuple[int, float]] = {}
-        self._owners: dict[int, str] = {}  # installation -> the account it belongs to
+        self._owners: dict[int, str | None] = {}  # installation -> its account (None: unknown)
         self._offset = 0.0  # GitHub's clock minus ours, once a refused JWT showed it
         self._measured: float | None = None  # the offset the last refusal's Date header showed
         self._signed: OrderedDict[str, float] = OrderedDict()  # recent JWTs -> the offset they took
@@ -236,10 +238,13 @@ class AppTokens:
                 self._signed.popitem(last=False)
         return token
 
-    def retime(self, date: str | None, refused: str) -> bool:
-        """Read GitHub's clock off a refusal's ``Date`` header; True when ``refused`` was signed with a
-        time SKEW_TOLERANCE or more off it, and the next JWT takes GitHub's time (once per skew:
-        threads refused together all retry, with the one offset)."""
+    def retime(self, date: str | None, refused: str, message: str) -> bool:
+        """Read GitHub's clock off a refusal's ``Date`` header; True when GitHub's ``message`` names
+        the JWT's times and ``refused`` was signed with a time SKEW_TOLERANCE or more off it, and the
+        next JWT takes GitHub's time (once per skew: threads refused together all retry, with the
+        one offset). A refusal of the key itself costs no second request."""
+        if not any(claim in message for claim in _TIMES_REFUSED):
+            return False
         measured = _offset_of(date, self._clock())
         with self._guard:
             self._measured = measured
@@ -316,13 +321,15 @@ class AppTokens:
         )
 
     def _owner(self, installation: int, client: GitHubClient) -> str | None:
-        """The account ``installation`` belongs to (asked once), None when GitHub does not say."""
+        """The account ``installation`` belongs to, None when GitHub does not say: asked once per
+        process, a failure too (every 403 of a deployment would otherwise wait on it again)."""
         with self._lock(f"owner:{installation}"):
             if installation not in self._owners:
                 try:
                     self._owners[installation] = client.get_installation_account(installation, self)
                 except GitHubError:
-                    return None  # the 403 being explained matters more than this lookup's failure
+                    # The 403 being explained matters more than this lookup's failure.
+                    self._owners[installation] = None
             return self._owners[installation]
 
     def __repr__(self) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 __all__ = [
+    "HIDDEN",
     "MAX_DETAIL",
     "MAX_LINE",
     "AuthenticationError",
@@ -54,8 +55,12 @@ _GITHUB_TOKEN: Final = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[
 # `/`, which the next `://` holds. Matching the scheme itself (`\b[a-z][a-z0-9+.-]*://`) was
 # quadratic: in `a.a.a.…` each `a` started a scan to the end of the run.
 _USER_INFO: Final = re.compile(r"(?<=[a-z0-9+.\-])://[^/\s]*@", re.IGNORECASE)
-# Control characters (CR/LF could forge log lines) and bidirectional overrides (could disguise text).
-_UNPRINTABLE: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+HIDDEN: Final = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+"""Characters no message shows as they are, declared once: controls and line or paragraph
+separators (CR, LF, U+2028 could forge a log line), bidirectional and zero-width characters (could
+disguise text), and lone surrogates (no encoding can print them)."""
 
 
 def remember_secret(secret: str | None) -> None:
@@ -81,7 +86,7 @@ def printable(text: str) -> str:
     """``text`` redacted, on one line, without control characters or bidirectional overrides: what
     a terminal or a CI log may show of text that came from a file or a server (a CR or an RLO in
     it could forge or disguise a line)."""
-    return _UNPRINTABLE.sub(" ", redact(text)).replace("\n", " ").strip()
+    return HIDDEN.sub(" ", redact(text)).strip()
 
 
 def bounded(text: str, limit: int, *, keep: str = "start") -> str:

@@ -31,6 +31,8 @@ from dataclasses import field as _field  # `Problem.field` shadows the name in i
 from typing import Any, Final, Literal
 from urllib.parse import quote, urlsplit
 
+from .errors import HIDDEN, redact
+
 __all__ = [
     "AUTH_FIELDS",
     "AUTH_RULES",
@@ -519,19 +521,24 @@ SECRET_SHOWN: Final = "the value (secret)"
 
 
 def shown(value: Any, limit: int = 100) -> str:
-    """A value as a message quotes it: in quotes, at most ``limit`` characters, every character
-    printable (a control or bidirectional character would disguise the message)."""
-    text = str(value)
-    cut = len(text) > limit
-    text = _HIDDEN_CHARS.sub("?", text[:limit])
+    """A value as a message quotes it: in quotes, redacted, at most ``limit`` characters, every
+    character printable (a control or bidirectional character would disguise the message)."""
+    text, cut = _visible(value, limit)
     return f"'{text}'" + ("..." if cut else "")
 
 
 def plain(value: Any, limit: int = 100) -> str:
-    """A name or value as a message shows it without quotes (a property's name, an org): at most
-    ``limit`` characters, every character printable, as :func:`shown`."""
-    text = str(value)
-    return _HIDDEN_CHARS.sub("?", text[:limit]) + ("..." if len(text) > limit else "")
+    """A name or value as a message shows it without quotes (a property's name, an org): redacted,
+    at most ``limit`` characters, every character printable, as :func:`shown`."""
+    text, cut = _visible(value, limit)
+    return text + ("..." if cut else "")
+
+
+def _visible(value: Any, limit: int) -> tuple[str, bool]:
+    """``value`` redacted, then cut to ``limit`` (in that order: a credential cut short is no longer
+    recognised), its hidden characters shown as '?'; and whether it was cut."""
+    text = redact(str(value))
+    return HIDDEN.sub("?", text[:limit]), len(text) > limit
 
 
 def url_shown(value: str) -> str:
@@ -660,10 +667,6 @@ _BASE64_RE: Final = re.compile(
 _ORG_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
 # A configuration name: UPPER(registry_type) + "_SECRET"; kept generous for types GitHub may add.
 _NAME_RE: Final = re.compile(r"[A-Z0-9_]{1,100}")
-# Characters no field GitHub takes may hold: controls (a URL's \n or \t is silently dropped by
-# URL parsers, so the check would judge another URL than the one sent) and bidirectional controls
-# such as U+202E, which make a logged value read differently from what it is.
-_HIDDEN_CHARS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 # A URL's scheme (RFC 3986), bounded: what `url_shown` keeps of a URL before `://`.
 _SCHEME_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,31}")
 # User-info in any URL (`scheme://user:password@`), up to the last '@' before the path.
@@ -740,7 +743,7 @@ def is_standard_base64(text: str) -> bool:
 
 def _url_problem(value: str) -> Problem | None:
     """Why ``value`` cannot be a registry's URL, or None."""
-    if " " in value or _HIDDEN_CHARS.search(value):
+    if " " in value or HIDDEN.search(value):
         return Problem("url_hidden", "url")
     if _USER_INFO.search(value):
         # A credential in the URL would sit in plain sight in state and logs: it belongs in `value`.
@@ -823,7 +826,7 @@ def rest_problems(
     for name in _STRING_FIELDS:
         if name == "url":
             continue
-        if known(name) and _HIDDEN_CHARS.search(state[name]):
+        if known(name) and HIDDEN.search(state[name]):
             problems.append(Problem("hidden_chars", name))
     if known("encrypted_value") and not is_standard_base64(state["encrypted_value"]):
         problems.append(Problem("not_base64", "encrypted_value"))

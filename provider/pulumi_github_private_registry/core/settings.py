@@ -692,8 +692,10 @@ def _settle(config: Mapping[str, Any], keys: Keys, report: Callable[[SettingErro
         numbers[rule.name] = attempt(
             setting, parse_number, rule, *setting.lookup(config.get(setting.key)), default=rule.default
         )
-    token, token_source = keys.token.lookup(config.get(keys.token.key))
-    token = attempt(keys.token, clean_token, token, token_source)
+    given, token_source = keys.token.lookup(config.get(keys.token.key))
+    # Configured, even if refused below: its refusal is the one to report, not an App's of the env.
+    token_configured = not _unset(given) and token_source == keys.token.key
+    token = attempt(keys.token, clean_token, given, token_source)
     base_url, base_url_source = keys.base_url.lookup(config.get(keys.base_url.key))
     if base_url is not None and attempt(keys.base_url, normalize_base_url, base_url, base_url_source) is None:
         base_url = None
@@ -701,7 +703,7 @@ def _settle(config: Mapping[str, Any], keys: Keys, report: Callable[[SettingErro
     configured_app = config.get(keys.app_auth.key)
     app = None
     if not _unset(configured_app) or not _env_app_gives_way(
-        bool(token) and token_source == keys.token.key, not _unset(config.get(keys.tokens.key))
+        token_configured, not _unset(config.get(keys.tokens.key))
     ):
         app = attempt(keys.app_auth, _app_of, configured_app, keys.app_auth)
     if app is not None and token:

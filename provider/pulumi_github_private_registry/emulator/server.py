@@ -947,13 +947,16 @@ class Emulator:
         ``beyond_loopback``: the emulator takes any token by default, and clients send theirs over
         plain http, so another machine that can reach it could read and write its registries.
         """
-        if not _listen_address(host).is_loopback and not beyond_loopback:
+        address = _listen_address(host)
+        if not address.is_loopback and not beyond_loopback:
             raise ValueError(
                 f"{host} is not this machine's loopback: other machines could reach the emulator, which"
                 " takes plain-http tokens; listen on 127.0.0.1, or say beyond_loopback=True"
             )
         self._server = _Server((host, port), self)
-        self._host, self.port = host, self._server.server_address[1]
+        # Every interface (0.0.0.0) includes this machine's: the base URL a client here can use.
+        self._host = "127.0.0.1" if address.is_unspecified else host
+        self.port = self._server.server_address[1]
         # A short poll keeps stop() quick; serve_forever checks for shutdown once per poll.
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="emulator", daemon=True

@@ -170,7 +170,10 @@ class RegistryProvider(Provider):
         strangers = [
             k for k in config if k not in _CONFIG_NAMES and k not in _ENGINE_KEYS and not k.startswith("__")
         ]
-        failures = [CheckFailure(k, _unknown_key(k)) for k in strangers]
+        # No property for a key that is none of ours: the engine would print the property and its
+        # value as they came (a misspelled token set in plaintext, a key's control characters);
+        # the reason names the key, bounded and printable.
+        failures = [CheckFailure("", _unknown_key(k)) for k in strangers]
         for exc in settings.problems(_config_keys(known), settings.PLUGIN):
             name = exc.setting.name if exc.setting is not None else "token"
             failures.append(CheckFailure(name, str(exc)))

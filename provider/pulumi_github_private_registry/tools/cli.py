@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 import yaml
 
 from ..core import schema, settings
-from ..core.errors import MAX_LINE, GitHubError, affects_every_org, bounded, redact
+from ..core.errors import MAX_DETAIL, MAX_LINE, GitHubError, affects_every_org, bounded
 from ..plugin.package import RESOURCE
 from . import drift, stackconfig
 from .stackconfig import SecretStatus
@@ -255,7 +255,7 @@ def discover(
     out, err = out or sys.stdout, err or sys.stderr
 
     def fail(message: str) -> int:
-        print(f"error: {redact(message)}", file=err)
+        print(f"error: {bounded(message, MAX_LINE)}", file=err)
         return EXIT_FAILED
 
     if output_format not in FORMATS:
@@ -325,7 +325,7 @@ def _walk(
         try:
             orgs = _visible_orgs(credentials, creds, client)
         except GitHubError as exc:
-            print(f"error: {redact(str(exc))}", file=err)
+            print(f"error: {bounded(str(exc), MAX_DETAIL)}", file=err)
             return EXIT_FAILED
         who = _who(credentials, token_env)
         if not orgs:
@@ -352,7 +352,7 @@ def _walk(
             records = client.list_registries(name)
         except GitHubError as exc:
             unread.append(name)
-            message = redact(str(exc))
+            message = bounded(str(exc), MAX_DETAIL)
             print(f"{name}: not read: {message}" if many else f"error: {message}", file=err)
             if affects_every_org(exc, one_credential):
                 stopped = f"{name}'s failure, which every org would meet"
