@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from pulumi_github_private_registry.core.client import (
     GitHubClient,
     Limits,
     Throttle,
+    http_date,
     normalize_base_url,
     rate_limit_wait,
 )
@@ -314,3 +316,17 @@ def test_pagination_never_follows_a_link_to_another_host(emulator: Emulator) -> 
     emulator.inject(method="GET", status=200, headers=foreign, body={"total_count": 2, "configurations": []})
     with pytest.raises(GitHubError, match="leaves the configured API"):
         make_client(emulator).list_registries("acme")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Mon, 01 Jan 99999999999 00:00:00 GMT", "Mon, 01 Jan 2026 00:00:00 +9999", "x" * 10_000, "", None],
+    ids=["year-past-9999", "offset-of-days", "long", "empty", "absent"],
+)
+def test_an_http_date_no_datetime_can_hold_is_no_date(header: str | None) -> None:
+    # Such a Date on an installation token's answer raised OverflowError out of the request.
+    assert http_date(header) is None
+
+
+def test_an_http_date_is_read_with_its_zone() -> None:
+    assert http_date("Wed, 21 Oct 2015 07:28:00 GMT") == datetime(2015, 10, 21, 7, 28, tzinfo=timezone.utc)

@@ -84,6 +84,7 @@ __all__ = [
     "RetryBudget",
     "Throttle",
     "default_api_version",
+    "http_date",
     "limits_for",
     "normalize_base_url",
     "operation_budget",
@@ -244,14 +245,23 @@ def _header_seconds(headers: Mapping[str, str], now: float) -> float | None:
     if retry_after:
         if _is_number(retry_after):
             return float(retry_after)
-        try:
-            return max(0.0, email.utils.parsedate_to_datetime(retry_after).timestamp() - now)
-        except (TypeError, ValueError, OverflowError):
-            pass
+        when = http_date(retry_after)
+        if when is not None:
+            return max(0.0, when.timestamp() - now)
     reset = (headers.get("x-ratelimit-reset") or "").strip()
     if headers.get("x-ratelimit-remaining") == "0" and _is_number(reset):
         return max(0.0, float(reset) - now) + 1.0
     return None
+
+
+def http_date(text: str | None) -> datetime | None:
+    """An HTTP date (``Date``, ``Retry-After``) as a datetime, None when it is none. Anyone may send
+    the header: it is cut to 64 characters, and any date the parser or datetime refuses (a year past
+    9999, an offset of days) is none."""
+    try:
+        return email.utils.parsedate_to_datetime((text or "")[:64])
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _is_number(text: str) -> bool:
@@ -1019,7 +1029,7 @@ class GitHubClient:
             status = response.status_code
             if status == 401 and auth and not renewed:
                 if app is not None and app.retime(
-                    response.headers.get("Date"), auth, _message_of(response)[0]
+                    http_date(response.headers.get("Date")), auth, _message_of(response)[0]
                 ):
                     renewed = True
                     auth = app.jwt()
@@ -1154,10 +1164,7 @@ class GitHubClient:
             expires_at = expires_at.replace(tzinfo=timezone.utc)  # GitHub's times are UTC
         # Measured against GitHub's own clock (its Date header), so that a skewed local clock
         # neither renews at every request nor keeps a dead token; bounded to an hour.
-        try:
-            issued = email.utils.parsedate_to_datetime(response.headers.get("Date") or "")
-        except (TypeError, ValueError):
-            issued = datetime.now(timezone.utc)
+        issued = http_date(response.headers.get("Date")) or datetime.now(timezone.utc)
         if issued.tzinfo is None:
             issued = issued.replace(tzinfo=timezone.utc)
         lifetime = min(3600.0, max(60.0, (expires_at - issued).total_seconds()))

@@ -15,12 +15,12 @@ Integer representing the time that the assertion was issued").
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Final, Protocol
 
 from .errors import GitHubError, NotFound, remember_secret
@@ -76,10 +76,10 @@ class AppSigner(Protocol):
     def jwt(self) -> str:
         """A JWT for the App, with GitHub's time as far as it is known."""
 
-    def retime(self, date: str | None, refused: str, message: str) -> bool:
-        """GitHub refused the JWT ``refused`` with ``message``, answering with this ``Date`` header:
-        whether a new JWT, on GitHub's clock as that header shows it, may be accepted (GitHub named
-        the JWT's times, and they were off)."""
+    def retime(self, date: datetime | None, refused: str, message: str) -> bool:
+        """GitHub refused the JWT ``refused`` with ``message``, answering with this ``Date`` header
+        (None: none usable): whether a new JWT, on GitHub's clock as that header shows it, may be
+        accepted (GitHub named the JWT's times, and they were off)."""
 
     def refused_key(self, message: str) -> str:
         """What to do when GitHub refuses the App's JWT with ``message``."""
@@ -238,7 +238,7 @@ class AppTokens:
                 self._signed.popitem(last=False)
         return token
 
-    def retime(self, date: str | None, refused: str, message: str) -> bool:
+    def retime(self, date: datetime | None, refused: str, message: str) -> bool:
         """Read GitHub's clock off a refusal's ``Date`` header; True when GitHub's ``message`` names
         the JWT's times and ``refused`` was signed with a time SKEW_TOLERANCE or more off it, and the
         next JWT takes GitHub's time (once per skew: threads refused together all retry, with the
@@ -336,15 +336,11 @@ class AppTokens:
         return f"AppTokens(app={self._app.id!r})"
 
 
-def _offset_of(date: str | None, now: float) -> float | None:
-    """GitHub's clock minus ``now`` by an HTTP ``Date`` header, None without a usable one."""
-    try:
-        when = email.utils.parsedate_to_datetime((date or "")[:64])
-    except (TypeError, ValueError, OverflowError):
-        return None
-    if when.tzinfo is None:
+def _offset_of(date: datetime | None, now: float) -> float | None:
+    """GitHub's clock minus ``now`` by its ``Date`` header, None without a usable one."""
+    if date is None or date.tzinfo is None:
         return None  # a Date without a zone says no time
-    return when.timestamp() - now
+    return date.timestamp() - now
 
 
 def _skew(offset: float) -> str:
