@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 
 from pulumi_github_private_registry.core import client as client_module
 from pulumi_github_private_registry.core.client import (
+    Cancellation,
     GitHubClient,
     Limits,
     Throttle,
@@ -280,7 +280,7 @@ def test_rate_limit_rules(status: int, headers: dict[str, str], message: str, ex
 
 def test_throttle_spaces_writes_but_not_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(time, "sleep", slept.append)
+    monkeypatch.setattr(Cancellation, "wait", lambda self, seconds, request: slept.append(seconds))
     throttle = Throttle(Limits(write_interval=1.0))
     for method in ("PATCH", "GET", "POST", "DELETE"):
         throttle.acquire(method, clock=lambda: 100.0)
@@ -290,7 +290,7 @@ def test_throttle_spaces_writes_but_not_reads(monkeypatch: pytest.MonkeyPatch) -
 
 def test_throttle_pause_holds_every_request(monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(time, "sleep", slept.append)
+    monkeypatch.setattr(Cancellation, "wait", lambda self, seconds, request: slept.append(seconds))
     throttle = Throttle(Limits())
     throttle.pause_until(130.0)
     throttle.acquire("GET", clock=lambda: 100.0)

@@ -318,7 +318,7 @@ def test_a_rate_limit_of_one_configuration_holds_no_other(emulator: Emulator) ->
 
 def test_writes_of_every_configuration_are_spaced_on_one_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(time, "sleep", slept.append)
+    monkeypatch.setattr(client.Cancellation, "wait", lambda self, seconds, request: slept.append(seconds))
     # The process's clock, new for this test: the fake time below must not stay its last write.
     monkeypatch.setattr(client, "_PROCESS_PACING", client.Pacing())
     now = 1_000_000.0

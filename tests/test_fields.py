@@ -25,7 +25,11 @@ def test_the_resource_args_are_exactly_the_tables_inputs() -> None:
 
 
 def test_the_resource_outputs_are_exactly_the_tables_fields() -> None:
-    outputs = [name for name, kind in OrgPrivateRegistry.__annotations__.items() if "Output" in str(kind)]
+    outputs = [
+        name
+        for name, member in vars(OrgPrivateRegistry).items()
+        if isinstance(member, property) and "Output" in str(member.fget.__annotations__["return"])
+    ]
     assert sorted(outputs) == sorted(f.name for f in schema.FIELDS)
 
 

@@ -89,8 +89,9 @@ def test_args_object_is_accepted_like_keywords(mocks: Mocks) -> pulumi.Output[An
 
 
 def test_args_and_keywords_together_are_refused(mocks: Mocks) -> None:
-    with pytest.raises(TypeError):
-        OrgPrivateRegistry("both", OrgPrivateRegistryArgs(org="acme"), registry_type="npm_registry")
+    args = OrgPrivateRegistryArgs("npm_registry", "https://x.example.com", "all", org="acme")
+    with pytest.raises(TypeError, match="either args or keyword arguments"):
+        OrgPrivateRegistry("both", args, registry_type="npm_registry")  # type: ignore[call-overload]
 
 
 @pulumi.runtime.test
@@ -155,8 +156,9 @@ def test_outputs_are_typed_attributes_seeded_for_every_field(mocks: Mocks) -> No
 
 @pulumi.runtime.test
 def test_a_misspelled_keyword_reaches_the_provider_check(mocks: Mocks) -> pulumi.Output[Any]:
-    # Passed through, so that the provider's check names it and suggests `visibility`.
-    registry = OrgPrivateRegistry(
+    # Passed through, so that the provider's check names it and suggests `visibility` (mypy
+    # flags it first: tests/test_typed_resource.py).
+    registry: OrgPrivateRegistry = OrgPrivateRegistry(  # type: ignore[call-overload]
         "typo", org="acme", registry_type="npm_registry", url="https://x", visiblity="all"
     )
 

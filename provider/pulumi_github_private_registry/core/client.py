@@ -53,6 +53,7 @@ from . import schema
 from .crypto import PublicKey
 from .errors import (
     AuthenticationError,
+    Cancelled,
     GitHubError,
     MalformedResponse,
     NotFound,
@@ -75,8 +76,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "API_VERSION",
+    "CANCEL_CUT",
+    "CANCEL_GRACE",
     "DEFAULT_BASE_URL",
     "GHES_API_VERSION",
+    "Cancellation",
     "GitHubClient",
     "Limits",
     "Pacing",
@@ -88,6 +92,7 @@ __all__ = [
     "limits_for",
     "normalize_base_url",
     "operation_budget",
+    "process_cancellation",
     "process_throttle",
     "rate_limit_wait",
 ]
@@ -143,6 +148,85 @@ class Limits:
     """At most this many waits on rate limits for one operation, whatever their lengths."""
 
 
+CANCEL_CUT: Final = 0.5
+"""Seconds after a cancel within which a request already on the wire may still answer; then its
+socket is shut."""
+CANCEL_GRACE: Final = 0.9
+"""Seconds after a cancel within which an unanswered create may still be looked up. The plugin door
+answers within about a second of the engine's Cancel whatever happens."""
+_CANCEL_POLL: Final = 0.05  # how often a thread waiting for a request slot looks for a cancel
+
+
+class Cancellation:
+    """The engine's Cancel, for every request of a process: once set, no request starts, every
+    wait (a rate limit, a retry's backoff, a turn to write) ends at once with
+    :class:`~.errors.Cancelled`, and requests on the wire are cut :data:`CANCEL_CUT` later.
+
+    Only :meth:`grace` lets a thread send after it, within :data:`CANCEL_GRACE`: the lookup that
+    tells whether an unanswered create was applied.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._cut = float("inf")  # monotonic: when requests on the wire are cut
+        self._until = float("inf")  # monotonic: when a lookup's grace ends
+        self._on_wire: set[_Deadline] = set()
+        self._grace = threading.local()
+
+    def cancel(self) -> None:
+        """Cancel every operation of the process, now and from now on."""
+        with self._lock:
+            if self._event.is_set():
+                return
+            now = time.monotonic()
+            self._cut, self._until = now + CANCEL_CUT, now + CANCEL_GRACE
+            self._event.set()
+            on_wire = list(self._on_wire)
+        for deadline in on_wire:
+            deadline.cut(self._cut)
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the operations were cancelled."""
+        return self._event.is_set()
+
+    def wait(self, seconds: float, request: str) -> None:
+        """Sleep ``seconds``, or raise :class:`~.errors.Cancelled` as soon as the cancel comes."""
+        if self._event.wait(max(0.0, seconds)):
+            raise Cancelled(request)
+
+    def admit(self, request: str) -> float | None:
+        """Before a request starts: None, or after a cancel the seconds left of this thread's grace.
+        Raises :class:`~.errors.Cancelled` when it may not start."""
+        if not self._event.is_set():
+            return None
+        left = self._until - time.monotonic()
+        if not getattr(self._grace, "open", False) or left <= 0:
+            raise Cancelled(request)
+        return left
+
+    @contextmanager
+    def grace(self) -> Iterator[None]:
+        """Let this thread's requests in the block start after a cancel, within its grace."""
+        self._grace.open = True
+        try:
+            yield
+        finally:
+            self._grace.open = False
+
+    def on_wire(self, deadline: _Deadline, sending: bool) -> None:
+        """Note a request going on (or off) the wire, to cut it once a cancel's grace is over."""
+        with self._lock:
+            if sending:
+                self._on_wire.add(deadline)
+            else:
+                self._on_wire.discard(deadline)
+            until = self._until if self._event.is_set() and sending else None
+        if until is not None:  # a lookup in the grace: its deadline is the grace's end
+            deadline.cut(until)
+
+
 class Pacing:
     """The clock writes are spaced on: when the last write went out. Shared by every
     :class:`Throttle` of a process (:func:`process_throttle`)."""
@@ -171,10 +255,14 @@ class Throttle:
     credential or another server, and has its own retry budget.
     """
 
-    def __init__(self, limits: Limits, pacing: Pacing | None = None) -> None:
+    def __init__(
+        self, limits: Limits, pacing: Pacing | None = None, cancellation: Cancellation | None = None
+    ) -> None:
         self._limits = limits
         self._slots = threading.BoundedSemaphore(max(1, limits.max_concurrency))
         self._pacing = pacing or Pacing()
+        self.cancellation = cancellation or Cancellation()
+        """The cancel every wait of this throttle ends on."""
         self._lock = threading.Lock()
         self._paused_until = 0.0
 
@@ -188,17 +276,24 @@ class Throttle:
         with self._lock:
             self._paused_until = max(self._paused_until, when)
 
-    def acquire(self, method: str, clock: Callable[[], float] = time.time) -> None:
-        """Wait for a slot, the end of any pause and, for a write, its turn."""
-        self._slots.acquire()
+    def acquire(self, method: str, clock: Callable[[], float] = time.time, request: str = "") -> None:
+        """Wait for a slot, the end of any pause and, for a write, its turn; a cancel ends the wait
+        with :class:`~.errors.Cancelled`. After a cancel, only a request in its grace starts, and
+        it waits for nothing."""
+        request = request or method
+        while not self._slots.acquire(timeout=_CANCEL_POLL):  # bounded by the cancel or a free slot
+            self.cancellation.admit(request)
         try:
+            if self.cancellation.admit(request) is not None:
+                return  # a lookup in a cancel's grace: no pause nor turn
             with self._lock:
                 start = max(clock(), self._paused_until)
             if method in _WRITES:
                 start = self._pacing.turn(self._limits.write_interval, start)
             delay = start - clock()
             if delay > 0:
-                time.sleep(delay)
+                self.cancellation.wait(delay, request)
+            self.cancellation.admit(request)
         except BaseException:
             self._slots.release()
             raise
@@ -231,9 +326,18 @@ def default_api_version(base_url: str) -> str:
 _PROCESS_PACING: Final = Pacing()
 
 
+_PROCESS_CANCELLATION: Final = Cancellation()
+"""The engine's Cancel concerns the whole process: every configuration's requests end on it."""
+
+
 def process_throttle(limits: Limits) -> Throttle:
-    """A throttle enforcing ``limits`` on the process's shared pacing clock."""
-    return Throttle(limits, _PROCESS_PACING)
+    """A throttle enforcing ``limits`` on the process's shared pacing clock and cancellation."""
+    return Throttle(limits, _PROCESS_PACING, _PROCESS_CANCELLATION)
+
+
+def process_cancellation() -> Cancellation:
+    """The process's cancellation (the plugin door sets it on the engine's Cancel)."""
+    return _PROCESS_CANCELLATION
 
 
 # --- rate limits: small rules, read from GitHub's answer -------------------------------------
@@ -287,13 +391,27 @@ def rate_limit_wait(status: int, headers: Mapping[str, str], message: str, now: 
     return None
 
 
+class _CancellableRetry(Retry):
+    """urllib3's retries, whose backoff ends on the sending thread's cancellation (and after a
+    cancel, no retry is sent)."""
+
+    def sleep(self, response: Any = None) -> None:
+        cancellation: Cancellation | None = getattr(_current, "cancellation", None)
+        if cancellation is None:
+            super().sleep(response)
+            return
+        cancellation.admit("a retry")
+        cancellation.wait(self.get_backoff_time(), "a retry")
+        cancellation.admit("a retry")
+
+
 def _transport_retry(limits: Limits) -> Retry:
     # POST is left out of allowed_methods: a create sent but unanswered must not be sent twice.
     # urllib3 still retries connect errors for every method, since nothing reached GitHub.
     # Retry-After is not urllib3's business: it would sleep it on a 429 or 503 without bound,
     # outside the throttle; rate limits are waited on in GitHubClient._send. Redirects are never
     # followed (redirect=0 with raise_on_redirect=False hands the 3xx back to _send).
-    return Retry(
+    return _CancellableRetry(
         total=limits.retries,
         connect=limits.retries,
         read=limits.retries,
@@ -365,6 +483,7 @@ class _Deadline:
         self._lock = threading.Lock()
         self._generation = 0  # which attempt is armed; an entry for an older one is stale
         self._socket: socket.socket | None = None
+        self._cut_at = float("inf")  # monotonic: a cancel ends every attempt by then
 
     def arm(self, sock: socket.socket | None) -> None:
         """A new attempt starts on ``sock`` (None: not connected yet): it has the full time."""
@@ -373,7 +492,15 @@ class _Deadline:
             self.expired = False
             self._socket = sock
             generation = self._generation
-        self._watchdog.schedule(time.monotonic() + self.seconds, self, generation)
+            when = min(time.monotonic() + self.seconds, self._cut_at)
+        self._watchdog.schedule(when, self, generation)
+
+    def cut(self, until: float) -> None:
+        """A cancel came: this attempt, and any later one, ends by ``until`` (monotonic seconds)."""
+        with self._lock:
+            self._cut_at = min(self._cut_at, until)
+            generation = self._generation
+        self._watchdog.schedule(until, self, generation)
 
     def watch(self, sock: socket.socket | None) -> None:
         """The attempt's connection is made: shut ``sock`` when the time runs out."""
@@ -903,6 +1030,11 @@ class GitHubClient:
     def __repr__(self) -> str:
         return f"GitHubClient(base_url={self.base_url!r})"
 
+    @property
+    def cancellation(self) -> Cancellation:
+        """The cancel this client's requests and waits end on."""
+        return self._throttle.cancellation
+
     def close(self) -> None:
         """Close pooled connections."""
         self._session.close()
@@ -965,7 +1097,7 @@ class GitHubClient:
             except NotFound:
                 if attempt == attempts:
                     raise
-                time.sleep(min(2.0, 0.25 * 2**attempt))
+                self._throttle.cancellation.wait(min(2.0, 0.25 * 2**attempt), request)
         raise AssertionError("unreachable")
 
     def update_registry(self, org: str, name: str, body: Mapping[str, Any]) -> None:
@@ -1074,9 +1206,15 @@ class GitHubClient:
         self, method: str, url: str, body: Mapping[str, Any] | None, request: str, token: str | None
     ) -> requests.Response:
         """One request (with urllib3's transport retries), each attempt under its deadline."""
-        self._throttle.acquire(method)
-        deadline = _Deadline(self.limits.timeout, self._watchdog)
+        cancellation = self._throttle.cancellation
+        self._throttle.acquire(method, request=request)
+        grace = cancellation.admit(request)  # None, or what is left of a lookup's grace
+        deadline = _Deadline(
+            self.limits.timeout if grace is None else min(grace, self.limits.timeout), self._watchdog
+        )
         _current.deadline = deadline
+        _current.cancellation = cancellation
+        cancellation.on_wire(deadline, True)
         try:
             deadline.arm(None)  # until a connection is made or taken from the pool
             response = self._session.request(
@@ -1097,8 +1235,10 @@ class GitHubClient:
         except requests.RequestException as exc:
             raise self._transport_error(method, request, exc, deadline.expired) from None
         finally:
+            cancellation.on_wire(deadline, False)
             deadline.disarm()
             _current.deadline = None
+            _current.cancellation = None
             self._throttle.release()
 
     def _note_release(self, response: requests.Response) -> None:
@@ -1266,7 +1406,11 @@ class GitHubClient:
         self, method: str, request: str, exc: requests.RequestException, expired: bool
     ) -> GitHubError:
         # The reason's text may quote the URL or a header: it is redacted, and its end is kept.
-        if expired:
+        if expired and self._throttle.cancellation.cancelled:
+            if method in _RESENDABLE or not _was_sent(exc):
+                return Cancelled(request)
+            cause = "the operation was cancelled before GitHub answered"
+        elif expired:
             cause = f"no complete answer within {self.limits.timeout:g} s"
         else:
             # Every token in use was registered for redaction (credentials.remember_secret).

@@ -15,10 +15,12 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 __all__ = [
+    "CANCELLED",
     "HIDDEN",
     "MAX_DETAIL",
     "MAX_LINE",
     "AuthenticationError",
+    "Cancelled",
     "GitHubError",
     "MalformedResponse",
     "NotFound",
@@ -257,6 +259,20 @@ class OutcomeUnknown(TransportError):
 
     def __init__(self, request: str, cause: str) -> None:
         GitHubError.__init__(self, request, f"GitHub's answer does not say whether it was applied ({cause}).")
+
+
+class Cancelled(GitHubError):
+    """The engine cancelled the operation (Ctrl-C, or closing the provider): nothing more is sent."""
+
+    def __init__(self, request: str) -> None:
+        super().__init__(request, CANCELLED)
+
+
+CANCELLED: Final = (
+    "the operation was cancelled (Ctrl-C, or Pulumi closing the provider): no further request was sent "
+    "to GitHub"
+)
+"""What a cancelled operation says, at every door."""
 
 
 def affects_every_org(exc: GitHubError, one_credential: bool) -> bool:

@@ -26,7 +26,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from . import schema
 from .crypto import PublicKeyCache, Sealed, seal
-from .errors import GitHubError, NotFound, OutcomeUnknown, ValidationFailed, bounded, redact, remember_secret
+from .errors import (
+    CANCELLED,
+    GitHubError,
+    NotFound,
+    OutcomeUnknown,
+    ValidationFailed,
+    bounded,
+    redact,
+    remember_secret,
+)
 from .inventory import Claim, Claims, Inventory
 from .schema import Problem, is_unknown
 from .settings import Settings
@@ -41,7 +50,10 @@ __all__ = [
     "Refreshed",
     "RegistryError",
     "Runtime",
+    "Unresolved",
     "Written",
+    "cancel",
+    "cancelled_message",
     "changed_since",
     "check",
     "create",
@@ -71,6 +83,32 @@ class RegistryError(Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(bounded(message, 4000))
+
+
+class Unresolved(RegistryError):
+    """A create cancelled before GitHub answered it: the registry may exist or not.
+
+    A door keeps ``id`` and ``outputs`` (the declaration sent, no time of GitHub's) in the state as
+    a resource not yet created (the plugin's partial failure); the next update finds out
+    (:func:`update`): it keeps the registry this create made, or creates it.
+    """
+
+    def __init__(self, message: str, id_: str, outputs: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.id = id_
+        self.outputs = outputs
+
+
+def cancel() -> None:
+    """The engine's Cancel: every operation of the process ends now, and none sends anything more."""
+    from .client import process_cancellation
+
+    process_cancellation().cancel()
+
+
+def cancelled_message(what: str = "OrgPrivateRegistry") -> str:
+    """What an operation ended by a cancel answers when its door stops waiting for it."""
+    return f"{what}: {CANCELLED}."
 
 
 class _Gone(RegistryError):
@@ -605,8 +643,12 @@ def _take_over(
     if not props.get("adopt"):
         raise RegistryError(
             f"OrgPrivateRegistry {org}/{name}: org '{org}' already has the private registry "
-            f"configuration {name} (GitHub allows one per registry type), created outside this "
-            "stack or by another one. If you renamed this resource (or moved it into a component), "
+            f"configuration {name} (GitHub allows one per registry type). If this is a replacement of "
+            "this very resource (`pulumi up --replace`, `replaceWith`, `deletedWith`), "
+            "Pulumi creates the new registry before it deletes the old one, and GitHub cannot hold "
+            f"both: give the resource {runtime.audience.delete_first} and run `pulumi up` again. "
+            "Otherwise it was created outside this stack or by another one. "
+            "If you renamed this resource (or moved it into a component), "
             "give it `aliases` with its old name instead: with `adopt`, the old resource's delete "
             "would remove the registry the new one now owns. Otherwise, to manage it here, set "
             "`adopt: true` on this resource (it will be updated to what you declare), or delete it "
@@ -652,6 +694,8 @@ def _resolve_unknown_create(
     declared fields is this resource's, even when no answer said so (else it would be an orphan
     that the next run refuses as "already exists").
     """
+    if client.cancellation.cancelled:
+        return _settle_cancelled_create(runtime, client, org, name, props, body)
     second: str | None = None  # why the second POST's outcome is not known either
     for attempt in range(2):
         try:
@@ -696,6 +740,48 @@ def _resolve_unknown_create(
     )
 
 
+def _settle_cancelled_create(
+    runtime: Runtime,
+    client: GitHubClient,
+    org: str,
+    name: str,
+    props: Mapping[str, Any],
+    body: Mapping[str, Any],
+) -> Written:
+    """A cancel cut the create before GitHub answered: one lookup within the cancel's grace, and
+    nothing sent again. Kept when found as sent and holding no secret; else :class:`Unresolved`."""
+    found: dict[str, Any] | None = None
+    with client.cancellation.grace():
+        try:
+            found = client.get_registry(org, name)
+        except GitHubError:
+            pass  # not found (the POST may still land), or no time left: unknown either way
+    if found is not None and _mismatched(body, found):
+        _claim_unanswered(runtime, client, org, name, props, body, found)  # raises: someone else's
+    if found is not None and not schema.takes_secret(props):
+        runtime.wrote(org, found)
+        return Written(f"{org}/{name}", _outputs(props, found, None, None))
+    raise Unresolved(
+        f"OrgPrivateRegistry {org}/{name}: {CANCELLED} before GitHub answered the create, so its "
+        "outcome is unknown"
+        + (" (the registry exists, but its value must be sent again)" if found is not None else "")
+        + ". It is kept in the state as not created yet: the next `pulumi up` looks it up, keeps the "
+        "registry this create made or creates it (GitHub allows one per type: no duplicate); "
+        "`pulumi refresh` drops it from the state if it was not made.",
+        f"{org}/{name}",
+        _outputs(props, {"name": name}, None, None),
+    )
+
+
+def _mismatched(body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
+    """The fields of ``record`` that differ from what ``body`` sent (those GitHub reports)."""
+    return [
+        f
+        for f in schema.RESPONSE_FIELDS
+        if f in body and f in record and normalized(f, record[f]) != normalized(f, body[f])
+    ]
+
+
 def _claim_unanswered(
     runtime: Runtime,
     client: GitHubClient,
@@ -706,11 +792,7 @@ def _claim_unanswered(
     record: Mapping[str, Any],
 ) -> Written:
     """A registry found after an unanswered create: this resource's if it has the declared fields."""
-    mismatched = [
-        f
-        for f in schema.RESPONSE_FIELDS
-        if f in body and f in record and normalized(f, record[f]) != normalized(f, body[f])
-    ]
+    mismatched = _mismatched(body, record)
     if mismatched:
         raise RegistryError(
             f"OrgPrivateRegistry {org}/{name}: GitHub did not answer the create, and a registry "
@@ -758,6 +840,10 @@ def update(
     """
     org, name = _locate(id_, olds, runtime.audience, secret)
     client = runtime.client(org, name)
+    if olds.get("created_at") is None and olds.get("updated_at") is None:
+        written = _resume_create(runtime, client, org, name, olds, news, secret)
+        runtime.claims.settle(org, name, _label(news, secret), _fingerprint(written.outputs))
+        return written
     moved = drifted(olds, news)
     if not moved:
         # Compared with this resource's last write, not a refresh's sight: with
@@ -778,6 +864,45 @@ def update(
     outs = _patch(runtime, client, org, name, news, fields, send_value=send_value, olds=olds)
     runtime.claims.settle(org, name, _label(news, secret), _fingerprint(outs))
     return Written(f"{org}/{name}", outs)
+
+
+def _resume_create(
+    runtime: Runtime,
+    client: GitHubClient,
+    org: str,
+    name: str,
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    secret: Secret,
+) -> Written:
+    """Finish a create whose outcome was unknown (:class:`Unresolved`: the state holds what it
+    sent and no time of GitHub's): keep the registry it made, found with the fields it sent, and
+    send everything declared; or create it now. GitHub allows one per type: never a duplicate."""
+    try:
+        found: dict[str, Any] | None = client.get_registry(org, name)
+    except NotFound:
+        found = None
+    except GitHubError as exc:
+        raise _fail(org, name, "look up the create an earlier run left unresolved", exc) from None
+    if found is None:
+        created = _post(runtime, client, org, name, news)
+        if created is not None:
+            return created
+        try:  # made since the lookup: the earlier create landed late, or someone else's
+            found = client.get_registry(org, name, expect_exists=True)
+        except GitHubError as exc:
+            raise _fail(org, name, "look it up", exc) from None
+    sent = schema.to_rest_body({k: v for k, v in olds.items() if v is not None})
+    mismatched = _mismatched(sent, found)
+    if mismatched and not news.get("adopt"):
+        raise RegistryError(
+            f"OrgPrivateRegistry {org}/{name}: an earlier run's create went unanswered, and the "
+            f"registry {name} at GitHub has {', '.join(map(runtime.audience.name, mismatched))} other "
+            "than that create sent: it was made by someone else. Delete it at GitHub or set "
+            "`adopt: true`, then run again."
+        )
+    fields = [f for f in schema.UPDATABLE_FIELDS if news.get(f) is not None or found.get(f) is not None]
+    return Written(f"{org}/{name}", _patch(runtime, client, org, name, news, fields, send_value=True))
 
 
 def last_seen(props: Mapping[str, Any]) -> Any:

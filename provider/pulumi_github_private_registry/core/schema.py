@@ -477,6 +477,8 @@ class Audience:
     name: Callable[[str], str]
     owner_setting: str = "github:owner / GITHUB_OWNER"
     messages: Mapping[str, str] = field(default_factory=lambda: MESSAGES)
+    delete_first: str = "`delete_before_replace=True` in its `ResourceOptions`"
+    """How the reader's program asks for the old resource to be deleted before its replacement."""
 
 
 def _declaration_name(name: str) -> str:
@@ -493,7 +495,11 @@ REST: Final = Audience(name=lambda name: name)
 """GitHub's names (``encrypted_value``), as in a request body."""
 DECLARATION: Final = Audience(name=_declaration_name)
 """The names of ``OrgPrivateRegistry``'s inputs in Python (``value_encrypted``)."""
-CAMEL: Final = Audience(name=_camel_name, owner_setting="github-private-registry:owner / GITHUB_OWNER")
+CAMEL: Final = Audience(
+    name=_camel_name,
+    owner_setting="github-private-registry:owner / GITHUB_OWNER",
+    delete_first="the resource option `deleteBeforeReplace: true`",
+)
 """The plugin's camelCase names (``registryType``)."""
 
 

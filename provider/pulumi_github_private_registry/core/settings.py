@@ -431,8 +431,17 @@ class _Members(dict[str, Any]):
 
 def _json_pairs(raw: Any, source: str, what: str) -> list[tuple[Any, Any]]:
     """A config value that is an object, as its members: a mapping, or its JSON text (as the stack
-    config holds it), where a key may be given twice."""
-    if isinstance(raw, str):
+    config holds it), where a key may be given twice.
+
+    JSON text whose value is a string is read once more, and only once: SDKs generated from the
+    0.2.x schema (``tokens`` with an environment default) send the variable's JSON text JSON-encoded
+    again, as a generated provider sends every input that is no string (a Python one sends ``""``
+    encoded for a variable exported empty: nothing set)."""
+    for attempt in range(2):
+        if not isinstance(raw, str):
+            break
+        if attempt and not raw:
+            return []
         try:
             raw = json.loads(raw, object_pairs_hook=_Members)
         except (ValueError, RecursionError):

@@ -2,5 +2,6 @@
 
 ``python -m pulumi_github_private_registry.plugin`` serves it (first stdout line: the port), as
 ``provider/__main__.py`` does when the Pulumi CLI loads the ``provider/`` folder
-(``PulumiPlugin.yaml``, ``runtime: python``). :mod:`.package` generates its schema.
+(``PulumiPlugin.yaml``: the Python runtime, with pip and the folder's ``venv``). :mod:`.package`
+generates its schema.
 """

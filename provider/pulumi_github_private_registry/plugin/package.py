@@ -16,7 +16,10 @@ from ..core import schema, settings
 from ..core.schema import Field
 
 __all__ = [
+    "ENVIRONMENT_DEFAULT_TYPES",
     "FUNCTION",
+    "LANGUAGE",
+    "NPM_PACKAGE",
     "PACKAGE",
     "PYTHON_SDK",
     "RECORD_TYPE",
@@ -43,6 +46,20 @@ _ENUMS: Final = {
     "visibility": ("Visibility", "Which repositories of the organization may use the registry."),
     "auth_type": ("AuthType", "How Dependabot authenticates to the registry."),
 }
+
+
+NPM_PACKAGE: Final = f"@pulumi/{PACKAGE}"
+"""The npm name of the Node.js SDK that `pulumi package add` generates."""
+LANGUAGE: Final = {
+    # Pulumi would name the Python SDK after the package, `pulumi_github_private_registry`: this
+    # project's own package, which every state of the dynamic provider needs.
+    "python": {"packageName": PYTHON_SDK},
+    # `pulumi package add github.com/OWNER/...` sets the schema's namespace to the owner, which
+    # would make these `@owner/...` and `Owner.GithubPrivateRegistry`: the same names either way.
+    "nodejs": {"packageName": NPM_PACKAGE},
+    "csharp": {"rootNamespace": "Pulumi"},
+}
+"""The schema's language sections: the SDKs' names, whichever way the package is added."""
 
 
 def _enum_token(field: Field) -> str:
@@ -111,12 +128,21 @@ def _config_type(setting: settings.Setting) -> dict[str, Any]:
     return {"type": setting.kind}
 
 
+# The kinds a generated SDK may read from the environment: Pulumi's code generators read a variable
+# as a string, a number or a boolean only (Go would emit `pulumi.StringMap(d.(string))` for a map, C#
+# assign a string to an InputMap). The provider reads the others' variables itself (core.settings).
+ENVIRONMENT_DEFAULT_TYPES: Final = frozenset({"string", "integer", "number", "boolean"})
+"""The property types that may carry ``defaultInfo`` in the schema."""
+
+
 def _config_variables() -> dict[str, Any]:
     variables: dict[str, Any] = {}
     for setting in settings.PLUGIN.all:
         spec: dict[str, Any] = {**_config_type(setting), "description": setting.doc}
         if setting.kind == "app":
             spec["description"] += f" Or the environment variables {', '.join(settings.APP_ENV)}."
+        elif setting.kind not in ENVIRONMENT_DEFAULT_TYPES:
+            spec["description"] += f" Or the environment variable {setting.env} (JSON text)."
         else:
             spec["defaultInfo"] = {"environment": [setting.env]}
         if setting.secret:
@@ -197,9 +223,7 @@ def package_schema() -> dict[str, Any]:
             }
         },
         "types": {**_enum_types(), RECORD_TYPE: _record_type(), APP_AUTH_TYPE: _app_auth_type()},
-        # Pulumi would name the Python SDK after the package, `pulumi_github_private_registry`:
-        # this project's own package, which every state of the dynamic provider needs.
-        "language": {"python": {"packageName": PYTHON_SDK}},
+        "language": {name: dict(section) for name, section in LANGUAGE.items()},
     }
 
 

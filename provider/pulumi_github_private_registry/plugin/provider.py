@@ -40,10 +40,12 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2
 
 from ..core import lifecycle, schema, settings
 from ..core.lifecycle import RegistryError, Runtime
 from .package import FUNCTION, RESOURCE, schema_text
+from .server import PartialFailure
 
 __all__ = ["RegistryProvider"]
 
@@ -137,9 +139,10 @@ def _kind(field: str, plan: lifecycle.Plan, olds: Mapping[str, Any], news: Mappi
     return PropertyDiff(kind, input_diff=True)
 
 
-async def _in_thread(operation: Any, *args: Any) -> Any:
-    """Run a blocking core operation off the event loop."""
-    return await asyncio.to_thread(functools.partial(operation, *args))
+_CANCEL_ANSWER: Final = 1.5
+"""Seconds after the engine's Cancel within which every call in flight answers, whatever its thread
+does: the core ends its waits at once, cuts requests on the wire and looks up an unanswered create
+within a second (``core.client.CANCEL_GRACE``)."""
 
 
 class RegistryProvider(Provider):
@@ -148,6 +151,34 @@ class RegistryProvider(Provider):
     def __init__(self) -> None:
         self._runtime: Runtime | None = None
         self._schema: str | None = None
+        self._cancelled = asyncio.Event()
+        self._cancelled_at = 0.0  # the event loop's time of the engine's Cancel
+
+    async def cancel(self) -> None:
+        """The engine's Cancel (Ctrl-C, or before closing the plugin): every operation of the
+        process ends, and nothing more is sent to GitHub."""
+        lifecycle.cancel()
+        if not self._cancelled.is_set():
+            self._cancelled_at = asyncio.get_running_loop().time()
+            self._cancelled.set()
+
+    async def _in_thread(self, operation: Any, *args: Any) -> Any:
+        """Run a blocking core operation off the event loop; after a Cancel, answer within
+        :data:`_CANCEL_ANSWER` even if the operation's thread is still on its way out."""
+        work = asyncio.ensure_future(asyncio.to_thread(functools.partial(operation, *args)))
+        cancel = asyncio.ensure_future(self._cancelled.wait())
+        try:
+            await asyncio.wait({work, cancel}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            cancel.cancel()
+        if not work.done():
+            left = self._cancelled_at + _CANCEL_ANSWER - asyncio.get_running_loop().time()
+            await asyncio.wait({work}, timeout=max(0.0, left))
+        if not work.done():
+            # The thread ends on its own, starting no request (the core's cancellation).
+            work.add_done_callback(lambda done: done.cancelled() or done.exception())
+            raise RegistryError(lifecycle.cancelled_message())
+        return work.result()
 
     @property
     def runtime(self) -> Runtime:
@@ -230,14 +261,25 @@ class RegistryProvider(Provider):
         if request.preview:
             return CreateResponse(resource_id="", properties=request.properties)
         secret = _secret_keys(request.properties)
-        written = await _in_thread(lifecycle.create, self.runtime, _inbound(request.properties), secret)
+        try:
+            written = await self._in_thread(
+                lifecycle.create, self.runtime, _inbound(request.properties), secret
+            )
+        except lifecycle.Unresolved as exc:
+            # Kept in the state as not created yet: the next run's update finds out (core.lifecycle).
+            outputs = PropertyValue.marshal_map(_outbound(exc.outputs, secret))
+            detail = provider_pb2.ErrorResourceInitFailed(
+                id=exc.id, properties=outputs, inputs=PropertyValue.marshal_map(request.properties)
+            )
+            detail.reasons.append(str(exc))
+            raise PartialFailure(str(exc), detail) from None
         return CreateResponse(resource_id=written.id, properties=_outbound(written.outputs, secret))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         """Refresh, or import with only an id: the registry as GitHub reports it."""
         props = _inbound(request.properties)
         secret = _secret_keys(request.properties, request.inputs)
-        refreshed = await _in_thread(lifecycle.read, self.runtime, request.resource_id, props, secret)
+        refreshed = await self._in_thread(lifecycle.read, self.runtime, request.resource_id, props, secret)
         return ReadResponse(
             resource_id=refreshed.id,
             properties=_outbound(refreshed.outputs, secret),
@@ -250,13 +292,15 @@ class RegistryProvider(Provider):
             return UpdateResponse(properties={**request.olds, **request.news})
         olds, news = _inbound(request.olds), _inbound(request.news)
         secret = _secret_keys(request.news, request.olds)
-        written = await _in_thread(lifecycle.update, self.runtime, request.resource_id, olds, news, secret)
+        written = await self._in_thread(
+            lifecycle.update, self.runtime, request.resource_id, olds, news, secret
+        )
         return UpdateResponse(properties=_outbound(written.outputs, secret))
 
     async def delete(self, request: DeleteRequest) -> None:
         """Delete the registry at GitHub."""
         props, secret = _inbound(request.properties), _secret_keys(request.properties)
-        await _in_thread(lifecycle.delete, self.runtime, request.resource_id, props, secret)
+        await self._in_thread(lifecycle.delete, self.runtime, request.resource_id, props, secret)
 
     # --- the function ---------------------------------------------------------------------------
 
@@ -265,7 +309,7 @@ class RegistryProvider(Provider):
         if request.tok != FUNCTION:
             raise RegistryError(f"unknown function {request.tok!r}: this provider has {FUNCTION}")
         org = _plain(request.args["org"]) if "org" in request.args else None
-        records = await _in_thread(lifecycle.registries, self.runtime, org)
+        records = await self._in_thread(lifecycle.registries, self.runtime, org)
         listed = [{_RECORD_FIELDS[k]: v for k, v in r.items() if k in _RECORD_FIELDS} for r in records]
         return InvokeResponse(return_value={"registries": _value(listed)})
 

@@ -17,11 +17,12 @@ import grpc
 from pulumi.provider.experimental import provider as sdk_provider
 from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
-from pulumi.runtime.proto import provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, status_pb2
 
 from ..core.lifecycle import RegistryError
+from . import engine_log
 
-__all__ = ["serve"]
+__all__ = ["PartialFailure", "serve"]
 
 _ANSWERED = (
     "GetSchema",
@@ -37,6 +38,24 @@ _ANSWERED = (
 )
 
 
+class PartialFailure(RegistryError):
+    """A create that failed after GitHub may have made the resource: the engine keeps ``detail``'s
+    id and properties in the state, with the error, and updates the resource on the next run."""
+
+    def __init__(self, message: str, detail: provider_pb2.ErrorResourceInitFailed) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+def _status_details(cause: RegistryError) -> tuple[tuple[str, bytes], ...]:
+    """The gRPC status details the engine reads a partial failure from (none for another error)."""
+    if not isinstance(cause, PartialFailure):
+        return ()
+    status = status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=str(cause))
+    status.details.add().Pack(cause.detail)
+    return (("grpc-status-details-bin", status.SerializeToString()),)
+
+
 def _worded(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
     async def answer(self: ProviderServicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
         try:
@@ -45,7 +64,7 @@ def _worded(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[An
             # The SDK re-raises with the traceback appended; the user's message is its context.
             cause = exc if isinstance(exc, RegistryError) else exc.__context__
             if isinstance(cause, RegistryError):
-                await context.abort(grpc.StatusCode.UNKNOWN, str(cause))
+                await context.abort(grpc.StatusCode.UNKNOWN, str(cause), _status_details(cause))
             raise
 
     return answer
@@ -56,7 +75,7 @@ class _Servicer(ProviderServicer):
 
 
 for _name in _ANSWERED:
-    setattr(_Servicer, _name, _worded(getattr(ProviderServicer, _name)))
+    setattr(_Servicer, _name, engine_log.attached(_worded(getattr(ProviderServicer, _name))))
 
 
 def serve(args: list[str], version: str, provider: sdk_provider.Provider) -> None:
@@ -69,6 +88,7 @@ def serve(args: list[str], version: str, provider: sdk_provider.Provider) -> Non
     parser.add_argument("--logflow", action="store_true", help="ignored")
     parser.add_argument("--logtostderr", action="store_true", help="ignored")
     known, _ = parser.parse_known_args(args)
+    engine_log.install(known.engine)  # the core's warnings: shown to users by the engine
 
     async def run() -> None:
         server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
