@@ -28,6 +28,7 @@ from . import schema
 from .crypto import PublicKeyCache, Sealed, seal
 from .errors import (
     CANCELLED,
+    Cancelled,
     GitHubError,
     NotFound,
     OutcomeUnknown,
@@ -543,7 +544,8 @@ def diff(
     fields = [*replaces, *(f for f in changed_fields(olds, news) if f not in replaces)]
     if value_changed(olds, news):
         fields.append("value_encrypted" if news.get("value_encrypted") is not None else "value")
-    changes = bool(fields) or drifted(olds, news)
+    # A create a cancel left unresolved is finished by the update (after a refresh, too).
+    changes = bool(fields) or drifted(olds, news) or _unresolved(olds)
     # The name derives from the type, so a new registry of the same type in the same org can
     # exist only once the old one is gone.
     same_name = _same_org(olds.get("org"), news.get("org")) and olds.get("registry_type") == news.get(
@@ -702,6 +704,9 @@ def _resolve_unknown_create(
             found: dict[str, Any] | None = client.get_registry(org, name, expect_exists=True)
         except NotFound:
             found = None
+        except Cancelled:
+            # The create may have landed: kept in the state as not created yet, never an orphan.
+            return _settle_cancelled_create(runtime, client, org, name, props, body)
         except GitHubError as exc:
             raise RegistryError(
                 f"OrgPrivateRegistry {org}/{name}: could not create it: GitHub gave no usable answer to "
@@ -719,6 +724,8 @@ def _resolve_unknown_create(
             record, sealed = _send_secret(
                 runtime, client, org, props, body, lambda b: client.create_registry(org, b)
             )
+        except Cancelled:
+            return _settle_cancelled_create(runtime, client, org, name, props, body)
         except OutcomeUnknown as exc:
             second = _github(exc)
             continue  # look once more: it may have been applied
@@ -767,7 +774,7 @@ def _settle_cancelled_create(
         + (" (the registry exists, but its value must be sent again)" if found is not None else "")
         + ". It is kept in the state as not created yet: the next `pulumi up` looks it up, keeps the "
         "registry this create made or creates it (GitHub allows one per type: no duplicate); "
-        "`pulumi refresh` drops it from the state if it was not made.",
+        "`pulumi refresh` drops it from the state if it was not made, or was made by someone else.",
         f"{org}/{name}",
         _outputs(props, {"name": name}, None, None),
     )
@@ -780,6 +787,17 @@ def _mismatched(body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]
         for f in schema.RESPONSE_FIELDS
         if f in body and f in record and normalized(f, record[f]) != normalized(f, body[f])
     ]
+
+
+def _unresolved(props: Mapping[str, Any]) -> bool:
+    """Whether the state holds a create a cancel left unresolved (:class:`Unresolved`): what it sent,
+    and no time of GitHub's."""
+    return bool(props) and props.get("created_at") is None and props.get("updated_at") is None
+
+
+def _sent_by(props: Mapping[str, Any]) -> dict[str, Any]:
+    """What the create of an unresolved state sent, in GitHub's names."""
+    return schema.to_rest_body({k: v for k, v in props.items() if v is not None})
 
 
 def _claim_unanswered(
@@ -892,8 +910,7 @@ def _resume_create(
             found = client.get_registry(org, name, expect_exists=True)
         except GitHubError as exc:
             raise _fail(org, name, "look it up", exc) from None
-    sent = schema.to_rest_body({k: v for k, v in olds.items() if v is not None})
-    mismatched = _mismatched(sent, found)
+    mismatched = _mismatched(_sent_by(olds), found)
     if mismatched and not news.get("adopt"):
         raise RegistryError(
             f"OrgPrivateRegistry {org}/{name}: an earlier run's create went unanswered, and the "
@@ -1093,6 +1110,18 @@ def delete(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret 
     if record is None:
         _forget(runtime, org, name)  # already gone
         return
+    if _unresolved(props) and _mismatched(_sent_by(props), record):
+        # The create a cancel cut short made nothing; this registry was made by someone else.
+        log.warning(
+            "%s",
+            redact(
+                f"OrgPrivateRegistry {org}/{name}: not deleted at GitHub, only dropped from the state: "
+                "its create was cancelled before GitHub answered, and the registry there now differs "
+                "from what that create sent (someone else made it)"
+            ),
+        )
+        _forget(runtime, org, name)
+        return
     if changed_since(record, seen):
         raise RegistryError(
             f"OrgPrivateRegistry {org}/{name}: not deleted: it was changed at GitHub since this "
@@ -1199,6 +1228,16 @@ def read(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret = 
         return Refreshed("", {}, {})
     except GitHubError as exc:
         raise _fail(org, name, "read it", exc) from None
+    if _unresolved(props):
+        # A create a cancel left unresolved: kept as it is (the next update finishes it) when GitHub
+        # holds what it sent; dropped when the registry there is someone else's.
+        if _mismatched(_sent_by(props), record):
+            return Refreshed("", {}, {})
+        return Refreshed(
+            f"{org}/{name}",
+            dict(props),
+            {k: props[k] for k in schema.INPUT_FIELDS if props.get(k) is not None},
+        )
     # An import starts from the id alone: the org comes from it, and GitHub's time is ours.
     outs = dict(props) if not importing else {"org": org, "updated_at": record.get("updated_at")}
     for field in schema.REPORTED_FIELDS:

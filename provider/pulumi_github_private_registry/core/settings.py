@@ -429,15 +429,15 @@ class _Members(dict[str, Any]):
         self.pairs = pairs
 
 
-def _json_pairs(raw: Any, source: str, what: str) -> list[tuple[Any, Any]]:
+def _json_pairs(raw: Any, source: str, what: str, *, reencoded: bool = False) -> list[tuple[Any, Any]]:
     """A config value that is an object, as its members: a mapping, or its JSON text (as the stack
     config holds it), where a key may be given twice.
 
-    JSON text whose value is a string is read once more, and only once: SDKs generated from the
-    0.2.x schema (``tokens`` with an environment default) send the variable's JSON text JSON-encoded
-    again, as a generated provider sends every input that is no string (a Python one sends ``""``
-    encoded for a variable exported empty: nothing set)."""
-    for attempt in range(2):
+    With ``reencoded`` (``tokens`` only), JSON text whose value is a string is read once more, and
+    only once: SDKs generated from the 0.2.x schema (``tokens`` with an environment default) send
+    the variable's JSON text JSON-encoded again, as a generated provider sends every input that is
+    no string (a Python one sends ``""`` encoded for a variable exported empty: nothing set)."""
+    for attempt in range(2 if reencoded else 1):
         if not isinstance(raw, str):
             break
         if attempt and not raw:
@@ -526,7 +526,7 @@ def parse_tokens(configured: Any, setting: Setting) -> tuple[tuple[str, str], ..
     raw, source = setting.lookup(configured)
     if raw is None:
         return ()
-    pairs = _json_pairs(raw, source, "a map from organization login to token")
+    pairs = _json_pairs(raw, source, "a map from organization login to token", reencoded=True)
     tokens: list[tuple[str, str]] = []
     seen: set[str] = set()  # a set: 20,000 orgs are checked in milliseconds, not seconds
     for org, token in pairs:
