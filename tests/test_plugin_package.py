@@ -244,6 +244,7 @@ def test_what_gitHub_cannot_change_in_place_replaces(committed: dict[str, Any]) 
     assert {k for k, v in inputs.items() if v.get("replaceOnChanges")} >= {"org", "registryType", "authType"}
 
 
+@pytest.mark.parametrize("where", ["config", "provider"])
 def test_the_configuration_variables_and_their_environment_variables(
     committed: dict[str, Any], where: str
 ) -> None:

@@ -544,8 +544,7 @@ def diff(
     fields = [*replaces, *(f for f in changed_fields(olds, news) if f not in replaces)]
     if value_changed(olds, news):
         fields.append("value_encrypted" if news.get("value_encrypted") is not None else "value")
-    # A create a cancel left unresolved is finished by the update (after a refresh, too).
-    changes = bool(fields) or drifted(olds, news) or _unresolved(olds)
+    changes = bool(fields) or drifted(olds, news)
     # The name derives from the type, so a new registry of the same type in the same org can
     # exist only once the old one is gone.
     same_name = _same_org(olds.get("org"), news.get("org")) and olds.get("registry_type") == news.get(
