@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from doors import Plugins, plugin_declaration
+from doors import Plugins, open_door, plugin_declaration
+from hosted import refusal
 from plugin_host import Props, _props
 from pulumi_github_private_registry.emulator import Emulator
+from samples import TOKEN, declaration
 from test_plugin_cancel import NPM, _answered, _cancel, _in_background, _partial_create, _wait_for
 
 
@@ -97,3 +99,14 @@ def test_cancel_during_the_lookup_after_an_unanswered_post_keeps_the_create_in_t
     _message, partial = outcome["result"]
     assert emulator.registry(org, NPM) is not None  # made by this create
     assert partial is not None, "the registry this create made is in no state (an orphan)"
+
+
+def test_a_server_that_leaves_out_githubs_times_fails_loudly_rather_than_store_a_timeless_state() -> None:
+    # A state without GitHub's times is what a create a cancel left unresolved looks like: a server
+    # (or a proxy) that drops the times GitHub always sends must not produce one.
+    with Emulator(token=TOKEN, omit_fields=("created_at", "updated_at")) as timeless:
+        with open_door("plugin", timeless) as door:
+            refused = refusal(lambda: door.up(declaration("token", "timeless")))
+
+    assert "a registry without its 'created_at' and 'updated_at' times" in refused
+    assert "It may exist at GitHub now" in refused

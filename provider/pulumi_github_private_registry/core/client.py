@@ -859,6 +859,11 @@ def _record(data: Any, request: str, *, name: str | None = None) -> dict[str, An
         raise MalformedResponse(request, "a registry without a valid name")
     if name is not None and data["name"].upper() != name.upper():
         raise MalformedResponse(request, "the answer is about another registry")
+    # GitHub's schema requires both times, and every answer it documents has them. A state
+    # without them is how the core knows a create a cancel left unresolved (lifecycle._unresolved),
+    # so a record without them must never become a state.
+    if not isinstance(data.get("updated_at"), str) or not isinstance(data.get("created_at"), str):
+        raise MalformedResponse(request, "a registry without its 'created_at' and 'updated_at' times")
     for field, kind in _RECORD_TYPES.items():
         value = data.get(field)
         if value is not None and not isinstance(value, kind):
