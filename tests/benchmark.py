@@ -1186,7 +1186,7 @@ FULL: Final = Mode(
     plugin_as_is=True,
     terse_refresh=True,
 )
-"""The full run: what the README's figures come from (minutes)."""
+"""The full run: what CONTRIBUTING.md's figures come from (minutes)."""
 QUICK: Final = Mode(
     orgs=0,
     registries=3,

@@ -188,7 +188,7 @@ def test_validate_reports_each_problem_by_registry_and_field_and_exits_1(
     ]
     for start in expected:
         assert any(p.startswith(start) for p in problems), start
-    assert problems[-1].endswith("7 registries, 14 problems")
+    assert problems[-1].endswith("7 registries, 13 problems")  # visiblity: one problem, not two
     missing = [p for p in problems if "is not set: run `pulumi config set --secret --stack invalid" in p]
     assert len(missing) == 3  # npmToken twice (registries 0 and 4), mavenPassword once
 
@@ -373,14 +373,14 @@ def test_discover_help_offers_the_config_block_and_the_import_document(
     assert "pulumi import --file" in out
 
 
-def test_the_readme_declares_one_valid_registry_per_auth_type(tmp_path: Path) -> None:
-    guide = (REPO / "README.md").read_text().split("### Declaring registries", 1)[1]
+def test_the_stack_guide_declares_one_valid_registry_per_auth_type(tmp_path: Path) -> None:
+    guide = (REPO / "docs" / "stacks.md").read_text().split("## Declaring registries", 1)[1]
     config = yaml.safe_load(guide.split("```yaml\n", 1)[1].split("```", 1)[0])["config"]
     entries = config[REGISTRIES]
     for entry in entries:
         if "secret" in entry:
             config[stackconfig.full_key(entry["secret"])] = {"secure": "v1:bm9uY2U=:Y2lwaGVy"}
-    stack_file = tmp_path / "Pulumi.readme.yaml"
+    stack_file = tmp_path / "Pulumi.guide.yaml"
     stack_file.write_text(yaml.safe_dump({"config": config}))
 
     assert cli.validate_file(stack_file) == (len(entries), [])

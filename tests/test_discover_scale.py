@@ -1,8 +1,9 @@
 """`discover` at scale: several `--org`, `--all-orgs`, valid YAML on stdout, partial failures.
 
 Several orgs are read from the emulator. `--all-orgs` needs `GET /user/orgs` and `GET
-/app/installations`, which the emulator does not serve: a small stub of GitHub (below) serves
-them, with the orgs' lists and a GitHub App's installation tokens, as GitHub documents them.
+/app/installations`; the emulator serves both (tests/test_first_hour_commands.py), and a small stub
+of GitHub (below) serves them with what the emulator cannot play (pages, refusals, an App's
+installations on users), with the orgs' lists and a GitHub App's installation tokens.
 """
 
 from __future__ import annotations

@@ -212,8 +212,9 @@ def test_missing_undeclared_and_changed_registries_are_reported_and_exit_2(
         "GitHub has 'https://maven.elsewhere.example/'",
         "acme/MAVEN_REPOSITORY_SECRET (registry[1]): visibility: declared 'private', GitHub has 'all'",
         "acme/MAVEN_REPOSITORY_SECRET (registry[1]): replaces_base: declared False, GitHub has True",
-        "acme/PYTHON_INDEX_SECRET: undeclared: at GitHub, not in the stack file (`python -m "
-        "pulumi_github_private_registry discover --org acme` prints an entry that adopts it)",
+        # Run in this process, the tool names its console script (as typed, when run by a user).
+        "acme/PYTHON_INDEX_SECRET: undeclared: at GitHub, not in the stack file (`pulumi-github-private-"
+        "registry discover --org acme` prints an entry that adopts it)",
         "note: secret values are not compared: GitHub never returns them "
         "(2 of the compared registries carry one)",
         "note: repository lists are not compared: GitHub never returns which repositories a registry "

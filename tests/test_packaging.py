@@ -112,8 +112,9 @@ class Venv:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "CONTRIBUTING.md", "MANIFEST.in"):
         shutil.copy2(REPO / name, source / name)
+    shutil.copytree(REPO / "docs", source / "docs")
     shutil.copytree(
         REPO / "provider",
         source / "provider",
@@ -132,9 +133,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 def _readme_quick_start() -> str:
-    """The program of the README's "Quick start in your own project" (a ```python block in a list)."""
+    """The program of the README's "Quick start: a Python program of your own" (a ```python block in a
+    list)."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Quick start in your own project\n", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("\n## Quick start: a Python program of your own\n", 1)[1].split("\n## ", 1)[0]
     match = re.search(r"^( *)```python\n(.*?)^\1```", section, re.M | re.S)
     assert match, "the quick start has no ```python block"
     return textwrap.dedent(match.group(2))
@@ -249,6 +251,9 @@ def test_the_sdist_holds_what_the_wheel_is_built_from(built: Built) -> None:
     with tarfile.open(built.sdist) as sdist:
         names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
     assert {"pyproject.toml", "README.md", "PKG-INFO"} <= names
+    assert {"CONTRIBUTING.md", "docs/configuration.md", "docs/python.md"} <= names, (
+        "the docs the README links"
+    )
     assert {f"provider/{name}" for name in DATA_FILES} <= names
 
 

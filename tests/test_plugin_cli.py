@@ -35,8 +35,10 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _document(capsys: pytest.CaptureFixture[str], emulator: Emulator, org: str = "acme") -> dict[str, Any]:
     status, out, err = discover(capsys, "--org", org, "--base-url", emulator.base_url, "--format", "import")
-    assert (status, err) == (0, "")
     document: dict[str, Any] = json.loads(out)
+    count = len(document["resources"])
+    # stderr: the org's line alone; stdout: the document alone.
+    assert (status, err) == (0, f"{org}: {count} registr{'y' if count == 1 else 'ies'}\n")
     return document
 
 
@@ -126,7 +128,7 @@ def test_the_document_is_only_json_and_never_holds_a_secret(
         capsys, "--org", "acme", "--base-url", emulator.base_url, "--format", "import", "--stack", "prod"
     )
 
-    assert (status, err) == (0, "")
+    assert (status, err) == (0, "acme: 3 registries\n")
     assert out.endswith("}\n") and out.startswith("{")
     assert json.loads(out)["resources"]
     assert NPM_SECRET not in out and TOKEN not in out
@@ -141,7 +143,7 @@ def test_an_org_without_registries_gives_an_empty_document(
         capsys, "--org", "empty-org", "--base-url", emulator.base_url, "--format", "import"
     )
 
-    assert (status, err) == (0, "")
+    assert (status, err) == (0, "empty-org: 0 registries\n")
     assert json.loads(out) == {"resources": []}
 
 
@@ -231,7 +233,7 @@ def test_the_command_line_prints_the_document_alone_on_stdout(
     )
     failed = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
 
-    assert (done.returncode, done.stderr) == (0, "")
+    assert (done.returncode, done.stderr) == (0, "acme: 3 registries\n")
     assert len(json.loads(done.stdout)["resources"]) == 3
     assert (failed.returncode, failed.stdout) == (1, "")
     assert "no GitHub token" in failed.stderr

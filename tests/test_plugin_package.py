@@ -619,15 +619,15 @@ def test_pulumi_import_takes_a_registry_by_id_and_discovers_file_without_a_write
     assert writes == []
 
 
-# --- the README's examples --------------------------------------------------------------------
+# --- docs/plugin.md's examples -----------------------------------------------------------------
 
 TO_CORE = {f.camel: f.name for f in schema.FIELDS}
 
 
-def _readme_section(title: str) -> str:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text.split(f"\n### {title}\n", 1)[1]
-    return section.split("\n### ", 1)[0].split("\n## ", 1)[0]
+def _section(title: str, page: str = "docs/plugin.md") -> str:
+    text = (REPO / page).read_text(encoding="utf-8")
+    section = text.split(f"\n## {title}\n", 1)[1]
+    return section.split("\n## ", 1)[0]
 
 
 def _code_block(section: str, language: str) -> str:
@@ -643,8 +643,8 @@ def _declaration_problems(props: Mapping[str, Any], default_org: str | None) -> 
     ]
 
 
-def test_the_readmes_yaml_example_declares_valid_registries(committed: dict[str, Any]) -> None:
-    program = yaml.safe_load(_code_block(_readme_section("Pulumi YAML"), "yaml"))
+def test_the_docs_yaml_example_declares_valid_registries(committed: dict[str, Any]) -> None:
+    program = yaml.safe_load(_code_block(_section("Pulumi YAML"), "yaml"))
     resources = program["resources"]
     providers = {
         name: r["properties"] for name, r in resources.items() if r["type"] == f"pulumi:providers:{PACKAGE}"
@@ -684,8 +684,8 @@ def _typescript_objects(code: str, constructor: str) -> list[dict[str, Any]]:
     return objects
 
 
-def test_the_readmes_typescript_example_declares_valid_registries(committed: dict[str, Any]) -> None:
-    code = _code_block(_readme_section("TypeScript"), "typescript")
+def test_the_docs_typescript_example_declares_valid_registries(committed: dict[str, Any]) -> None:
+    code = _code_block(_section("TypeScript"), "typescript")
     registries = _typescript_objects(code, "OrgPrivateRegistry")
     providers = _typescript_objects(code, "Provider")
     inputs = set(_resource(committed)["inputProperties"])
@@ -698,10 +698,11 @@ def test_the_readmes_typescript_example_declares_valid_registries(committed: dic
     assert "getOrgPrivateRegistriesOutput" in code and "{ provider: labs }" in code
 
 
-def test_the_readmes_table_of_the_plugins_configuration_is_the_schemas(committed: dict[str, Any]) -> None:
+def test_the_docs_table_of_the_plugins_configuration_is_the_schemas(committed: dict[str, Any]) -> None:
+    # The generated table's "Key: plugin" and "Environment variable" columns (docs/configuration.md).
     rows = re.findall(
-        r"^\| `github-private-registry:(\w+)`( \(secret\))? \| `(\w+)` \|",
-        _readme_section("The plugin's configuration"),
+        r"^\| [^|]+ \| `github-private-registry:(\w+)`( \(secret\))? \| `(\w+)` \|",
+        _section("Configuration keys", "docs/configuration.md"),
         re.M,
     )
     variables = committed["config"]["variables"]
@@ -712,8 +713,8 @@ def test_the_readmes_table_of_the_plugins_configuration_is_the_schemas(committed
         assert bool(secret) == bool(variables[name].get("secret")), name
 
 
-def test_the_readmes_import_commands_name_the_resource_and_the_discover_format() -> None:
-    section = _readme_section("Importing registries")
+def test_the_docs_import_commands_name_the_resource_and_the_discover_format() -> None:
+    section = _section("Importing registries")
 
     assert f"pulumi import {RESOURCE} npm acme-corp/NPM_REGISTRY_SECRET" in section
     assert "discover --org acme-corp --format import > registries.json" in section

@@ -1,8 +1,8 @@
-"""The README's "Moving a Python stack to the plugin" makes the plugin's virtualenv; the plugin runs from it.
+"""docs/plugin.md's "Moving a Python stack to the plugin" makes the plugin venv; the plugin runs in it.
 
 A `plugins:` entry in `Pulumi.yaml` makes the CLI run the folder with `provider/venv`'s Python
 (`PulumiPlugin.yaml`: `virtualenv: venv`), as the Python language host's RunPlugin does:
-`venv/bin/python <folder> <engine address>`. Nothing but the README's step creates that virtualenv
+`venv/bin/python <folder> <engine address>`. Nothing but that page's step creates that virtualenv
 (before `pulumi package add`), so the step runs here as written, in a copy of the folder, with the
 machine's Python and the package index, and the plugin must then answer from it: from the folder's
 own code and the virtualenv's dependencies, not this test environment's.
@@ -49,7 +49,7 @@ class _FolderPlugin(PluginHost):
 
 @pytest.fixture(scope="module")
 def plugin_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A checkout's copy after the README's step: provider/ with its venv made by the block as written."""
+    """A checkout's copy after the page's step: provider/ with its venv made by the block as written."""
     (block,) = [b for b in blocks() if b.key == _KEY]
     checkout = tmp_path_factory.mktemp("checkout")
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc", "venv", ".venv")
@@ -57,7 +57,7 @@ def plugin_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     script = block.text.replace(_CHECKOUT, str(checkout))
     python3 = shutil.which("python3")
     if python3 is None:
-        pytest.skip("no python3 on PATH to make the plugin's virtualenv with, as the README says")
+        pytest.skip("no python3 on PATH to make the plugin's virtualenv with, as docs/plugin.md says")
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     done = subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", script],
@@ -82,7 +82,7 @@ def test_the_plugin_folder_names_the_virtualenv_the_readme_makes() -> None:
 
 def test_the_plugin_runs_from_the_virtualenv_the_readme_makes(plugin_folder: Path) -> None:
     venv_python = plugin_folder / "venv" / "bin" / "python"
-    assert venv_python.exists(), "the README's step makes provider/venv"
+    assert venv_python.exists(), "docs/plugin.md's step makes provider/venv"
 
     with _FolderPlugin(venv_python, plugin_folder) as plugin:
         version = plugin.get_plugin_info()

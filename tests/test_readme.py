@@ -1,8 +1,9 @@
-"""The README's shell commands run as written, from the checkout, after the set-up command.
+"""The documentation's shell commands run as written, from the checkout, after the set-up command.
 
-Every ```sh block of README.md (those indented inside a list too) is sorted by what it needs:
+Every ```sh block of README.md, CONTRIBUTING.md and docs/*.md (those indented inside a list too) is
+sorted by what it needs:
 
-- the set-up and test commands: not run here (they are what runs this test); `.ci/run` must hold
+- the README's set-up and test commands: not run here (they are what runs this test); `.ci/run` must hold
   each of their lines verbatim, so CI runs exactly what the README says;
 - the Pulumi CLI (a `pulumi ...` command, or `stacks/demo.sh`, which calls it): not run here
   (tests/test_e2e_automation.py drives the CLI where it is installed);
@@ -10,8 +11,8 @@ Every ```sh block of README.md (those indented inside a list too) is sorted by w
 - anything else is run, and must exit 0: `RUN` lists these blocks (a block added or removed must be
   listed or unlisted there, so the list stays the truth). Each runs with bash (`-e -o pipefail`)
   in a scratch copy of the checkout whose `.venv` is this environment, against the GitHub API
-  emulator (`GITHUB_TOKEN` and `GITHUB_BASE_URL`) holding registries of the org the README names,
-  with the file the README's earlier steps make (`stacks/Pulumi.prod.yaml`: the example stack with
+  emulator (`GITHUB_TOKEN` and `GITHUB_BASE_URL`) holding registries of the org the pages name,
+  with the file docs/stacks.md's first steps make (`stacks/Pulumi.prod.yaml`: the example stack with
   its secrets set). A line `export NAME=...` is for the reader to fill in: the test sets NAME
   instead. A YAML or JSON file a block writes with `>` must parse.
 
@@ -45,27 +46,33 @@ pytestmark = pytest.mark.timeout(300)
 
 REPO: Final = Path(__file__).resolve().parent.parent
 README: Final = REPO / "README.md"
+PAGES: Final = (README, REPO / "CONTRIBUTING.md", *sorted((REPO / "docs").glob("*.md")))
+"""The pages whose blocks are sorted and run: the README, the contributors' page and docs/."""
 TOKEN: Final = "test-token"  # what the conftest emulator requires
-ORG: Final = "acme-corp"  # the org the README's commands name
+ORG: Final = "acme-corp"  # the org the pages' commands name
 
 RUN: Final = (
-    ("## Install and pin", ".venv/bin/python -m build"),
-    ("## Trying stacks offline with the emulator", "work=$(mktemp -d)"),
+    ("README.md", "## Try it offline: no account, no Pulumi CLI", "work=$(mktemp -d)"),
+    ("docs/python.md", "## Install and pin", ".venv/bin/python -m build"),
     (
-        "### Checking a stack file without credentials",
+        "docs/stacks.md",
+        "## Checking a stack file without credentials",
         ".venv/bin/python -m pulumi_github_private_registry validate stacks/Pulumi.prod.yaml",
     ),
-    ("#### Seeing drift without Pulumi", "status=0"),
+    ("docs/operations.md", "### Seeing drift without Pulumi", "status=0"),
     (
-        "### Adopting existing registries",
+        "docs/operations.md",
+        "## Adopting existing registries",
         ".venv/bin/python -m pulumi_github_private_registry discover --org acme-corp --stack prod"
         " > registries.yaml",
     ),
 )
-"""The blocks this test runs: (the heading above the block, its first command without its comment)."""
+"""The blocks this test runs: (the page, the heading above the block, its first command without its
+comment)."""
 ELSEWHERE: Final = {
     (
-        "### Moving a Python stack to the plugin",
+        "docs/plugin.md",
+        "## Moving a Python stack to the plugin",
         "cd /path/to/pulumi-github-private-registry/provider",
     ): "tests/test_plugin_venv.py",
 }
@@ -73,8 +80,8 @@ ELSEWHERE: Final = {
 PLUGIN_VENV: Final = "python3 -m venv venv && venv/bin/pip install -r requirements.txt"
 """The plugin's own virtualenv, made by the machine's Python as the CLI makes it: not the project's."""
 
-SETUP: Final = "## Set up"
-TEST: Final = "## Test"
+SETUP: Final = ("README.md", "## Set up")
+TEST: Final = ("README.md", "## Test")
 PROVIDED: Final = frozenset({"GITHUB_TOKEN", "GITHUB_BASE_URL"})
 """Variables the test sets for `export NAME=...` placeholders."""
 
@@ -85,8 +92,13 @@ _BARE: Final = re.compile(r"^(?:python3?|pip3?|pytest|ruff|mypy|twine|pulumi-git
 
 @dataclass(frozen=True)
 class Block:
+    page: str  # relative to the checkout: README.md, docs/stacks.md, ...
     heading: str
     text: str  # dedented
+
+    @property
+    def where(self) -> str:
+        return f"{self.page} {self.heading}"
 
     @property
     def commands(self) -> list[str]:
@@ -95,9 +107,9 @@ class Block:
         return [line for line in lines if line and not line.startswith("#")]
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> tuple[str, str, str]:
         first = next(c for c in self.commands if not _PLACEHOLDER.match(c))
-        return self.heading, first
+        return self.page, self.heading, first
 
     @property
     def needs_cli(self) -> bool:
@@ -113,18 +125,20 @@ class Block:
 
 
 def blocks() -> list[Block]:
-    text = README.read_text(encoding="utf-8")
     found = []
-    for match in re.finditer(r"^( *)```sh\n(.*?)^\1```", text, re.M | re.S):
-        outside = re.sub(r"^( *)```.*?^\1```", "", text[: match.start()], flags=re.M | re.S)
-        headings = re.findall(r"^#+ .*$", outside, re.M)
-        found.append(Block(headings[-1] if headings else "", textwrap.dedent(match.group(2))))
+    for path in PAGES:
+        text = path.read_text(encoding="utf-8")
+        page = path.relative_to(REPO).as_posix()
+        for match in re.finditer(r"^( *)```sh\n(.*?)^\1```", text, re.M | re.S):
+            outside = re.sub(r"^( *)```.*?^\1```", "", text[: match.start()], flags=re.M | re.S)
+            headings = re.findall(r"^#+ .*$", outside, re.M)
+            found.append(Block(page, headings[-1] if headings else "", textwrap.dedent(match.group(2))))
     return found
 
 
 def _run_here(block: Block) -> bool:
     return (
-        block.heading not in (SETUP, TEST)
+        (block.page, block.heading) not in (SETUP, TEST)
         and not block.needs_cli
         and not block.is_benchmark
         and block.key not in ELSEWHERE
@@ -141,19 +155,19 @@ def _ci_lines() -> set[str]:
 def test_the_blocks_this_test_runs_are_the_listed_ones() -> None:
     run = [b.key for b in blocks() if _run_here(b)]
     assert sorted(run) == sorted(RUN), (
-        "README.md's shell blocks that need no Pulumi CLI changed: list each in tests/test_readme.py's RUN "
+        "the pages' shell blocks that need no Pulumi CLI changed: list each in tests/test_readme.py's RUN "
         "(it will be run from the checkout after the set-up command)"
     )
     keys = {b.key for b in blocks()}
-    assert set(ELSEWHERE) <= keys, "a block another test runs is no longer in README.md: update ELSEWHERE"
+    assert set(ELSEWHERE) <= keys, "a block another test runs is no longer in its page: update ELSEWHERE"
     for test in ELSEWHERE.values():
         assert (REPO / test).is_file(), test
 
 
 def test_ci_runs_the_readmes_set_up_and_test_commands_verbatim() -> None:
     ci = _ci_lines()
-    for heading in (SETUP, TEST):
-        [block] = [b for b in blocks() if b.heading == heading]
+    for page, heading in (SETUP, TEST):
+        [block] = [b for b in blocks() if (b.page, b.heading) == (page, heading)]
         assert block.commands, heading
         for command in block.commands:
             # A line of its own, or followed by .ci/run's `|| status=$?` (go on, fail at the end).
@@ -161,14 +175,33 @@ def test_ci_runs_the_readmes_set_up_and_test_commands_verbatim() -> None:
             assert ran, f".ci/run does not run the README's {heading!r} command {command!r} as written"
 
 
+def _section(path: Path, heading: str) -> str:
+    text = path.read_text(encoding="utf-8")
+    return text.split(f"\n{heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
 def test_the_install_instructions_name_this_version() -> None:
-    text = README.read_text(encoding="utf-8")
-    section = text.split("\n## Install and pin\n", 1)[1].split("\n## ", 1)[0]
-    quick_start = text.split("\n## Quick start in your own project\n", 1)[1].split("\n## ", 1)[0]
+    section = _section(REPO / "docs" / "python.md", "## Install and pin")
+    quick_start = _section(README, "## Quick start: a Python program of your own")
     for where in (section, quick_start):
-        assert f"@ git+https://github.com/OWNER/REPO@v{__version__}" in where
+        assert "pulumi-github-private-registry @ git+REPO_URL@COMMIT" in where
+        assert f"version {__version__}" in where
     assert f"pulumi_github_private_registry-{__version__}-py3-none-any.whl" in section
-    assert f"version {__version__};" in section
+    assert f"pulumi-github-private-registry=={__version__}" in section
+
+
+def test_no_page_names_an_address_or_a_tag_that_does_not_exist() -> None:
+    """The repository has no public address and no tags: every pin is a commit at a place the reader
+    names, and a tag is mentioned only as something an organization may add."""
+    for path in PAGES:
+        text = path.read_text(encoding="utf-8")
+        page = path.relative_to(REPO).as_posix()
+        assert "OWNER/REPO" not in text, page
+        assert not re.search(r"checkout of the tag|each release is tagged|at a release tag", text), page
+        for pin in re.findall(r"git\+[^\s`]+", text):
+            assert pin.endswith("@COMMIT"), f"{page}: {pin} pins no commit"
+        for added in re.findall(r"pulumi package add ([^\s`)]+)", text):
+            assert added.startswith("/") or added.endswith("@COMMIT"), f"{page}: {added}"
 
 
 def test_every_command_runs_from_the_set_up_virtualenv() -> None:
@@ -178,7 +211,7 @@ def test_every_command_runs_from_the_set_up_virtualenv() -> None:
             for part in _SEPARATORS.split(command):
                 allowed = part.strip() == "python3 -m venv .venv" or command == PLUGIN_VENV
                 if _BARE.match(part.strip()) and not allowed:
-                    bare.append(f"{block.heading}: {command}")
+                    bare.append(f"{block.where}: {command}")
     assert bare == [], "call the project's commands as .venv/bin/NAME (the set-up command's virtualenv)"
 
 
@@ -187,18 +220,19 @@ def test_every_command_runs_from_the_set_up_virtualenv() -> None:
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A scratch copy of the checkout after the set-up command and the README's earlier steps."""
+    """A scratch copy of the checkout after the set-up command and docs/stacks.md's first steps."""
     venv = Path(sys.prefix)
     if not (venv / "bin" / "python").exists():
         pytest.skip(f"this interpreter's prefix {venv} has no bin/python to stand for .venv")
     root = tmp_path_factory.mktemp("checkout")
-    for name in ("pyproject.toml", "README.md", "Pulumi.yaml"):
+    for name in ("pyproject.toml", "MANIFEST.in", "README.md", "CONTRIBUTING.md", "Pulumi.yaml"):
         shutil.copy2(REPO / name, root / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc", "venv", ".venv")
-    for folder in ("provider", "stacks"):
+    for folder in ("provider", "stacks", "docs"):
         shutil.copytree(REPO / folder, root / folder, ignore=ignore)
     (root / ".venv").symlink_to(venv, target_is_directory=True)
-    # "Using it with your organization": the prod stack, copied from the example, its secrets set.
+    # docs/stacks.md, "Using it with your organization": the prod stack, copied from the example,
+    # its secrets set.
     stack = yaml.safe_load((REPO / "stacks" / "Pulumi.example.yaml").read_text(encoding="utf-8"))
     config = stack["config"]
     for entry in config[stackconfig.full_key(stackconfig.REGISTRIES_KEY)]:
@@ -212,7 +246,7 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def github(emulator: Emulator) -> Iterator[Emulator]:
-    """The emulator, holding registries of the README's org: a token one, a password one, an OIDC one."""
+    """The emulator, holding registries of the pages' org: a token one, a password one, an OIDC one."""
     emulator.put_registry(
         ORG,
         registry_type="npm_registry",
@@ -271,10 +305,8 @@ def _runnable() -> list[Block]:
     return [b for b in blocks() if _run_here(b)]
 
 
-@pytest.mark.parametrize("block", _runnable(), ids=lambda b: b.heading.lstrip("# "))
-def test_the_readme_block_runs_as_written(
-    block: Block, checkout: Path, github: Emulator, tmp_path: Path
-) -> None:
+@pytest.mark.parametrize("block", _runnable(), ids=lambda b: f"{b.page}: {b.heading.lstrip('# ')}")
+def test_the_block_runs_as_written(block: Block, checkout: Path, github: Emulator, tmp_path: Path) -> None:
     lines = block.text.splitlines()
     placeholders = {m.group("name") for m in map(_PLACEHOLDER.match, (line.strip() for line in lines)) if m}
     assert placeholders <= PROVIDED, f"the test cannot fill in {sorted(placeholders - PROVIDED)}"
@@ -284,9 +316,9 @@ def test_the_readme_block_runs_as_written(
 
     returncode, stdout, stderr = _bash(script, checkout, env, tmp_path)
 
-    assert returncode == 0, f"{block.heading}:\n{script}\nexited {returncode}\n{stdout}\n{stderr}"
+    assert returncode == 0, f"{block.where}:\n{script}\nexited {returncode}\n{stdout}\n{stderr}"
     assert "Traceback" not in stderr
     for target in re.findall(r">\s*(\S+\.(?:ya?ml|json))\b", script):
         text = (checkout / target).read_text(encoding="utf-8")
         parsed = json.loads(text) if target.endswith(".json") else yaml.safe_load(text)
-        assert parsed, f"{target}, written by the README's command, is empty"
+        assert parsed, f"{target}, written by {block.where}'s command, is empty"

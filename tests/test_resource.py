@@ -177,17 +177,17 @@ def test_the_provider_takes_no_arguments_and_pickles_without_state() -> None:
     assert vars(OrgPrivateRegistryProvider()) == {}
 
 
-def readme_program() -> str:
-    """The Python example of README.md's "In a Pulumi program" section."""
+def guide_program() -> str:
+    """The Python example of docs/python.md's "In a Pulumi program" section."""
     from pathlib import Path
 
-    text = (Path(__file__).parent.parent / "README.md").read_text()
-    section = text.split("### In a Pulumi program", 1)[1]
+    text = (Path(__file__).parent.parent / "docs" / "python.md").read_text()
+    section = text.split("## In a Pulumi program", 1)[1]
     return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
 @pulumi.runtime.test
-def test_the_readme_declares_a_valid_registry_of_each_auth_type(
+def test_the_python_guide_declares_a_valid_registry_of_each_auth_type(
     mocks: Mocks, monkeypatch: pytest.MonkeyPatch
 ) -> pulumi.Output[Any]:
     from pulumi_github_private_registry.core.schema import AUTH_TYPES, declaration_problems
@@ -202,7 +202,7 @@ def test_the_readme_declares_a_valid_registry_of_each_auth_type(
     monkeypatch.setattr(OrgPrivateRegistry, "__init__", recording_init)
     pulumi.runtime.set_config("project:npmToken", "npm-token")
     pulumi.runtime.set_config("project:mavenPassword", "maven-password")
-    exec(compile(readme_program(), "README.md", "exec"), {"__name__": "__main__"})
+    exec(compile(guide_program(), "docs/python.md", "exec"), {"__name__": "__main__"})
 
     def check(_: Any) -> None:
         declared = [a for a in mocks.registered if a.typ == TYPE_TOKEN]

@@ -23,7 +23,7 @@ import pytest
 
 from plugin_host import PluginHost
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+PLUGIN_PAGE = Path(__file__).resolve().parents[1] / "docs" / "plugin.md"
 ENVIRONMENT_TYPES = {"string", "integer", "number", "boolean"}
 RESERVED = {"pulumi"}  # reserved_keywords.go: no property, resource, type or function so named
 RESERVED_PROVIDER_INPUTS = {"version", "pulumi"}
@@ -256,14 +256,14 @@ def test_descriptions_hold_no_doc_ref_shortcodes(served: dict[str, Any]) -> None
 # --- the SDKs' names ---------------------------------------------------------------------------------
 
 
-def test_the_language_sections_pin_the_sdk_names_the_readme_states(served: dict[str, Any]) -> None:
+def test_the_language_sections_pin_the_sdk_names_the_plugin_page_states(served: dict[str, Any]) -> None:
     language = served["language"]
     assert language["nodejs"] == {"packageName": "@pulumi/github-private-registry"}
     assert language["python"] == {"packageName": "pulumi_github_private_registry_sdk"}
     assert language["csharp"] == {"rootNamespace": "Pulumi"}
-    readme = README.read_text(encoding="utf-8")
-    assert f"`{language['nodejs']['packageName']}`" in readme
-    assert f"`{language['python']['packageName']}`" in readme
+    page = PLUGIN_PAGE.read_text(encoding="utf-8")
+    assert f"`{language['nodejs']['packageName']}`" in page
+    assert f"`{language['python']['packageName']}`" in page
 
 
 def test_the_language_sections_hold_only_what_each_generator_reads(served: dict[str, Any]) -> None:

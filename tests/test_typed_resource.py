@@ -138,10 +138,10 @@ def test_each_output_is_a_read_only_property_typed_and_documented_from_the_table
 # --- mypy reads a program as a user writes it -------------------------------------------------------
 
 
-def readme_program() -> str:
-    """The Python example of README.md's "In a Pulumi program" section."""
-    text = (ROOT / "README.md").read_text()
-    section = text.split("### In a Pulumi program", 1)[1]
+def guide_program() -> str:
+    """The Python example of docs/python.md's "In a Pulumi program" section."""
+    text = (ROOT / "docs" / "python.md").read_text()
+    section = text.split("## In a Pulumi program", 1)[1]
     return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
@@ -225,14 +225,14 @@ def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tupl
     # One mypy run for all the programs: the SDK's stubs are read once.
     return mypy(
         tmp_path_factory.mktemp("mypy"),
-        readme=readme_program(),
+        guide=guide_program(),
         good=textwrap.dedent(GOOD),
         bad=textwrap.dedent(BAD),
     )
 
 
-def test_mypy_accepts_the_readme_program(mypy_errors: dict[str, list[tuple[int, str]]]) -> None:
-    assert mypy_errors["readme"] == []
+def test_mypy_accepts_the_python_guides_program(mypy_errors: dict[str, list[tuple[int, str]]]) -> None:
+    assert mypy_errors["guide"] == []
 
 
 def test_mypy_accepts_every_form_pulumi_github_users_know(

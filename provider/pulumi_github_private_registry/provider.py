@@ -14,6 +14,7 @@ its class and nothing else: no attribute, no credential.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pulumi.dynamic import (
@@ -72,6 +73,15 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         A value that cannot be used (a plain-http base URL, a token with a control character
         inside, a timeout of ``inf``) fails here, naming the setting, before any request.
         """
+        # The whole stack config, to find a misspelt key (`github:baseurl` would otherwise send the
+        # token to api.github.com): pulumi.dynamic.Config keeps it in `_props`, and has no public
+        # way to list it. Without it (another Config), only the keys read are known.
+        every = getattr(req.config, "_props", None)
+        misspelt = settings.misspelt_keys(every) if isinstance(every, Mapping) else []
+        if misspelt:
+            problems = "; ".join(settings.misspelt_key_problem(key, meant) for key, meant in misspelt[:5])
+            problems += f"; and {len(misspelt) - 5} more" if len(misspelt) > 5 else ""
+            raise RegistryError(f"configuration: {problems}")
         self._runtime = Runtime.shared(_settings({s.key: req.config.get(s.key) for s in settings.ALL}))
 
     @property

@@ -45,7 +45,15 @@ import requests.auth
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ProxyError,
+    SSLError,
+)
 from urllib3.util.retry import Retry
 
 from .. import __version__
@@ -393,7 +401,24 @@ def rate_limit_wait(status: int, headers: Mapping[str, str], message: str, now: 
 
 class _CancellableRetry(Retry):
     """urllib3's retries, whose backoff ends on the sending thread's cancellation (and after a
-    cancel, no retry is sent)."""
+    cancel, no retry is sent), and which give up at once on a refused connection."""
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Any:
+        # A refused connection is an answer, not a silence: the OS has already tried every address
+        # the host resolves to, and nothing listens on any of them (a wrong port, a server that is
+        # down). Waiting out the backoff (8 s by default) would only delay saying so; nothing was
+        # sent, so the caller may always run again. Timeouts, resets and 5xx are still retried.
+        if error is not None and _refused(error):
+            raise MaxRetryError(_pool, url, error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def sleep(self, response: Any = None) -> None:
         cancellation: Cancellation | None = getattr(_current, "cancellation", None)
@@ -635,24 +660,87 @@ def _was_sent(exc: requests.RequestException) -> bool:
     return not isinstance(reason, (NewConnectionError, ConnectTimeoutError))
 
 
-def _cause_of(exc: BaseException) -> str:
-    """A transport failure in a few words: the innermost reason, whose end says what happened.
+def _refused(error: BaseException) -> bool:
+    """Whether a connection attempt (to the server, or to the proxy) was refused."""
+    if isinstance(error, ProxyError):
+        error = error.original_error
+    return (
+        isinstance(error, NewConnectionError)
+        and not isinstance(error, NameResolutionError)
+        and isinstance(error.__cause__, ConnectionRefusedError)
+    )
 
-    ``requests`` wraps urllib3's ``MaxRetryError``, whose text is mostly the pool and the URL; the
-    reason inside it ("Failed to resolve 'x'", "Connection refused") is what a user needs.
+
+def _reasons(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps, outermost first: requests -> MaxRetryError -> urllib3's reason
+    -> the OS error (bounded: a chain is a handful long, and a cycle is cut)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 8 and all(current is not seen for seen in chain):
+        chain.append(current)
+        first = current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
+        inner = getattr(current, "reason", None) or getattr(current, "original_error", None) or first
+        if isinstance(current, ProtocolError) and len(current.args) > 1:
+            inner = current.args[1]  # ('Connection aborted.', ConnectionResetError(...))
+        current = inner if isinstance(inner, BaseException) else current.__cause__
+    return chain
+
+
+# OpenSSL's messages end with where in CPython's module they were raised: "(_ssl.c:1006)".
+_SSL_SOURCE_RE: Final = re.compile(r" ?\(_ssl\.c:[0-9]{1,6}\)$")
+
+
+def _endpoint(error: BaseException) -> str | None:
+    """``host:port`` of the connection a urllib3 error names (the server's, or the proxy's)."""
+    conn = getattr(error, "conn", None) or (error.args[0] if error.args else None)
+    host, port = getattr(conn, "host", None), getattr(conn, "port", None)
+    if not isinstance(host, str) or not host:
+        return None
+    return f"{host}:{port}" if isinstance(port, int) else host
+
+
+def _os_reason(error: BaseException) -> str:
+    """An OS error's reason as people say it ("connection refused"), without errno or class names."""
+    text = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return str(text).rstrip(".").lower()
+
+
+def _cause_of(exc: BaseException) -> tuple[str, str | None]:
+    """A transport failure in a few words, and, when no connection was made (rather than an answer
+    lost on the way), what besides the base URL to check.
+
+    ``requests`` wraps urllib3's ``MaxRetryError``, whose text is the pool, the connection's class
+    and the URL: what a user needs is the host and the reason ("cannot connect to 127.0.0.1:9:
+    connection refused"), and no class of ours or urllib3's.
     """
-    reason: BaseException = exc
-    for _ in range(4):  # bounded: the chain is requests -> MaxRetryError -> reason
-        inner = reason.args[0] if reason.args and isinstance(reason.args[0], BaseException) else None
-        inner = getattr(inner, "reason", None) or inner or getattr(reason, "reason", None)
-        if not isinstance(inner, BaseException) or inner is reason:
-            break
-        reason = inner
-    text = str(reason)
+    chain = _reasons(exc)
+    proxy = any(isinstance(e, ProxyError) for e in chain)
+    to = "the proxy " if proxy else ""
+    for error in chain:
+        if isinstance(error, NameResolutionError):
+            cause = error.__cause__
+            why = f": {_os_reason(cause)}" if isinstance(cause, OSError) else ""
+            host = getattr(error.conn, "host", None) or "the host"
+            return f"cannot resolve {to}{host}{why}", "the network"
+        if isinstance(error, NewConnectionError):
+            cause = error.__cause__
+            why = _os_reason(cause) if isinstance(cause, OSError) else "no connection"
+            down = "that the server is up" if isinstance(cause, ConnectionRefusedError) else "the network"
+            return f"cannot connect to {to}{_endpoint(error) or 'the server'}: {why}", down
+        if isinstance(error, ConnectTimeoutError):
+            return f"cannot connect to {to}{_endpoint(error) or 'the server'}: timed out", "the network"
+        if isinstance(error, SSLError):
+            return f"TLS failed: {_SSL_SOURCE_RE.sub('', str(chain[-1]))}", None
+    inner = chain[-1]
+    if isinstance(inner, OSError) and inner.strerror:
+        return _os_reason(inner), None
+    text = str(inner)
     # urllib3 prefixes some reasons with the connection object's repr: "<...Connection object at 0x..>: "
     if text.startswith("<") and ">: " in text:
         text = text.split(">: ", 1)[1]
-    return f"{type(reason).__name__}: {text}" if text else type(reason).__name__
+    if isinstance(inner, ConnectionError):  # http.client's RemoteDisconnected and the like
+        return text.rstrip(".").lower() or "the connection was closed", None
+    return text or "the connection failed", None
 
 
 def _message_of(response: requests.Response) -> tuple[str, list[str], list[str], dict[str, str | None]]:
@@ -1324,7 +1412,8 @@ class GitHubClient:
         """
         url = f"{self.base_url}user/orgs"
         request = f"GET {urlsplit(url).path}"
-        return [self._login(item, request) for item in self._every_page(url)]
+        with self._listing(request, "the organizations of the token's user"):
+            return [self._login(item, request) for item in self._every_page(url)]
 
     def list_app_installations(self, app: AppSigner) -> list[tuple[int, str]]:
         """The App's installations on organizations as (installation id, login): ``GET
@@ -1332,7 +1421,9 @@ class GitHubClient:
         url = f"{self.base_url}app/installations"
         request = f"GET {urlsplit(url).path}"
         found: list[tuple[int, str]] = []
-        for item in self._every_page(url, app=app):
+        with self._listing(request, "the installations of a GitHub App"):
+            items = self._every_page(url, app=app)
+        for item in items:
             account = item.get("account") if isinstance(item, dict) else None
             installation = item.get("id") if isinstance(item, dict) else None
             if (
@@ -1345,6 +1436,20 @@ class GitHubClient:
             if (item.get("target_type") or account.get("type")) == "Organization":
                 found.append((installation, self._login(account, request)))
         return found
+
+    @contextmanager
+    def _listing(self, request: str, what: str) -> Iterator[None]:
+        """A 404 on a listing of what a credential sees is no missing organization: the server at
+        the base URL does not serve the list (another server, a proxy, a wrong path)."""
+        try:
+            yield
+        except NotFound as exc:
+            raise NotFound(
+                request,
+                exc.message,
+                f"the server at {self.base_url} does not list {what}: check the base URL "
+                f"({self._base_url_source})",
+            ) from None
 
     def _every_page(
         self,
@@ -1419,7 +1524,12 @@ class GitHubClient:
             cause = f"no complete answer within {self.limits.timeout:g} s"
         else:
             # Every token in use was registered for redaction (credentials.remember_secret).
-            cause = bounded(redact(_cause_of(exc)), 240, keep="end")
+            text, also = _cause_of(exc)
+            cause = bounded(redact(text), 240, keep="end")
+            if also is not None:  # never connected: nothing was sent, whatever the method
+                return TransportError(
+                    request, cause, fix=f"check the base URL ({self._base_url_source}) and {also}"
+                )
         if method not in _RESENDABLE and _was_sent(exc):
             return OutcomeUnknown(request, cause)
         return TransportError(request, cause)

@@ -159,6 +159,7 @@ class NotFound(GitHubError):
     status = 404
 
     def __init__(self, request: str, message: str = "Not Found", hint: str | None = None) -> None:
+        self.message = message
         super().__init__(
             request,
             f"not found ({message}): {hint or 'check the organization name and that the token can see it'}.",
@@ -248,10 +249,17 @@ class ServerError(GitHubError):
 
 
 class TransportError(GitHubError):
-    """No usable answer: connection refused or dropped, or a timeout."""
+    """No usable answer: connection refused or dropped, or a timeout.
 
-    def __init__(self, request: str, cause: str) -> None:
-        super().__init__(request, f"no answer from GitHub ({cause}); check the network and try again.")
+    ``fix``, for a connection never made: what to check, said after the cause (``cannot connect to
+    127.0.0.1:9: connection refused; check the base URL ...``).
+    """
+
+    def __init__(self, request: str, cause: str, *, fix: str | None = None) -> None:
+        if fix is not None:
+            super().__init__(request, f"{cause}; {fix}.")
+        else:
+            super().__init__(request, f"no answer from GitHub ({cause}); check the network and try again.")
 
 
 class OutcomeUnknown(TransportError):

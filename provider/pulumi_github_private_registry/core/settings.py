@@ -17,7 +17,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any, Final
@@ -29,12 +29,14 @@ __all__ = [
     "BASE_URL",
     "DEFAULT_BASE_URL",
     "DYNAMIC",
+    "GITHUB",
     "MAX_CONCURRENCY",
     "MAX_RETRY_WAIT",
     "NUMBERS",
     "OWNER",
     "PACKAGE",
     "PLUGIN",
+    "PULUMI_GITHUB_KEYS",
     "REQUEST_TIMEOUT",
     "TOKEN",
     "WRITE_DELAY_MS",
@@ -46,8 +48,11 @@ __all__ = [
     "Settings",
     "base_url_problem",
     "clean_token",
+    "edit_distance",
     "from_environment",
     "is_loopback",
+    "misspelt_key_problem",
+    "misspelt_keys",
     "nearest_name",
     "normalize_base_url",
     "parse_api_version",
@@ -286,6 +291,12 @@ def base_url_problem(url: str, source: str = BASE_URL.key) -> str | None:
         return f"{source} is not a valid URL"
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.netloc:
+        # A host without its scheme (`github.acme.example`, `127.0.0.1:40619`, which urlsplit
+        # reads as a path or as the scheme `localhost`), or `https:/host`, `https//host`.
+        bare = _bare_host_problem(url, source)
+        if bare:
+            return bare
+    if scheme not in ("http", "https") or not parts.netloc:
         shown = f"a '{scheme}' URL" if scheme.isalnum() else "no absolute URL"
         return f"{source} must be an absolute https:// URL (e.g. https://github.example.com), got {shown}"
     if "@" in parts.netloc:
@@ -311,6 +322,36 @@ def base_url_problem(url: str, source: str = BASE_URL.key) -> str | None:
             f"use https://{parts.netloc}{parts.path}"
         )
     return None
+
+
+# What a base URL given without its scheme starts with: an optional `http:`/`https:` with the wrong
+# number of slashes, then a host name or an IPv6 address in brackets, and an optional port.
+_BARE_HOST_RE: Final = re.compile(
+    r"(?:(?P<scheme>https?)(?::/?|//)(?!/))?(?P<host>[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\[[0-9A-Fa-f:.]{2,45}\])"
+    r"(?P<port>:[0-9]{1,5})?(?P<path>/.*)?",
+    re.IGNORECASE,
+)
+
+
+def _bare_host_problem(url: str, source: str) -> str | None:
+    """The problem of a base URL that names a host without ``https://``, quoting the host (never
+    its path, which may be anything) and suggesting the URL: ``http://`` for loopback only."""
+    match = _BARE_HOST_RE.fullmatch(url)
+    if match is None:
+        return None
+    host, port = match["host"], match["port"] or ""
+    if port and not 0 < int(port[1:]) < 65536:
+        return None  # no URL to suggest
+    given = (match["scheme"] or "").lower()
+    loopback = is_loopback(host.strip("[]"))
+    scheme = "http" if loopback and given != "https" else "https"
+    path = "/..." if (match["path"] or "/") != "/" else ""
+    shown = url[: match.end("port") if port else match.end("host")] + path
+    allowed = " (or http:// to this machine)" if loopback else ""
+    return (
+        f"{source} must be an absolute https:// URL{allowed}, got '{shown}' without its scheme: "
+        f"use {scheme}://{host}{port}{path}"
+    )
 
 
 def normalize_base_url(url: str | None, source: str = BASE_URL.key) -> str:
@@ -602,17 +643,164 @@ def parse_owner(raw: Any, source: str) -> str | None:
     return raw
 
 
-def nearest_name(name: str, keys: Keys) -> str | None:
-    """The setting of ``keys`` a misspelled ``name`` most resembles (``baseURL`` -> ``baseUrl``), or None."""
+def nearest_name(name: str, keys: Keys | Iterable[str]) -> str | None:
+    """The setting of ``keys`` (or the name among ``keys``) a misspelled ``name`` most resembles
+    (``baseURL`` -> ``baseUrl``, ``ower`` -> ``owner``), or None. Case never counts."""
     import difflib  # only for a misspelled key: kept off the start-up path
 
     if len(name) > 64:  # no setting's name comes near; difflib's work grows with the length
         return None
-    lowered = {setting.name.lower(): setting.name for setting in keys.all}
+    names = [setting.name for setting in keys.all] if isinstance(keys, Keys) else list(keys)
+    lowered = {known.lower(): known for known in names}
     if name.lower() in lowered:
         return lowered[name.lower()]
     close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)
     return lowered[close[0]] if close else None
+
+
+GITHUB: Final = "github"
+"""pulumi-github's config namespace, whose token, base URL, owner, write delay and App the dynamic
+provider reads too."""
+
+PULUMI_GITHUB_KEYS: Final = frozenset(
+    {
+        "appAuth",
+        "baseUrl",
+        "cachePath",
+        "insecure",
+        "legacyClient",
+        "maxPerPage",
+        "maxRetries",
+        "organization",
+        "owner",
+        "parallelRequests",
+        "readDelayMs",
+        "retryDelayMs",
+        "retryableErrors",
+        "token",
+        "writeDelayMs",
+    }
+)
+"""Every key pulumi-github reads in its namespace (``pulumi_github/config/vars.py``; a test keeps
+this in step with the installed package): a stack sets them for pulumi-github, so none is ever taken
+for a misspelling of ours (``readDelayMs`` is as near ``writeDelayMs`` as a typo)."""
+
+
+def _read_in(namespace: str) -> tuple[str, ...]:
+    """The names the providers read in ``namespace``: both doors' keys there."""
+    return tuple(
+        dict.fromkeys(
+            s.name for keys in (DYNAMIC, PLUGIN) for s in keys.all if s.key.startswith(f"{namespace}:")
+        )
+    )
+
+
+# Printable ASCII: a key is named in a message as it was written, any other character as '?'.
+_UNPRINTABLE_KEY: Final = re.compile(r"[^\x20-\x7e]")
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """The edits (insert, delete, replace, swap two neighbours) from ``a`` to ``b``, or ``limit + 1``
+    once more are needed. Only the band of ``limit`` cells either side of the diagonal is computed,
+    and it stops at the first row past the limit: O(len(a) * limit)."""
+    n, m = len(a), len(b)
+    over = limit + 1
+    if abs(n - m) > limit:
+        return over
+    before: list[int] = []
+    row = [j if j <= limit else over for j in range(m + 1)]
+    for i in range(1, n + 1):
+        current = [i if i <= limit else over] + [over] * m
+        low, high = max(1, i - limit), min(m, i + limit)
+        for j in range(low, high + 1):
+            value = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, before[j - 2] + 1)
+            current[j] = min(value, over)
+        if min(current[low - 1 : high + 1]) > limit:
+            return over
+        before, row = row, current
+    return row[m]
+
+
+def _misspelling_of(name: str, names: tuple[tuple[str, str, frozenset[str], bool], ...]) -> str | None:
+    """The name of ours that ``name`` misspells: the same but for case, or one edit away (two for a
+    name longer than five characters), and no nearer to a name of pulumi-github's. ``names``: each
+    name, in lower case, its letters, and whether it is ours."""
+    if len(name) > 32:  # no key read is longer than 16 characters
+        return None
+    limit = 1 if len(name) <= 5 else 2
+    lowered = name.lower()
+    best: tuple[int, bool, str] | None = None
+    for known, known_lower, letters, is_ours in names:
+        # Each character of the name found nowhere in the other takes an edit of its own: a cheap
+        # bound that spares most keys the comparison.
+        if sum(c not in letters for c in lowered) > limit:
+            continue
+        distance = edit_distance(lowered, known_lower, limit)
+        # On a tie pulumi-github's key wins: a key it reads is never taken for a misspelling of ours.
+        candidate = (distance, is_ours, known)
+        if distance <= limit and (best is None or candidate[:2] < best[:2]):
+            best = candidate
+    return best[2] if best is not None and best[1] else None
+
+
+def misspelt_keys(
+    config_keys: Iterable[Any], namespaces: Iterable[str] = (GITHUB, PACKAGE)
+) -> list[tuple[str, str]]:
+    """The keys of ``config_keys`` that look like a misspelling of a key the providers read, each
+    with the key meant: ``github:baseurl`` -> ``github:baseUrl``, ``github:ower`` -> ``github:owner``,
+    ``github:maxConcurrency`` -> ``github-private-registry:maxConcurrency``.
+
+    Only ``namespaces`` are looked at (of pulumi-github's and ours). A key differs from the one
+    meant only in case or by an edit or two (:func:`edit_distance`), is no key pulumi-github reads
+    (:data:`PULUMI_GITHUB_KEYS`) and is nearer none of them. Linear in the keys: each is compared,
+    banded, with about twenty names of at most 16 characters.
+    """
+    wanted = tuple(namespaces)
+    ours = {namespace: _read_in(namespace) for namespace in (GITHUB, PACKAGE)}
+    theirs = {GITHUB: tuple(sorted(PULUMI_GITHUB_KEYS - set(ours[GITHUB]))), PACKAGE: ()}
+    names = {
+        namespace: tuple(
+            (n, n.lower(), frozenset(n.lower()), n in ours[namespace])
+            for n in (*ours[namespace], *theirs[namespace])
+        )
+        for namespace in ours
+    }
+    found: list[tuple[str, str]] = []
+    for raw in dict.fromkeys(config_keys):
+        key = str(raw)
+        namespace, _, name = key.partition(":")
+        if namespace not in wanted or namespace not in ours:
+            continue
+        if namespace == PACKAGE:
+            name = name.removeprefix("config:")  # the older spelling of a provider key
+        if name in ours[namespace] or name in theirs[namespace]:
+            continue
+        # A key of the other namespace, put in this one (`github:maxConcurrency`).
+        other = GITHUB if namespace == PACKAGE else PACKAGE
+        elsewhere = {n.lower(): n for n in ours[other] if n not in ours[namespace]}
+        if name.lower() in elsewhere:
+            found.append((key, f"{other}:{elsewhere[name.lower()]}"))
+            continue
+        near = _misspelling_of(name, names[namespace])
+        if near is not None:
+            found.append((key, f"{namespace}:{near}"))
+    return found
+
+
+def misspelt_key_problem(key: str, meant: str) -> str:
+    """The message of a key :func:`misspelt_keys` found: it is read by no provider, and which was meant."""
+    shown = _UNPRINTABLE_KEY.sub("?", key[:100])
+    namespace = key.partition(":")[0]
+    if key.lower() == meant.lower():
+        why = " (config keys are case-sensitive)"
+    elif namespace != meant.partition(":")[0]:
+        why = f" ({meant.partition(':')[2]} is in the {meant.partition(':')[0]} namespace)"
+    else:
+        why = ""
+    readers = "the provider" if namespace == PACKAGE else "pulumi-github or this provider"
+    return f"{shown} is no key {readers} reads{why}: did you mean {meant}?"
 
 
 def _unset(value: Any) -> bool:

@@ -12,13 +12,13 @@ this module, read with ``openapi-schema-validator``: ``pip install
 'pulumi-github-private-registry[emulator]'``), and what those schemas cannot say is stated once
 below from GitHub's reference pages (see "What GitHub documents beyond its schemas"). The rest is
 what a server knows: names, keys, timestamps, pagination, credentials, rate limits and GitHub's
-error shapes.
+error shapes. ``GET /user/orgs`` lists the organizations that exist (for ``discover --all-orgs``).
 
 It can also play a GitHub Enterprise Server release (``Emulator(ghes_version="3.14",
 ghes_stage=N)``; the stages, read off GitHub's reference pages of successive times, are
-``GHES_STAGES``) and serve GitHub Apps: the two app endpoints a client needs (the organization's
-installation, an installation token), with RS256 JWTs verified by PyJWT (the same extra) and
-tokens that expire on a clock tests can move. See :class:`Emulator`.
+``GHES_STAGES``) and serve GitHub Apps: the app endpoints a client needs (the organization's
+installation, the app's installations, an installation token), with RS256 JWTs verified by PyJWT
+(the same extra) and tokens that expire on a clock tests can move. See :class:`Emulator`.
 """
 
 from __future__ import annotations
@@ -392,6 +392,9 @@ JWT_BAD_ISS: Final = "'Issuer' claim ('iss') must be an Integer"
 # not granted to this installation."
 INSTALLATION_TOKEN_TTL: Final = 3600.0
 APPS_DOCS_URL: Final = "https://docs.github.com/rest/apps/apps"
+USER_ORGS_DOCS_URL: Final = (
+    "https://docs.github.com/rest/orgs/orgs#list-organizations-for-the-authenticated-user"
+)
 PERMISSION: Final = "organization_private_registries"  # the fine-grained permission the six endpoints name
 # The pages: list, get and the public key need "Organization private registries" (read); create,
 # update and delete (write). An installation without it is refused with 403 "Resource not
@@ -689,10 +692,11 @@ def _level(value: Any) -> int:
 
 
 def _is_app_route(parts: list[str]) -> bool:
-    """GET /orgs/{org}/installation, GET /app/installations/{installation_id} or POST
-    /app/installations/{installation_id}/access_tokens."""
+    """GET /orgs/{org}/installation, GET /app/installations, GET
+    /app/installations/{installation_id} or POST /app/installations/{installation_id}/access_tokens."""
     return (
         (len(parts) == 3 and parts[0] == "orgs" and parts[2] == "installation")
+        or parts == ["app", "installations"]
         or (len(parts) == 3 and parts[:2] == ["app", "installations"])
         or (len(parts) == 4 and parts[:2] == ["app", "installations"] and parts[3] == "access_tokens")
     )
@@ -836,7 +840,7 @@ class Emulator:
     the ``ghes_stage`` attribute holds (None on github.com). ``GET /meta`` answers either way.
 
     GitHub Apps: ``apps={app_id: rsa_public_key_pem}`` and ``installations={org: (app_id,
-    installation_id)}`` serve ``GET /orgs/{org}/installation`` and ``POST
+    installation_id)}`` serve ``GET /orgs/{org}/installation``, ``GET /app/installations`` and ``POST
     /app/installations/{installation_id}/access_tokens`` to the app's JWT; the ``ghs_`` tokens issued
     there reach their organization's registries for ``installation_token_ttl`` seconds, as
     ``app_permissions={installation_id: {"organization_private_registries": "read"|"write"}}``
@@ -902,6 +906,8 @@ class Emulator:
         self._read_only_token = read_only_token
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
         self._allowed = None if orgs is None else {o.lower() for o in orgs}
+        # Each org's login as first given (`orgs`, a request, a test), for GET /user/orgs.
+        self._logins: dict[str, str] = {o.lower(): o for o in reversed(list(orgs or ()))}
         self.latency = latency
         self.port = 0
         self.requests: list[LoggedRequest] = []
@@ -1271,6 +1277,8 @@ class Emulator:
             raise _ApiError(400, "Problems parsing JSON")
         if meta and method == "GET":
             return self._meta()
+        if parts == ["user", "orgs"] and method == "GET":
+            return self._user_orgs(caller, request)
         if len(parts) not in (3, 4) or parts[0] != "orgs" or parts[2] != "private-registries":
             raise _not_found()
         if self.ghes_stage is not None and not self.ghes_stage.api:
@@ -1366,6 +1374,12 @@ class Emulator:
             if not found:
                 raise _not_found(APPS_DOCS_URL)
             return _Reply(200, self._installation_view(found[0], request))
+        if len(parts) == 2:  # GET /app/installations: "List installations for the authenticated app"
+            if request.method != "GET":
+                raise _not_found(APPS_DOCS_URL)
+            mine = sorted((i for i in self._installations.values() if i.app_id == app_id), key=lambda i: i.id)
+            page, links = self._page(mine, request)
+            return _Reply(200, [self._installation_view(i, request) for i in page], links)
         number = _app_id(parts[2])  # a number, as app ids are
         installation = self._installations.get(number) if number is not None else None
         if installation is None or installation.app_id != app_id:
@@ -1520,18 +1534,58 @@ class Emulator:
                 raise _not_found()
             raise KeyError(f"unknown organization {org!r}")
         if key not in self._orgs:
+            self._logins.setdefault(key, org)
             self._orgs[key] = _Org()
             self._orgs[key].rotate()
         return self._orgs[key]
 
     def _list(self, state: _Org, request: _Request) -> _Reply:
+        names, links = self._page(sorted(state.registries), request)
+        body = {
+            "total_count": len(state.registries),
+            "configurations": [self._view(state.registries[n]) for n in names],
+        }
+        return _Reply(200, body, links)
+
+    def _user_orgs(self, caller: _Caller, request: _Request) -> _Reply:
+        """GET /user/orgs, "List organizations for the authenticated user": the token's user is a
+        member of every org there is (``orgs``, else every one used so far), as organization-simple
+        objects, paged. Neither an installation token nor an app's JWT is a user: GitHub answers
+        them 403 (the endpoint works with user tokens only)."""
+        if caller.app is not None or caller.installation is not None:
+            raise _ApiError(403, NOT_ACCESSIBLE, USER_ORGS_DOCS_URL, status="403")
+        keys = sorted(self._allowed if self._allowed is not None else self._orgs)
+        logins, links = self._page([self._logins.get(key, key) for key in keys], request)
+        host = request.headers.get("host") or f"{self._host}:{self.port}"
+        api = f"http://{host}{self.prefix}"
+        body = []
+        for login in logins:
+            account_id = int.from_bytes(hashlib.sha256(login.lower().encode()).digest()[:4], "big")
+            body.append(
+                {
+                    "login": login,
+                    "id": account_id,
+                    "node_id": base64.b64encode(f"04:Organization{account_id}".encode()).decode(),
+                    "url": f"{api}/orgs/{login}",
+                    "repos_url": f"{api}/orgs/{login}/repos",
+                    "events_url": f"{api}/orgs/{login}/events",
+                    "hooks_url": f"{api}/orgs/{login}/hooks",
+                    "issues_url": f"{api}/orgs/{login}/issues",
+                    "members_url": f"{api}/orgs/{login}/members{{/member}}",
+                    "public_members_url": f"{api}/orgs/{login}/public_members{{/member}}",
+                    "avatar_url": f"http://{host}/avatars/{account_id}",
+                    "description": None,
+                }
+            )
+        return _Reply(200, body, links)
+
+    def _page(self, items: list[Any], request: _Request) -> tuple[list[Any], dict[str, str]]:
+        """The ``page`` of ``items`` a request asks for (``per_page``, capped as GitHub does) and
+        its ``Link`` header."""
         query = request.query
         per_page = min(_int_param(query, "per_page", 30), self._max_per_page)  # GitHub caps silently
         page = _int_param(query, "page", 1)
-        names = sorted(state.registries)[(page - 1) * per_page : page * per_page]
-        total = len(state.registries)
-        body = {"total_count": total, "configurations": [self._view(state.registries[n]) for n in names]}
-        last = max(1, math.ceil(total / per_page))
+        last = max(1, math.ceil(len(items) / per_page))
         host = request.headers.get("host") or f"{self._host}:{self.port}"
 
         def link(number: int, rel: str) -> str:
@@ -1543,7 +1597,7 @@ class Emulator:
             links += [link(page + 1, "next"), link(last, "last")]
         if page > 1:
             links.append(link(1, "first"))
-        return _Reply(200, body, {"Link": ", ".join(links)} if links else {})
+        return items[(page - 1) * per_page : page * per_page], {"Link": ", ".join(links)} if links else {}
 
     def _create(self, state: _Org, body: dict[str, Any]) -> _Reply:
         errors = self._create_errors(state, body, overwrite=False)
@@ -1844,7 +1898,8 @@ def _parser() -> argparse.ArgumentParser:
         description=_wrapped(
             "Serve GitHub's REST API for organization private registries from memory: the six"
             " endpoints (list, public key, get, create, update, delete), requests judged by GitHub's"
-            " OpenAPI schemas, secrets sealed to a key pair per organization. For trying stacks and"
+            " OpenAPI schemas, secrets sealed to a key pair per organization; and GET /user/orgs, the"
+            " organizations that exist. For trying stacks and"
             " the tools offline, and for tests. It serves until stopped (see below)."
         ),
         epilog=_EPILOG,
@@ -1938,7 +1993,8 @@ def _parser() -> argparse.ArgumentParser:
     apps = parser.add_argument_group(
         "GitHub Apps",
         _wrapped(
-            "Serve GET /orgs/ORG/installation and POST /app/installations/ID/access_tokens to an app's"
+            "Serve GET /orgs/ORG/installation, GET /app/installations and POST"
+            " /app/installations/ID/access_tokens to an app's"
             " RS256 JWT; the ghs_ tokens issued there reach their organization's registries."
         ),
     )

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 import yaml
 
 from ..core import schema, settings
-from ..core.errors import MAX_DETAIL, MAX_LINE, GitHubError, affects_every_org, bounded
+from ..core.errors import MAX_DETAIL, MAX_LINE, GitHubError, NotFound, affects_every_org, bounded
 from ..plugin.package import RESOURCE
 from . import drift, stackconfig
 from .stackconfig import SecretStatus
@@ -248,7 +248,8 @@ def discover(
     see (``all_orgs``), as a stack config block or as an import document; returns the exit status.
 
     ``output_format`` is one of :data:`FORMATS`. ``out`` gets the block or the document only, once
-    every org has been tried; ``err`` gets what went wrong and, for several orgs, one line per org.
+    every org has been tried; ``err`` gets one line per org read (``acme: 3 registries``) and what
+    went wrong, and for several orgs a summary.
     An org that cannot be read (a 403, a 404) does not stop the others: the status is then
     :data:`EXIT_PARTIAL` if any org was read, else :data:`EXIT_FAILED`.
     """
@@ -325,7 +326,9 @@ def _walk(
         try:
             orgs = _visible_orgs(credentials, creds, client)
         except GitHubError as exc:
-            print(f"error: {bounded(str(exc), MAX_DETAIL)}", file=err)
+            # A 404 there is no org's: the server does not list what these credentials see.
+            alternative = " Or name the organizations with --org." if isinstance(exc, NotFound) else ""
+            print(f"error: {bounded(str(exc) + alternative, MAX_DETAIL)}", file=err)
             return EXIT_FAILED
         who = _who(credentials, token_env)
         if not orgs:
@@ -358,8 +361,7 @@ def _walk(
                 stopped = f"{name}'s failure, which every org would meet"
             continue
         found.append((name, records))
-        if many:
-            print(f"{name}: {_registries(len(records))}", file=err)
+        print(f"{name}: {_registries(len(records))}", file=err)  # one line per org read, even one
     if many:
         total = sum(len(records) for _, records in found)
         summary = f"read {len(found)} of {len(orgs)} organizations: {_registries(total)}"
@@ -597,28 +599,108 @@ def config_problems(
 def validate_file(path: Path) -> tuple[int, list[str]]:
     """Check a stack file: the providers' configuration and every registry it declares; returns
     the registries' number and the problems, one per line."""
-    config, unusable = stackconfig.load_stack_file(path)
-    if unusable:
-        return 0, [_line(line) for line in unusable]
+    count, lines, _ = _check(path)
+    return count, lines
+
+
+_SETTINGS_BY_KEY: Final = {s.key: s for keys in (settings.DYNAMIC, settings.PLUGIN) for s in keys.all}
+
+
+def _misplaced(document: Mapping[Any, Any], config: dict[str, Any]) -> list[str]:
+    """Config keys written at the top level of the file (not indented under ``config:``), which
+    Pulumi ignores there; each is taken as meant (into ``config``) for the rest of the check."""
+    lines = []
+    for key, value in document.items():
+        if isinstance(key, str) and ":" in key:
+            lines.append(
+                f"`{_shown(key)}` is at the top level of the file, not under `config:`: "
+                "indent it under `config:`"
+            )
+            config.setdefault(key, value)
+    return lines
+
+
+def _misspelt(config: dict[str, Any], stack: str | None) -> list[str]:
+    """Keys of pulumi-github's namespace that look like a misspelling of one the providers read;
+    each value is taken as meant (into ``config``) for the rest of the check, but a secret's."""
+    lines = []
+    for key, meant in settings.misspelt_keys(config, (settings.GITHUB,)):
+        line = settings.misspelt_key_problem(key, meant)
+        setting = _SETTINGS_BY_KEY[meant]
+        if setting.secret and not _is_secure(config[key]):
+            line += (
+                f"; it is in plaintext: remove it with `pulumi config rm {_shown(key)}` and set {meant} "
+                f"with `{_set_secret(meant, stack)}`"
+            )
+        elif not setting.secret and meant not in config:
+            config[meant] = config[key]
+        lines.append(line)
+    return lines
+
+
+def _dedented(config: dict[str, Any], registries_key: str) -> list[str]:
+    """A registry's fields written at the level of ``config:`` keys (indented too little). Each is
+    taken as a field of the last registry listed, which it follows in the file, if that one lacks it."""
+    lines = []
+    listed = config.get(registries_key)
+    if not isinstance(listed, list):
+        listed = []
+    last = listed[-1] if listed and isinstance(listed[-1], Mapping) else None
+    for key in [k for k in config if isinstance(k, str) and k in stackconfig.ENTRY_FIELDS]:
+        lines.append(
+            f"`{key}` is a key of `config:`, not a field of a registry: indent it to line up with the "
+            f"fields of its registry under `{registries_key}`"
+        )
+        value = config.pop(key)
+        if last is not None and key not in last:
+            last = {**last, key: value}
+            config[registries_key] = [*listed[:-1], last]
+    return lines
+
+
+def _check(path: Path) -> tuple[int, list[str], str | None]:
+    """The registries' number and the problems of a stack file; and, for the stack of a project
+    that declares its registries in its own program, what the summary says of them instead."""
+    read = stackconfig.read_stack_file(path)
+    if read.unusable:
+        return 0, [_line(line) for line in read.unusable], None
     stack = _stack_name(path)
+    config = dict(read.config)
+    lines = _misplaced(read.document, config)
+    project = stackconfig.project_name(path)
+    registries_key = stackconfig.full_key(stackconfig.REGISTRIES_KEY)
+    if not stackconfig.declares_in_config(project, config):
+        lines.extend(_misspelt(config, stack))
+        lines.extend(config_problems(config, stack))
+        where = f"project {_shown(project)}'s program" if project else "the program"
+        note = f"the registries are declared in {where}, not in this file: `pulumi preview` checks them"
+        return 0, [_line(line) for line in lines], note
+    lines.extend(_dedented(config, registries_key))
+    for key in [k for k in config if isinstance(k, str) and ":" not in k]:
+        # Pulumi reads a key without a namespace as one of the project's: the stack program's.
+        config.setdefault(stackconfig.full_key(key), config.pop(key))
+    lines.extend(_misspelt(config, stack))
     owner = config.get(settings.OWNER.key)
     default_org = settings.OWNER.resolve(owner if isinstance(owner, str) else None)
     entries, list_problems = stackconfig.parse_registries(
-        config.get(stackconfig.full_key(stackconfig.REGISTRIES_KEY)),
+        config.get(registries_key),
         default_org=default_org,
         config_keys=[str(key) for key in config],
     )
-    lines = config_problems(config, stack, entries)
+    lines.extend(config_problems(config, stack, entries))
     lines.extend(list_problems)
     status = _status_in(config)
+    # The keys set that no registry names: one may be a secret key misspelt, or in another namespace.
+    named = {stackconfig.full_key(entry.secret_key) for entry in entries if entry.secret_key}
+    unnamed = [str(key) for key in config if str(key) not in named]
     for entry in entries:
         problems = [
             *entry.problems,
-            *stackconfig.secret_problems(entry, status, stack),
+            *stackconfig.secret_problems(entry, status, stack, unnamed),
             *stackconfig.declaration_problems(entry, default_org=default_org),
         ]
         lines.extend(entry.describe(p) for p in problems)
-    return len(entries), [_line(line) for line in lines]
+    return len(entries), [_line(line) for line in lines], None
 
 
 def _line(text: str) -> str:
@@ -634,13 +716,16 @@ def validate(paths: Sequence[str], *, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     failed = False
     for name in paths:
-        count, lines = validate_file(Path(name))
+        count, lines, own_program = _check(Path(name))
         shown = _line(name)  # a file's name may hold a control character too
         for line in lines:
             print(f"{shown}: {line}", file=out)
         plural = "y" if count == 1 else "ies"
         verdict = f"{len(lines)} problem{'' if len(lines) == 1 else 's'}" if lines else "no problems"
-        print(f"{shown}: {count} registr{plural}, {verdict}", file=out)
+        if own_program is not None:
+            print(_line(f"{shown}: provider configuration: {verdict}; {own_program}"), file=out)
+        else:
+            print(f"{shown}: {count} registr{plural}, {verdict}", file=out)
         failed = failed or bool(lines)
     return 1 if failed else 0
 
@@ -654,9 +739,9 @@ _EXIT_STATUSES: Final = (
 )
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="pulumi-github-private-registry",
+        prog=prog or drift.invoked_as(),  # as typed: `python -m ...` or the console script
         description="Adopt and check GitHub organization private registries declared in Pulumi stacks.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -726,10 +811,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; returns the exit status (0 fine, 1 problems or failure, 2 usage or ``drift``
     found drift, 3 ``discover`` read some organizations but not all)."""
     given = list(sys.argv[1:] if argv is None else argv)
+    prog = drift.invoked_as()
     if given[:1] == ["drift"]:
         # Its own parser: a usage error is 1 there, since 2 means drift.
-        return drift.main(given[1:])
-    args = _parser().parse_args(given)
+        return drift.main(given[1:], prog=f"{prog} drift")
+    args = _parser(prog).parse_args(given)
     if args.command == "discover":
         return discover(
             args.org,

@@ -1,7 +1,7 @@
 """``drift``: what a stack file declares against what GitHub reports, read-only and without Pulumi.
 
-``python -m pulumi_github_private_registry.tools.drift stacks/Pulumi.prod.yaml`` (and, once wired,
-``python -m pulumi_github_private_registry drift ...``) reads the stack file as ``validate`` does
+``python -m pulumi_github_private_registry drift stacks/Pulumi.prod.yaml`` (also
+``python -m pulumi_github_private_registry.tools.drift``) reads the stack file as ``validate`` does
 (:mod:`.stackconfig`; the default org is ``github:owner``, else ``GITHUB_OWNER``), lists each org's
 registries once (the orgs of the declared registries and the stack's default org), and reports:
 
@@ -21,14 +21,19 @@ Exit status: 0 no drift; 2 drift; 1 an error (the stack file cannot be read or h
 credentials or base URL are unusable, or an org could not be listed: the others are still
 reported), which wins over 2 since the report is then incomplete.
 
-``--json`` prints one JSON document (see :meth:`Report.to_json`; ``"version": 1``) and nothing
-else on stdout, errors included; the errors also go to stderr, for people reading a CI log.
+``--json`` (``--format json``) prints one JSON document (see :meth:`Report.to_json`; ``"version":
+1``) and nothing else on stdout, errors included; the errors also go to stderr, for people reading a
+CI log. ``--format github`` prints GitHub Actions workflow commands instead (:func:`render_github`)
+and appends a Markdown job summary to ``$GITHUB_STEP_SUMMARY`` (printed after them when unset). The
+exit status is the same in every format.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,14 +46,18 @@ from ..core.lifecycle import normalized  # the diff's own comparison
 from . import stackconfig
 
 __all__ = [
+    "FORMATS",
     "JSON_VERSION",
+    "SUMMARY_ENV",
     "Difference",
     "OrgResult",
     "RegistryDrift",
     "Report",
     "Status",
     "add_arguments",
+    "invoked_as",
     "main",
+    "render_github",
     "render_json",
     "render_text",
     "report",
@@ -461,41 +470,31 @@ def _shown(value: Any) -> str:
     return "unset" if value is None else schema.plain(repr(value), 200)
 
 
-def render_text(result: Report) -> tuple[list[str], list[str]]:
-    """The lines for people: ``(stdout lines, stderr lines)``, each redacted and printable."""
-    name = result.stack_file
-    if result.errors:
-        plural = _plural(len(result.errors), "problem")
-        return [], _lines(
-            [
-                *(f"error: {name}: {e}" for e in result.errors),
-                f"error: {name}: {plural}; nothing was compared",
-            ]
-        )
-    out: list[str] = []
-    for registry in result.registries:
-        if registry.status == "missing":
-            out.append(
-                f"{registry.label}: missing: declared, and GitHub has no such registry "
-                "(`pulumi up` would create it)"
-            )
-        elif registry.status == "undeclared":
-            out.append(
-                f"{registry.label}: undeclared: at GitHub, not in the stack file (`python -m "
-                f"pulumi_github_private_registry discover --org {registry.org}` prints an entry "
-                "that adopts it)"
-            )
-        for difference in registry.differences:
-            out.append(
-                f"{registry.label}: {difference.field}: declared {_shown(difference.declared)}, "
-                f"GitHub has {_shown(difference.github)}"
-            )
-    err = [
-        f"error: {o.org}: {str(o.error).rstrip('.')}"
-        + (f" ({_plural(o.declared, 'declared registry')} not compared)" if o.declared else "")
-        for o in result.failed_orgs
-    ]
-    out.extend(f"note: {note}" for note in result.notes())
+def _missing(registry: RegistryDrift) -> str:
+    return "declared, and GitHub has no such registry (`pulumi up` would create it)"
+
+
+def _undeclared(registry: RegistryDrift) -> str:
+    return (
+        f"at GitHub, not in the stack file (`{invoked_as()} discover --org {registry.org}` prints an "
+        "entry that adopts it)"
+    )
+
+
+def _difference(difference: Difference) -> str:
+    return (
+        f"{difference.field}: declared {_shown(difference.declared)}, GitHub has {_shown(difference.github)}"
+    )
+
+
+def _org_failure(org: OrgResult) -> str:
+    return f"{str(org.error).rstrip('.')}" + (
+        f" ({_plural(org.declared, 'declared registry')} not compared)" if org.declared else ""
+    )
+
+
+def _verdict(result: Report) -> str:
+    """The one-line outcome, after the stack file's name (``no drift: ...``, ``drift: ...``)."""
     failed = len(result.failed_orgs)
     read = _plural(len(result.orgs) - failed, "org")
     checked = sum(r.index is not None and r.status != "not_checked" for r in result.registries)
@@ -515,8 +514,148 @@ def render_text(result: Report) -> tuple[list[str], list[str]]:
         verdict += f"; {_plural(failed, 'org')} could not be read: the report is incomplete"
     if result.base_url:
         verdict += f" (read from {result.base_url})"
-    out.append(f"{name}: {verdict}")
+    return verdict
+
+
+def _unusable(result: Report) -> list[str]:
+    """Why nothing was compared, one line per error, then the count."""
+    plural = _plural(len(result.errors), "problem")
+    return [*result.errors, f"{plural}; nothing was compared"]
+
+
+def render_text(result: Report) -> tuple[list[str], list[str]]:
+    """The lines for people: ``(stdout lines, stderr lines)``, each redacted and printable."""
+    name = result.stack_file
+    if result.errors:
+        return [], _lines([f"error: {name}: {line}" for line in _unusable(result)])
+    out: list[str] = []
+    for registry in result.registries:
+        if registry.status == "missing":
+            out.append(f"{registry.label}: missing: {_missing(registry)}")
+        elif registry.status == "undeclared":
+            out.append(f"{registry.label}: undeclared: {_undeclared(registry)}")
+        out.extend(f"{registry.label}: {_difference(d)}" for d in registry.differences)
+    err = [f"error: {o.org}: {_org_failure(o)}" for o in result.failed_orgs]
+    out.extend(f"note: {note}" for note in result.notes())
+    out.append(f"{name}: {_verdict(result)}")
     return _lines(out), _lines(err)
+
+
+# --- GitHub Actions: workflow commands and a job summary ------------------------------------------
+
+FORMATS: Final = ("text", "json", "github")
+"""What ``drift --format`` prints: lines for people, one JSON document, or GitHub Actions commands."""
+SUMMARY_ENV: Final = "GITHUB_STEP_SUMMARY"
+"""The file GitHub Actions shows as the job summary; ``--format github`` appends to it."""
+MAX_SUMMARY_ROWS: Final = 300
+"""Rows of the summary's table at most (GitHub takes 1 MiB of summary a step); the annotations and
+``--json`` still have every registry."""
+_TITLE: Final = 200  # characters of a value in an annotation's title or a summary cell
+_MARKDOWN_PUNCTUATION: Final = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def _command_data(text: str) -> str:
+    """A workflow command's message, escaped as GitHub's toolkit does (``escapeData``)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _command_property(text: str) -> str:
+    """A workflow command's property value (``escapeProperty``): also ``:`` and ``,``."""
+    return _command_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _annotation(level: str, file: str, title: str, message: str) -> str:
+    """``::error file=F,title=T::message``: every value from outside made one printable, redacted,
+    bounded line first (no line of it can start a command of its own), then escaped."""
+    properties = (
+        f"file={_command_property(bounded(file, _TITLE))},title={_command_property(bounded(title, _TITLE))}"
+    )
+    return f"::{level} {properties}::{_command_data(bounded(message, MAX_LINE))}"
+
+
+def _markdown(value: Any, limit: int = _TITLE) -> str:
+    """Text for a summary's table or line: redacted, one printable line, bounded, and every ASCII
+    punctuation character backslash-escaped, so nothing in it is markup (no ``|`` ends a cell, no
+    HTML, link, code span or emphasis starts); "-" when empty."""
+    text = bounded(str(value), limit)
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text) if text else "-"
+
+
+def render_github(result: Report) -> tuple[list[str], str]:
+    """``--format github``: the workflow commands (one annotation per missing, undeclared or
+    changed registry, per org that could not be read, per problem of the stack file; a notice per
+    note; then the verdict as a notice), and the job summary in Markdown."""
+    name = result.stack_file
+    out: list[str] = []
+    if result.errors:
+        out += [_annotation("error", name, "drift: nothing compared", line) for line in _unusable(result)]
+        return out, _summary(result)
+    for registry in result.registries:
+        where = f"{registry.org}/{registry.name}"
+        if registry.status == "missing":
+            out.append(
+                _annotation(
+                    "error", name, f"missing at GitHub: {where}", f"{registry.label}: {_missing(registry)}"
+                )
+            )
+        elif registry.status == "undeclared":
+            out.append(
+                _annotation(
+                    "warning", name, f"undeclared: {where}", f"{registry.label}: {_undeclared(registry)}"
+                )
+            )
+        elif registry.status == "changed":
+            changes = "; ".join(_difference(d) for d in registry.differences)
+            out.append(
+                _annotation("error", name, f"changed at GitHub: {where}", f"{registry.label}: {changes}")
+            )
+    out += [
+        _annotation("error", name, f"not read: {o.org}", f"{o.org}: {_org_failure(o)}")
+        for o in result.failed_orgs
+    ]
+    out += [_annotation("notice", name, "drift: not compared", note) for note in result.notes()]
+    out.append(_annotation("notice", name, "drift", f"{name}: {_verdict(result)}"))
+    return out, _summary(result)
+
+
+def _summary(result: Report) -> str:
+    """The job summary: a heading, the verdict, and a table of what drifted, by org."""
+    lines = [f"### Registry drift: {_markdown(result.stack_file)}", ""]
+    if result.errors:
+        lines += ["Nothing was compared:", ""]
+        lines += [f"- {_markdown(e, MAX_LINE)}" for e in result.errors]
+        return "\n".join(lines) + "\n"
+    lines.append(f"**Verdict:** {_markdown(_verdict(result), MAX_LINE)}")
+    rows: list[str] = []
+    for org in sorted({r.org for r in result.registries} | {o.org for o in result.orgs}, key=str.lower):
+        failure = next((o for o in result.failed_orgs if o.org == org), None)
+        if failure is not None:
+            rows.append(f"| {_markdown(org)} | - | not read | {_markdown(_org_failure(failure), 400)} |")
+        for r in result.registries:
+            if r.org != org or r.status not in ("missing", "undeclared", "changed"):
+                continue
+            if r.status == "missing":
+                details = "declared, and GitHub has no such registry"
+            elif r.status == "undeclared":
+                details = "at GitHub, not in the stack file"
+            else:
+                details = "; ".join(_difference(d) for d in r.differences)
+            where = f" (registry[{r.index}])" if r.index is not None else ""
+            rows.append(
+                f"| {_markdown(org)} | {_markdown(r.name + where)} | {r.status} | {_markdown(details, 400)} |"
+            )
+    if rows:
+        lines += ["", "| Org | Registry | Drift | Details |", "| --- | --- | --- | --- |"]
+        lines += rows[:MAX_SUMMARY_ROWS]
+        if len(rows) > MAX_SUMMARY_ROWS:
+            lines += [
+                "",
+                f"{len(rows) - MAX_SUMMARY_ROWS} more rows are in the annotations (and in `--json`).",
+            ]
+    notes = result.notes()
+    if notes:
+        lines += ["", *(f"- Note: {_markdown(note, MAX_LINE)}" for note in notes)]
+    return "\n".join(lines) + "\n"
 
 
 def _lines(lines: list[str]) -> list[str]:
@@ -533,7 +672,24 @@ def render_json(result: Report) -> str:
 # --- the command ------------------------------------------------------------------------------
 
 
-PROG: Final = "python -m pulumi_github_private_registry drift"
+PACKAGE_MODULE: Final = "pulumi_github_private_registry"
+CONSOLE_SCRIPT: Final = "pulumi-github-private-registry"
+"""The console script (``[project.scripts]``): the tool's name when it is not run with ``-m``."""
+
+
+def invoked_as() -> str:
+    """The tool as the user ran it, for usage lines and the commands messages suggest:
+    ``python -m pulumi_github_private_registry`` (named after the interpreter, as ``python -m``
+    shows it) when a module of this package is the program, else the console script."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    name = getattr(spec, "name", None)
+    if isinstance(name, str) and name.split(".")[0] == PACKAGE_MODULE:
+        return f"{_python()} -m {PACKAGE_MODULE}"
+    return CONSOLE_SCRIPT
+
+
+def _python() -> str:
+    return os.path.basename(sys.executable) or "python"
 
 
 def add_token_env(parser: argparse.ArgumentParser) -> None:
@@ -556,10 +712,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"${settings.BASE_URL.env}, else github.com)",
     )
     add_token_env(parser)
-    parser.add_argument(
+    shape = parser.add_mutually_exclusive_group()
+    shape.add_argument(
+        "--format",
+        dest="output_format",
+        choices=FORMATS,
+        default="text",
+        help=f"text: lines for people (the default); json: one JSON document (version {JSON_VERSION}) "
+        "on stdout, nothing else; github: GitHub Actions workflow commands on stdout (::error for a "
+        "registry missing at GitHub, changed, or an org not read; ::warning for an undeclared one; "
+        f"::notice for the notes and the verdict) and a job summary, a Markdown table of the drift by "
+        f"org, appended to the file ${SUMMARY_ENV} names (unset, outside Actions: printed on stdout "
+        "after the commands)",
+    )
+    shape.add_argument(
         "--json",
-        action="store_true",
-        help=f"print one JSON document (version {JSON_VERSION}) instead of text",
+        dest="output_format",
+        action="store_const",
+        const="json",
+        help="the same as --format json",
     )
 
 
@@ -580,8 +751,8 @@ class _Exit(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse writing to the given streams, and exiting 1 on a usage error: 2 means drift here."""
 
-    def __init__(self, out: TextIO, err: TextIO) -> None:
-        super().__init__(prog=PROG, description=DESCRIPTION)
+    def __init__(self, out: TextIO, err: TextIO, prog: str) -> None:
+        super().__init__(prog=prog, description=DESCRIPTION)
         self._out, self._err = out, err
 
     def print_help(self, file: Any = None) -> None:
@@ -601,10 +772,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Run on arguments parsed with :func:`add_arguments`; returns the exit status."""
+    """Run on arguments parsed with :func:`add_arguments`; returns the exit status (the same for
+    every format)."""
     result = report(args.file, base_url=args.base_url, token_env=args.token_env)
     lines, errors = render_text(result)
-    if args.json:
+    if args.output_format == "github":
+        commands, summary = render_github(result)
+        out.writelines(line + "\n" for line in commands)
+        _write_summary(summary, out, err)
+        return result.exit_status  # the errors are annotations already
+    if args.output_format == "json":
         out.write(render_json(result))
     else:
         out.writelines(line + "\n" for line in lines)
@@ -612,10 +789,36 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return result.exit_status
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """``drift FILE [--base-url URL] [--token-env NAME] [--json]``: 0 no drift, 2 drift, 1 error."""
+def _write_summary(summary: str, out: TextIO, err: TextIO) -> None:
+    """Append the job summary to ``$GITHUB_STEP_SUMMARY``, or print it after the commands when unset."""
+    path = os.environ.get(SUMMARY_ENV)
+    if not path:
+        out.write("\n" + summary)
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as summary_file:
+            summary_file.write(summary + "\n")
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        print(
+            bounded(f"error: cannot write the job summary to ${SUMMARY_ENV} ({path}): {reason}", MAX_LINE),
+            file=err,
+        )
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    *,
+    prog: str | None = None,
+) -> int:
+    """``drift FILE [--base-url URL] [--token-env NAME] [--json]``: 0 no drift, 2 drift, 1 error.
+
+    ``prog``: the command as typed, for the usage line (default: :func:`invoked_as` ``drift``).
+    """
     out, err = out or sys.stdout, err or sys.stderr
-    parser = _Parser(out, err)
+    parser = _Parser(out, err, prog or f"{invoked_as()} drift")
     add_arguments(parser)
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -625,4 +828,4 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(prog=f"{_python()} -m {__spec__.name}"))

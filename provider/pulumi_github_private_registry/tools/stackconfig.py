@@ -37,7 +37,7 @@ from typing import Any, Final, Literal
 
 import yaml
 
-from ..core import schema
+from ..core import schema, settings
 from ..core.schema import Audience, Problem
 
 __all__ = [
@@ -52,14 +52,19 @@ __all__ = [
     "CodespacesSecret",
     "RegistryEntry",
     "SecretStatus",
+    "StackFile",
     "declaration_problems",
+    "declares_in_config",
     "default_secret_key",
     "entry_from_record",
     "full_key",
+    "kind_of",
     "load_stack_file",
     "missing_registries_problem",
     "near_registries_keys",
     "parse_registries",
+    "project_name",
+    "read_stack_file",
     "repository_full_name",
     "secret_problems",
     "set_secret_command",
@@ -114,7 +119,11 @@ ENTRY_MESSAGES: Final[Mapping[str, str]] = {
     "entry_codespaces_shape": "give the secret's name, or a mapping with name and visibility",
     "entry_codespaces_name": "{name} is not a valid secret name: letters, digits and underscores, not "
     "starting with a digit or GITHUB_",
+    "entry_codespaces_no_name": "needs the secret's name: `codespaces_secret: NAME`, or a mapping with "
+    "name and visibility",
     "entry_codespaces_visibility": "visibility {wanted} is not one of: {allowed}",
+    "entry_codespaces_no_visibility": "takes the registry's visibility, which is not set: set the "
+    "registry's `visibility`, or give the secret its own (`visibility:` {allowed})",
     "entry_codespaces_selected": "visibility 'selected' shares the registry's repositories, but the "
     "registry's visibility is {visibility}",
     "entry_codespaces_no_secret": "it carries the registry's secret, and auth_type {auth_type} has none",
@@ -123,6 +132,11 @@ ENTRY_MESSAGES: Final[Mapping[str, str]] = {
     "entry_duplicate_codespaces": "registry[{first}] already declares the Codespaces secret {secret} "
     "in {org}",
     "entry_secret_unset": "the secret {key} is not set: run `{command}`",
+    "entry_secret_unset_elsewhere": "the secret {key} is not set, but {near_key} is: the program reads "
+    "its secrets in the {namespace} namespace; move it there (`pulumi config rm {near_key}`, then "
+    "`{command}`)",
+    "entry_secret_unset_near": "the secret {key} is not set, but {near_key} is: did you mean "
+    "`secret: {near}`?",
     "entry_secret_plaintext": "{key} is set in plaintext: remove it with `pulumi config rm {key}` and set "
     "it with `{command}`",
     "entry_org_needed": "set `org` on the registry or `pulumi config set github:owner ORG`",
@@ -168,25 +182,112 @@ def _expanded_size(value: Any, sizes: dict[int, int], limit: int) -> int:
     return size
 
 
+@dataclass(frozen=True)
+class StackFile:
+    """A stack file as read: its ``config:`` mapping, the document around it, or why it is unusable."""
+
+    config: Mapping[str, Any]
+    document: Mapping[Any, Any] = field(default_factory=dict)
+    unusable: tuple[str, ...] = ()
+
+
+# What PyYAML's reason quotes of the file beyond a character or two (a tag, an alias) is not shown:
+# the file may hold a token there.
+_QUOTED_TEXT: Final = re.compile(r"'[^']*'")
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    """PyYAML's reason for refusing a file, as one line that quotes nothing longer than a character."""
+    problem = getattr(exc, "problem", None)
+    if not isinstance(problem, str) or not problem:
+        return ""
+    reason = _QUOTED_TEXT.sub(
+        lambda quoted: quoted[0] if len(quoted[0]) <= 5 or quoted[0].startswith("'<") else "'...'",
+        problem[:200],
+    )
+    if "'\\t'" in reason:
+        reason += " (YAML indents with spaces, never tabs)"
+    return f": {reason}"
+
+
+class _DuplicateKey(yaml.YAMLError):
+    """A key given twice in one mapping, which Pulumi's YAML reader refuses (PyYAML keeps the last)."""
+
+    def __init__(self, key: str, first: int, second: int) -> None:
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
+class _StackLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses a key given twice in a mapping, as Pulumi does: pasting a
+    second `github-private-registries:registries:` block would otherwise leave only the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                first = seen.setdefault(key_node.value, key_node.start_mark.line + 1)
+                if first != key_node.start_mark.line + 1:
+                    raise _DuplicateKey(key_node.value, first, key_node.start_mark.line + 1)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_stack_file(path: Path) -> tuple[Mapping[str, Any], list[str]]:
     """A stack file's ``config:`` mapping, or why it cannot be used: a regular file of at most
     :data:`MAX_STACK_FILE` bytes, YAML standing for at most :data:`MAX_STACK_NODES` values, a
     mapping with a ``config:`` mapping."""
+    read = read_stack_file(path)
+    return read.config, list(read.unusable)
+
+
+def read_stack_file(path: Path) -> StackFile:
+    """:func:`load_stack_file`, with the document around ``config:`` (keys indented wrongly end
+    up there)."""
+    config, document, unusable = _read(path)
+    return StackFile(config, document, tuple(unusable))
+
+
+def _read(path: Path) -> tuple[Mapping[str, Any], Mapping[Any, Any], list[str]]:
     try:
         if not path.is_file():
-            return {}, ["cannot read it: not a regular file"]
+            if not path.exists():
+                return {}, {}, ["cannot read it: no such file"]
+            what = "a directory" if path.is_dir() else "not a regular file"
+            return {}, {}, [f"cannot read it: {what}"]
         with path.open("rb") as stream:
             raw = stream.read(MAX_STACK_FILE + 1)
         if len(raw) > MAX_STACK_FILE:
-            return {}, [f"cannot read it: larger than {MAX_STACK_FILE // 1024} KiB, which no stack file is"]
+            return (
+                {},
+                {},
+                [f"cannot read it: larger than {MAX_STACK_FILE // 1024} KiB, which no stack file is"],
+            )
         text = raw.decode("utf-8")
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StackLoader)  # a safe loader: SafeLoader's constructors only
         if _expanded_size(data, {}, MAX_STACK_NODES) > MAX_STACK_NODES:
-            return {}, [f"not a stack file: its aliases (*name) stand for more than {MAX_STACK_NODES} values"]
-    except (OSError, UnicodeDecodeError) as exc:
-        return {}, [f"cannot read it: {exc}"]
+            return (
+                {},
+                {},
+                [f"not a stack file: its aliases (*name) stand for more than {MAX_STACK_NODES} values"],
+            )
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return {}, {}, [f"cannot read it: not UTF-8 text (line {line})"]
+    except OSError as exc:
+        # The reason alone: str(exc) quotes the path again, with Python's "[Errno 13]".
+        return {}, {}, [f"cannot read it: {(exc.strerror or type(exc).__name__).lower()}"]
     except RecursionError:
-        return {}, ["not valid YAML: nested too deeply"]
+        return {}, {}, ["not valid YAML: nested too deeply"]
+    except _DuplicateKey as exc:
+        key = schema.plain(exc.key, 100)
+        return (
+            {},
+            {},
+            [
+                f"`{key}` is given twice, at lines {exc.first} and {exc.second}: Pulumi refuses the file; "
+                "keep one"
+            ],
+        )
     except yaml.YAMLError as exc:
         # Where only: PyYAML's message quotes the file around the error, which may be a token.
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -196,12 +297,62 @@ def load_stack_file(path: Path) -> tuple[Mapping[str, Any], list[str]]:
             position = min(getattr(exc, "position", 0), len(text))
             line = text.count("\n", 0, position) + 1
             column = position - text.rfind("\n", 0, position)
-        return {}, [f"not valid YAML at line {line}, column {column}"]
+        return {}, {}, [f"not valid YAML at line {line}, column {column}{_yaml_reason(exc)}"]
     if data is None:
         data = {}
     if not isinstance(data, Mapping) or not isinstance(data.get("config") or {}, Mapping):
-        return {}, ["not a Pulumi stack file: expected a mapping with a `config:` mapping"]
-    return data.get("config") or {}, []
+        return {}, {}, ["not a Pulumi stack file: expected a mapping with a `config:` mapping"]
+    return data.get("config") or {}, data, []
+
+
+_PROJECT_FILES: Final = ("Pulumi.yaml", "Pulumi.yml")
+_MAX_PROJECT_FILE: Final = 64 * 1024
+# How far up from a stack file its project file is looked for: Pulumi's `stackConfigDir` puts stack
+# files below the project (this repository's in stacks/), never many levels down.
+_PROJECT_LEVELS: Final = 6
+
+
+def project_name(stack_file: Path) -> str | None:
+    """The name of the Pulumi project a stack file belongs to: the ``name`` of the nearest
+    ``Pulumi.yaml`` in its directory or above; None when none is found or it has no name."""
+    try:
+        folder = stack_file.resolve().parent
+    except (OSError, RuntimeError):
+        return None
+    for candidate in [folder, *folder.parents][:_PROJECT_LEVELS]:
+        for name in _PROJECT_FILES:
+            path = candidate / name
+            try:
+                if not path.is_file():
+                    continue
+                with path.open("rb") as stream:
+                    data = yaml.safe_load(stream.read(_MAX_PROJECT_FILE).decode("utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+                return None
+            found = data.get("name") if isinstance(data, Mapping) else None
+            return found if isinstance(found, str) and found else None
+    return None
+
+
+def declares_in_config(project: str | None, config_keys: Iterable[str]) -> bool:
+    """Whether a stack's registries are declared in its config, for the stack program (``stacks/``)
+    to read, rather than in the program of a project of one's own that uses ``OrgPrivateRegistry``.
+
+    The rule: the stack program's project is named :data:`PROJECT` (this repository's
+    ``Pulumi.yaml``), so a stack file of that project declares them in its config. So does a stack
+    file that sets any key of :data:`PROJECT`'s namespace or a key that looks like a misnamed
+    registries key, whatever its project (the stack program copied into another project, or a stack
+    file checked where no ``Pulumi.yaml`` is found): only the stack program reads that namespace.
+    Any other stack file (its project named otherwise, or none found, with none of these keys)
+    belongs to a program that declares its registries itself, which ``pulumi preview`` checks.
+    """
+    if project == PROJECT:
+        return True
+    keys = [str(key) for key in config_keys]
+    # A misnamed registries key counts in any namespace where no project is known, else in ours or
+    # the provider's (`github-private-registry:registries`): `my-infra:registry` is a project's own.
+    ours = [key for key in keys if project is None or key.partition(":")[0] in (PROJECT, settings.PACKAGE)]
+    return any(key.startswith(f"{PROJECT}:") for key in keys) or bool(near_registries_keys(ours))
 
 
 def full_key(key: str) -> str:
@@ -291,11 +442,40 @@ class RegistryEntry:
         return props
 
 
+# How near an unknown field must be to a field for its value to stand for that field's (`visiblity`
+# for `visibility`: 0.95) in the rest of the checks; a looser hint (`name` for `namespace`) is only
+# a hint, as what it would go on to say about the field would mislead.
+_MEANT_CUTOFF: Final = 0.8
+
+
 def _unknown_field(key: str) -> Problem:
-    hint = difflib.get_close_matches(key, ENTRY_FIELDS, n=1)
+    hint = _near_field(key, cutoff=0.6)
     if hint:
-        return Problem("entry_unknown_field_hint", key, {"hint_field": hint[0]})
+        return Problem("entry_unknown_field_hint", key, {"hint_field": hint})
     return Problem("entry_unknown_field", key)
+
+
+def _near_field(key: str, *, cutoff: float) -> str | None:
+    """The entry field a misspelt ``key`` most resembles, or None; bounded (a key of a stack file may
+    be long, and difflib's work grows with it)."""
+    if len(key) > 64:
+        return None
+    hint = difflib.get_close_matches(key, ENTRY_FIELDS, n=1, cutoff=cutoff)
+    return hint[0] if hint else None
+
+
+def _as_meant(raw: Mapping[Any, Any]) -> dict[Any, Any]:
+    """The entry with each misspelt field's value under the field meant, when that one is not given:
+    ``visiblity: selected`` is reported once, as unknown, and nothing that follows only from the
+    misspelling (``visibility`` required, a Codespaces secret without a visibility) is reported."""
+    meant = dict(raw)
+    for key, value in raw.items():
+        if key in ENTRY_FIELDS or key in schema.SECRET_INPUTS or not isinstance(key, str):
+            continue
+        field = _near_field(key, cutoff=_MEANT_CUTOFF)
+        if field is not None and field not in meant:
+            meant[field] = value
+    return meant
 
 
 _auth_type = schema.auth_type_of
@@ -319,12 +499,20 @@ def _parse_codespaces(raw: Mapping[str, Any]) -> tuple[CodespacesSecret | None, 
     else:
         return None, [Problem("entry_codespaces_shape", CODESPACES_FIELD)]
     problems: list[Problem] = []
-    if not isinstance(name, str) or not _SECRET_NAME_RE.fullmatch(name) or name.upper().startswith("GITHUB_"):
-        problems.append(Problem("entry_codespaces_name", CODESPACES_FIELD, {"name": repr(name)}))
-    if wanted not in CODESPACES_VISIBILITIES:
-        params: dict[str, Any] = {"wanted": repr(wanted), "allowed": ", ".join(CODESPACES_VISIBILITIES)}
+    allowed = ", ".join(CODESPACES_VISIBILITIES)
+    if name is None:
+        problems.append(Problem("entry_codespaces_no_name", CODESPACES_FIELD))
+    elif (
+        not isinstance(name, str) or not _SECRET_NAME_RE.fullmatch(name) or name.upper().startswith("GITHUB_")
+    ):
+        problems.append(Problem("entry_codespaces_name", CODESPACES_FIELD, {"name": schema.shown(name)}))
+    if wanted is None:
+        problems.append(Problem("entry_codespaces_no_visibility", CODESPACES_FIELD, {"allowed": allowed}))
+    elif wanted not in CODESPACES_VISIBILITIES:
+        params: dict[str, Any] = {"wanted": schema.shown(wanted), "allowed": allowed}
         problems.append(Problem("entry_codespaces_visibility", CODESPACES_FIELD, params))
-    elif wanted == "selected" and visibility != "selected":
+    elif wanted == "selected" and visibility is not None and visibility != "selected":
+        # A registry without a visibility is `visibility`'s own problem.
         params = {"visibility": visibility}
         problems.append(Problem("entry_codespaces_selected", CODESPACES_FIELD, params))
     if not _has_secret(raw):
@@ -339,13 +527,14 @@ def _parse_entry(raw: Any, index: int, default_org: str | None) -> RegistryEntry
     if not isinstance(raw, Mapping):
         problem = Problem("entry_not_mapping", "registry")
         return RegistryEntry(index=index, inputs={}, problems=(problem,), is_mapping=False)
+    written, raw = raw, _as_meant(raw)
     inputs = {k: raw[k] for k in _PASSTHROUGH_FIELDS if raw.get(k) is not None}
     if inputs.get("org") is None and default_org:
         inputs["org"] = default_org
     suggested = default_secret_key(inputs.get("org"), inputs.get("registry_type"))
 
     problems: list[Problem] = []
-    for key in raw:
+    for key in written:
         if key in schema.SECRET_INPUTS:
             params = {"suggested": suggested, "command": set_secret_command(suggested)}
             problems.append(Problem("entry_secret_in_file", str(key), params))
@@ -443,10 +632,18 @@ def parse_registries(
     the stack config) that looks like a misnamed registries key. Entries that would name the same
     registry (same org and type) or the same Codespaces secret get a problem on the later one.
     """
+    keys = list(config_keys)
+    if raw is None and full_key(REGISTRIES_KEY) in keys:
+        # `registries:` with nothing after it (its entries indented too little, or none yet): YAML's null.
+        return [], [
+            f"{full_key(REGISTRIES_KEY)} is empty (null), so the stack would declare no registry and "
+            "`pulumi up` would delete every one it manages: list the registries under it, indented "
+            "below it (`    - registry_type: ...`), or set it to [] to declare none"
+        ]
     if raw is None:
-        return [], [missing_registries_problem(config_keys)]
+        return [], [missing_registries_problem(keys)]
     if not isinstance(raw, list):
-        return [], [f"{full_key(REGISTRIES_KEY)} must be a list of registries, got {type(raw).__name__}"]
+        return [], [f"{full_key(REGISTRIES_KEY)} must be a list of registries (`- ...`), got {kind_of(raw)}"]
     entries = [_parse_entry(item, i, default_org) for i, item in enumerate(raw)]
     seen: dict[tuple[str, str], RegistryEntry] = {}
     seen_codespaces: dict[tuple[str, str], RegistryEntry] = {}
@@ -471,19 +668,66 @@ def parse_registries(
 
 
 def secret_problems(
-    entry: RegistryEntry, status: Callable[[str], SecretStatus], stack: str | None = None
+    entry: RegistryEntry,
+    status: Callable[[str], SecretStatus],
+    stack: str | None = None,
+    set_keys: Iterable[str] = (),
 ) -> list[Problem]:
-    """Whether the entry's secret config key is set, and set as a secret; ``status`` looks a key up."""
+    """Whether the entry's secret config key is set, and set as a secret; ``status`` looks a key up.
+
+    ``set_keys``: config keys that are set and that no registry names (full keys): one of
+    :data:`PROJECT`'s namespace near a secret key that is not set is named (``npmTokn`` for
+    ``npmToken``, either way round), or the same key set in another namespace."""
     if entry.secret_key is None or not entry.takes_secret:
         return []
     where = status(entry.secret_key)
     command = set_secret_command(entry.secret_key, stack)
     params = {"key": full_key(entry.secret_key), "command": command}
     if where == "missing":
+        keys = list(dict.fromkeys(set_keys))
+        near = _near_secret_key(
+            entry.secret_key, [k.partition(":")[2] for k in keys if k.startswith(f"{PROJECT}:")]
+        )
+        if near is not None:
+            params = {"key": full_key(entry.secret_key), "near_key": full_key(near), "near": near}
+            return [Problem("entry_secret_unset_near", SECRET_FIELD, params)]
+        elsewhere = [k for k in keys if k.partition(":")[2] == entry.secret_key]
+        if elsewhere:
+            params = {**params, "near_key": elsewhere[0], "namespace": PROJECT}
+            return [Problem("entry_secret_unset_elsewhere", SECRET_FIELD, params)]
         return [Problem("entry_secret_unset", SECRET_FIELD, params)]
     if where == "plaintext":
         return [Problem("entry_secret_plaintext", SECRET_FIELD, params)]
     return []
+
+
+def _near_secret_key(key: str, set_keys: Iterable[str]) -> str | None:
+    """The set key of :data:`PROJECT`'s namespace a secret key that is not set most resembles, or None."""
+    if len(key) > 64:
+        return None
+    candidates = [k for k in dict.fromkeys(set_keys) if k != REGISTRIES_KEY and len(k) <= 64]
+    lowered = {k.lower(): k for k in candidates}
+    if key.lower() in lowered:  # only the case differs
+        return lowered[key.lower()]
+    near = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.8)
+    return lowered[near[0]] if near else None
+
+
+def kind_of(value: Any) -> str:
+    """What a value is, in words (never Python's type names): ``a mapping``, ``a string``, ..."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "a value of another kind"
 
 
 # Stands for a secret or a repository id that the offline check cannot see but knows is there.
@@ -509,6 +753,8 @@ def declaration_problems(entry: RegistryEntry, *, default_org: str | None = None
         if problem.field == "value":
             problem = replace(problem, field=SECRET_FIELD)  # the entry's key for the secret
         elif problem.field == "selected_repository_ids" and not ids_given:
+            if any(p.field == REPOSITORY_NAMES_FIELD for p in entry.problems):
+                continue  # the names given are no list: that problem is the one to report
             if entry.repository_names:
                 problem = replace(problem, field=REPOSITORY_NAMES_FIELD)
             elif problem.code == "selected_needs_ids":
