@@ -106,8 +106,12 @@ def main() -> None:
     )
     status = _secret_status(config)
     lines = list(list_problems)
+    # The keys set that no registry names: a secret key not set may be one of them misspelt, or set
+    # in another namespace (as `validate` says too).
+    named = {stackconfig.full_key(entry.secret_key) for entry in entries if entry.secret_key}
+    unnamed = [key for key in _config_keys() if key not in named]
     for entry in entries:
-        problems = [*entry.problems, *stackconfig.secret_problems(entry, status, stack)]
+        problems = [*entry.problems, *stackconfig.secret_problems(entry, status, stack, unnamed)]
         if entry.org is None and (entry.repository_names or entry.codespaces):
             # Without an org, the provider's check reports it; pulumi-github needs it before that.
             problems.append(Problem("entry_org_needed", "org"))
