@@ -98,21 +98,31 @@ def main() -> None:
     """Declare every registry of the stack config; fail before declaring any if the config is wrong."""
     config = pulumi.Config(stackconfig.PROJECT)
     github_config = pulumi.Config("github")
-    owner = settings.OWNER.resolve(github_config.get("owner"))
     stack = pulumi.get_stack()
+    # A misspelt provider key first, as `validate` says it (and the provider's configure would fail
+    # on it); its value stands for the key meant, so that nothing follows from the misspelling
+    # alone (`github:ower`: no "set org" on each registry that needs one).
+    misspelt = settings.misspelt_keys(_config_keys(), project=pulumi.get_project())
+    lines = [settings.misspelt_key_problem(key, meant) for key, meant in misspelt]
+    owner = github_config.get("owner")
+    for key, meant in misspelt:
+        if owner is None and meant == settings.OWNER.key:
+            namespace, _, name = key.partition(":")
+            owner = pulumi.Config(namespace).get(name)
+    owner = settings.OWNER.resolve(owner)
 
     entries, list_problems = stackconfig.parse_registries(
         config.get_object(stackconfig.REGISTRIES_KEY), default_org=owner, config_keys=_config_keys()
     )
     status = _secret_status(config)
-    lines = list(list_problems)
+    lines.extend(list_problems)
     # The keys set that no registry names: a secret key not set may be one of them misspelt, or set
     # in another namespace (as `validate` says too).
     named = {stackconfig.full_key(entry.secret_key) for entry in entries if entry.secret_key}
     unnamed = [key for key in _config_keys() if key not in named]
     for entry in entries:
         problems = [*entry.problems, *stackconfig.secret_problems(entry, status, stack, unnamed)]
-        if entry.org is None and (entry.repository_names or entry.codespaces):
+        if entry.org is None and "org" not in entry.hinted and (entry.repository_names or entry.codespaces):
             # Without an org, the provider's check reports it; pulumi-github needs it before that.
             problems.append(Problem("entry_org_needed", "org"))
         lines.extend(entry.describe(p) for p in problems)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import urllib3.util.connection
 from pulumi.dynamic import ResourceProvider
 
 from doors import DOORS, Door, open_door
@@ -98,3 +100,25 @@ def door(request: pytest.FixtureRequest, github: Emulator) -> Iterator[Door]:
     """Each front door, one process for the module (more only through `fresh()`)."""
     with open_door(request.param, github) as opened:
         yield opened
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that refuses connections: bound, never listening (no one else can take it)."""
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield bound.getsockname()[1]
+
+
+@pytest.fixture
+def connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Every TCP connection this process attempts from now on, as (host, port)."""
+    attempts: list[tuple[str, int]] = []
+    original = urllib3.util.connection.create_connection
+
+    def counted(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        attempts.append(address)
+        return original(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", counted)
+    return attempts

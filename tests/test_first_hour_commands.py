@@ -12,16 +12,13 @@
 from __future__ import annotations
 
 import io
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import cast
 
 import pytest
-import urllib3.util.connection
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -35,28 +32,6 @@ from samples import TOKEN, declaration
 PYTHON = Path(sys.executable).name
 MODULE = f"{PYTHON} -m pulumi_github_private_registry"
 SCRIPT = Path(sys.executable).with_name("pulumi-github-private-registry")
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A port on 127.0.0.1 that refuses connections: bound, never listening (no one else can take it)."""
-    with socket.socket() as bound:
-        bound.bind(("127.0.0.1", 0))
-        yield bound.getsockname()[1]
-
-
-@pytest.fixture
-def connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """Every TCP connection this process attempts from now on, as (host, port)."""
-    attempts: list[tuple[str, int]] = []
-    original = urllib3.util.connection.create_connection
-
-    def counted(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
-        attempts.append(address)
-        return original(address, *args, **kwargs)
-
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", counted)
-    return attempts
 
 
 @pytest.fixture(autouse=True)
@@ -315,3 +290,17 @@ def test_the_plugin_run_by_hand_says_the_pulumi_cli_starts_it_and_how_to_try_it(
 def test_the_plugins_help_says_the_same_on_stdout() -> None:
     done = _run([sys.executable, "-m", "pulumi_github_private_registry.plugin"], "--help")
     assert (done.returncode, done.stdout, done.stderr) == (0, PLUGIN_BY_HAND, "")
+
+
+def test_discover_all_orgs_when_none_is_visible_gives_both_reasons_and_the_way_out(
+    capsys: pytest.CaptureFixture[str], emulator: Emulator
+) -> None:
+    # A fresh emulator knows no org yet: its token's user belongs to none, and no scope is missing.
+    status, out, err = discover(capsys, "--all-orgs", "--base-url", emulator.base_url)
+
+    assert (status, out) == (1, "")
+    assert err == (
+        "error: no organization is visible to the token in $GITHUB_TOKEN: its user belongs to none, or (a "
+        "classic token) the token lacks the read:org scope that lists private memberships; name the "
+        "organizations with --org\n"
+    )

@@ -55,7 +55,10 @@ def _write(path: Path, config: dict[str, Any] | str) -> Path:
 
 
 def _project(folder: Path, name: str, main: str | None = None) -> None:
-    text = f"name: {name}\nruntime: python\n" + (f"main: {main}\n" if main else "")
+    """A Pulumi.yaml; with ``main``, its stack files are in that folder too, as this repository's."""
+    text = f"name: {name}\nruntime: python\n"
+    if main:
+        text += f"main: {main}\nstackConfigDir: {main.rstrip('/')}\n"
     _write(folder / "Pulumi.yaml", text)
 
 

@@ -281,7 +281,6 @@ def test_a_missing_secret_fails_naming_the_registry_and_the_command_that_sets_it
     assert "registry[1]" not in message
 
 
-
 def test_a_secret_key_misspelt_in_the_stack_file_fails_with_did_you_mean() -> None:
     # The program says what `validate` says: the key the registry names is not set, a near one is.
     message = _fails_declaring_nothing(
@@ -297,6 +296,7 @@ def test_a_secret_key_misspelt_in_the_stack_file_fails_with_did_you_mean() -> No
         "not set, but github-private-registries:npmToken is: did you mean `secret: npmToken`?"
     ]
     assert "s3cr3t-value" not in message
+
 
 def _fails_declaring_nothing(config: Mapping[str, str]) -> str:
     """Run the program under mocks with ``config``; returns its error, having checked it declared nothing."""

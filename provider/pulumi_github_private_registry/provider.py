@@ -77,7 +77,14 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         # token to api.github.com): pulumi.dynamic.Config keeps it in `_props`, and has no public
         # way to list it. Without it (another Config), only the keys read are known.
         every = getattr(req.config, "_props", None)
-        misspelt = settings.misspelt_keys(every) if isinstance(every, Mapping) else []
+        # The project's name too: Pulumi puts its own keys in its namespace (`github:owners` in a
+        # project named `github`), which are no misspelling of ours.
+        project = getattr(req.config, "_project_name", None)
+        misspelt = (
+            settings.misspelt_keys(every, project=project if isinstance(project, str) else None)
+            if isinstance(every, Mapping)
+            else []
+        )
         if misspelt:
             problems = "; ".join(settings.misspelt_key_problem(key, meant) for key, meant in misspelt[:5])
             problems += f"; and {len(misspelt) - 5} more" if len(misspelt) > 5 else ""

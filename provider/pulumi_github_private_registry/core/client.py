@@ -26,6 +26,7 @@ import base64
 import binascii
 import email.utils
 import heapq
+import http.client
 import itertools
 import json
 import logging
@@ -47,11 +48,14 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
+    DecodeError,
+    InvalidChunkLength,
     MaxRetryError,
     NameResolutionError,
     NewConnectionError,
     ProtocolError,
     ProxyError,
+    ReadTimeoutError,
     SSLError,
 )
 from urllib3.util.retry import Retry
@@ -416,7 +420,9 @@ class _CancellableRetry(Retry):
         # the host resolves to, and nothing listens on any of them (a wrong port, a server that is
         # down). Waiting out the backoff (8 s by default) would only delay saying so; nothing was
         # sent, so the caller may always run again. Timeouts, resets and 5xx are still retried.
-        if error is not None and _refused(error):
+        # So is a name the resolver says does not exist (a mistyped host): asking again changes
+        # nothing. A temporary failure (EAI_AGAIN: no answer from the DNS server) is retried.
+        if error is not None and (_refused(error) or _no_such_name(error)):
             raise MaxRetryError(_pool, url, error) from error
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
@@ -671,6 +677,21 @@ def _refused(error: BaseException) -> bool:
     )
 
 
+# getaddrinfo's answers that a name does not exist, as against a resolver that did not answer
+# (EAI_AGAIN). EAI_NODATA ("no address associated with hostname") is glibc's, absent elsewhere.
+_NO_SUCH_NAME: Final = frozenset(
+    getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, name)
+)
+
+
+def _no_such_name(error: BaseException) -> bool:
+    """Whether a connection attempt (to the server, or to the proxy) named a host that does not exist."""
+    if isinstance(error, ProxyError):
+        error = error.original_error
+    cause = error.__cause__ if isinstance(error, NameResolutionError) else None
+    return isinstance(cause, socket.gaierror) and cause.errno in _NO_SUCH_NAME
+
+
 def _reasons(exc: BaseException) -> list[BaseException]:
     """``exc`` and what it wraps, outermost first: requests -> MaxRetryError -> urllib3's reason
     -> the OS error (bounded: a chain is a handful long, and a cycle is cut)."""
@@ -690,13 +711,32 @@ def _reasons(exc: BaseException) -> list[BaseException]:
 _SSL_SOURCE_RE: Final = re.compile(r" ?\(_ssl\.c:[0-9]{1,6}\)$")
 
 
+def _host_port(host: str, port: int | None) -> str:
+    """``host:port`` as people write it: an IPv6 address in brackets (``[::1]:9``)."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"{shown}:{port}" if port is not None else shown
+
+
 def _endpoint(error: BaseException) -> str | None:
     """``host:port`` of the connection a urllib3 error names (the server's, or the proxy's)."""
     conn = getattr(error, "conn", None) or (error.args[0] if error.args else None)
     host, port = getattr(conn, "host", None), getattr(conn, "port", None)
     if not isinstance(host, str) or not host:
         return None
-    return f"{host}:{port}" if isinstance(port, int) else host
+    return _host_port(host, port if isinstance(port, int) else None)
+
+
+def _server_of(exc: BaseException) -> str:
+    """``host:port`` the request was sent to (its URL's), for an answer that came from there."""
+    url = getattr(getattr(exc, "request", None), "url", None)
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or not parts.hostname:
+        return "the server"
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = None
+    return "the server at " + _host_port(parts.hostname, port)
 
 
 def _os_reason(error: BaseException) -> str:
@@ -705,42 +745,94 @@ def _os_reason(error: BaseException) -> str:
     return str(text).rstrip(".").lower()
 
 
-def _cause_of(exc: BaseException) -> tuple[str, str | None]:
-    """A transport failure in a few words, and, when no connection was made (rather than an answer
-    lost on the way), what besides the base URL to check.
+# What the fallback never shows of an exception's text: an object's repr (``<urllib3...Connection
+# object at 0x7f..>``) and a class's call (``IncompleteRead(``, ``HTTPConnectionPool(``); each is
+# bounded, so the scan stays linear.
+_OBJECT_REPR: Final = re.compile(r"<[^<>]{0,300}>:? ?")
+_CLASS_CALL: Final = re.compile(r"\b[A-Za-z_][A-Za-z0-9_.]{0,100}\(")
+
+_PROXY_FIX: Final = (
+    "check the proxy setting (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY, and NO_PROXY for the hosts to "
+    "reach without it)"
+)
+
+
+# What http.client raises on an answer that is no HTTP (RemoteDisconnected, a BadStatusLine too,
+# is told apart first).
+_NOT_HTTP: Final = (http.client.BadStatusLine, http.client.LineTooLong, http.client.UnknownProtocol)
+
+
+@dataclass(frozen=True)
+class _Cause:
+    """A transport failure in a few words, and what to check when a setting is the likely culprit
+    (``fix``; ``None``: the network, said by :class:`TransportError` itself)."""
+
+    text: str
+    fix: str | None = None
+    unsent: bool = False
+    """No connection was made (refused, unresolvable, timed out): nothing reached the server."""
+
+
+def _cut_short(error: http.client.IncompleteRead) -> str:
+    read = error.partial if isinstance(error.partial, int) else len(error.partial or b"")
+    more = error.expected if isinstance(error.expected, int) else None
+    of = f"{read} of {read + more} bytes" if more is not None else f"after {read} bytes"
+    return f"the answer was cut short: {of}"
+
+
+def _cause_of(exc: BaseException, base_url_source: str) -> _Cause:
+    """A transport failure in a few words, and what to check.
 
     ``requests`` wraps urllib3's ``MaxRetryError``, whose text is the pool, the connection's class
     and the URL: what a user needs is the host and the reason ("cannot connect to 127.0.0.1:9:
-    connection refused"), and no class of ours or urllib3's.
+    connection refused"), and no class name of ours, urllib3's or http.client's, ever.
     """
     chain = _reasons(exc)
     proxy = any(isinstance(e, ProxyError) for e in chain)
     to = "the proxy " if proxy else ""
+    base_url = f"check the base URL ({base_url_source})"
+    # When the proxy could not be reached, the base URL is not to blame: the proxy settings are.
+    check = _PROXY_FIX if proxy else base_url
     for error in chain:
         if isinstance(error, NameResolutionError):
             cause = error.__cause__
             why = f": {_os_reason(cause)}" if isinstance(cause, OSError) else ""
             host = getattr(error.conn, "host", None) or "the host"
-            return f"cannot resolve {to}{host}{why}", "the network"
+            return _Cause(f"cannot resolve {to}{host}{why}", f"{check} and the network", unsent=True)
         if isinstance(error, NewConnectionError):
             cause = error.__cause__
             why = _os_reason(cause) if isinstance(cause, OSError) else "no connection"
-            down = "that the server is up" if isinstance(cause, ConnectionRefusedError) else "the network"
-            return f"cannot connect to {to}{_endpoint(error) or 'the server'}: {why}", down
+            up = "that the proxy is up" if proxy else "that the server is up"
+            down = up if isinstance(cause, ConnectionRefusedError) else "the network"
+            where = _endpoint(error) or "the server"
+            return _Cause(f"cannot connect to {to}{where}: {why}", f"{check} and {down}", unsent=True)
         if isinstance(error, ConnectTimeoutError):
-            return f"cannot connect to {to}{_endpoint(error) or 'the server'}: timed out", "the network"
+            where = _endpoint(error) or "the server"
+            fix = f"{check} and the network"
+            return _Cause(f"cannot connect to {to}{where}: timed out", fix, unsent=True)
         if isinstance(error, SSLError):
-            return f"TLS failed: {_SSL_SOURCE_RE.sub('', str(chain[-1]))}", None
+            return _Cause(f"TLS failed: {_SSL_SOURCE_RE.sub('', str(chain[-1]))}")
+        if isinstance(error, http.client.RemoteDisconnected):
+            return _Cause("the server closed the connection without answering")
+        if isinstance(error, _NOT_HTTP):
+            # An SSH server or a database on the port: its greeting is no HTTP status line.
+            return _Cause(f"{_server_of(exc)} does not speak HTTP", base_url)
+        if isinstance(error, InvalidChunkLength):  # before IncompleteRead: it is one
+            return _Cause("the answer was cut short: a broken chunk length")
+        if isinstance(error, http.client.IncompleteRead):  # urllib3's too
+            return _Cause(_cut_short(error))
+        if isinstance(error, ReadTimeoutError):
+            return _Cause("the answer timed out")
+        if isinstance(error, DecodeError):
+            return _Cause("the answer's content encoding could not be decoded")
     inner = chain[-1]
     if isinstance(inner, OSError) and inner.strerror:
-        return _os_reason(inner), None
-    text = str(inner)
-    # urllib3 prefixes some reasons with the connection object's repr: "<...Connection object at 0x..>: "
-    if text.startswith("<") and ">: " in text:
-        text = text.split(">: ", 1)[1]
-    if isinstance(inner, ConnectionError):  # http.client's RemoteDisconnected and the like
-        return text.rstrip(".").lower() or "the connection was closed", None
-    return text or "the connection failed", None
+        return _Cause(_os_reason(inner))
+    # Anything else: its message without a class name or an object's repr (never "Foo(...)").
+    said = inner.args[0] if inner.args and isinstance(inner.args[0], str) else str(inner)
+    reason = _CLASS_CALL.sub("(", _OBJECT_REPR.sub("", said)).strip(" .:").lower()
+    failed = "the proxy failed" if proxy else "the connection failed"  # a CONNECT answered 407, 502
+    return _Cause(f"{failed}: {reason}" if reason else failed, _PROXY_FIX if proxy else None)
 
 
 def _message_of(response: requests.Response) -> tuple[str, list[str], list[str], dict[str, str | None]]:
@@ -1524,12 +1616,12 @@ class GitHubClient:
             cause = f"no complete answer within {self.limits.timeout:g} s"
         else:
             # Every token in use was registered for redaction (credentials.remember_secret).
-            text, also = _cause_of(exc)
-            cause = bounded(redact(text), 240, keep="end")
-            if also is not None:  # never connected: nothing was sent, whatever the method
-                return TransportError(
-                    request, cause, fix=f"check the base URL ({self._base_url_source}) and {also}"
-                )
+            found = _cause_of(exc, self._base_url_source)
+            cause = bounded(redact(found.text), 240, keep="end")
+            if found.unsent:  # never connected: nothing was sent, whatever the method
+                return TransportError(request, cause, fix=found.fix)
+            if method in _RESENDABLE or not _was_sent(exc):
+                return TransportError(request, cause, fix=found.fix)
         if method not in _RESENDABLE and _was_sent(exc):
             return OutcomeUnknown(request, cause)
         return TransportError(request, cause)

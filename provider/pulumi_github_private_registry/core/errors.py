@@ -84,11 +84,20 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     return _USER_INFO.sub("://***@", text)
 
 
+# GitHub Actions' runner takes a line for a workflow command when it starts with "::" (after
+# blanks), or, in the legacy form, when "##[" appears anywhere in it (actions/runner's
+# ActionCommand.TryParse looks for it with an unanchored IndexOf). A space breaks either.
+_LEGACY_COMMAND: Final = "##["
+_COMMAND: Final = "::"
+
+
 def printable(text: str) -> str:
     """``text`` redacted, on one line, without control characters or bidirectional overrides: what
     a terminal or a CI log may show of text that came from a file or a server (a CR or an RLO in
-    it could forge or disguise a line)."""
-    return HIDDEN.sub(" ", redact(text)).strip()
+    it could forge or disguise a line, a ``##[error]`` or a leading ``::error::`` a GitHub Actions
+    annotation: they are shown as ``## [error]`` and ``: :error::``)."""
+    text = HIDDEN.sub(" ", redact(text)).strip().replace(_LEGACY_COMMAND, "## [")
+    return ": " + text[1:] if text.startswith(_COMMAND) else text
 
 
 def bounded(text: str, limit: int, *, keep: str = "start") -> str:
@@ -259,7 +268,9 @@ class TransportError(GitHubError):
         if fix is not None:
             super().__init__(request, f"{cause}; {fix}.")
         else:
-            super().__init__(request, f"no answer from GitHub ({cause}); check the network and try again.")
+            super().__init__(
+                request, f"no usable answer from GitHub ({cause}); check the network and try again."
+            )
 
 
 class OutcomeUnknown(TransportError):

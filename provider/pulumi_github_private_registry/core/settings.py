@@ -333,6 +333,11 @@ _BARE_HOST_RE: Final = re.compile(
 )
 
 
+# The longest host name without a dot that a base URL without its scheme is quoted with (a machine
+# on the local network, `ghe-primary`).
+_MAX_BARE_NAME: Final = 32
+
+
 def _bare_host_problem(url: str, source: str) -> str | None:
     """The problem of a base URL that names a host without ``https://``, quoting the host (never
     its path, which may be anything) and suggesting the URL: ``http://`` for loopback only."""
@@ -344,6 +349,13 @@ def _bare_host_problem(url: str, source: str) -> str | None:
         return None  # no URL to suggest
     given = (match["scheme"] or "").lower()
     loopback = is_loopback(host.strip("[]"))
+    if not loopback and "." not in host and ":" not in host and len(host) > _MAX_BARE_NAME:
+        # Not shown: a long name without a dot is no host one would type, but may be a token pasted
+        # into the wrong key (a classic token is 40 hex digits).
+        return (
+            f"{source} must be an absolute https:// URL (e.g. https://github.example.com), got a value "
+            "without a scheme that does not look like a host name"
+        )
     scheme = "http" if loopback and given != "https" else "https"
     path = "/..." if (match["path"] or "/") != "/" else ""
     shown = url[: match.end("port") if port else match.end("host")] + path
@@ -746,7 +758,10 @@ def _misspelling_of(name: str, names: tuple[tuple[str, str, frozenset[str], bool
 
 
 def misspelt_keys(
-    config_keys: Iterable[Any], namespaces: Iterable[str] = (GITHUB, PACKAGE)
+    config_keys: Iterable[Any],
+    namespaces: Iterable[str] = (GITHUB, PACKAGE),
+    *,
+    project: str | None = None,
 ) -> list[tuple[str, str]]:
     """The keys of ``config_keys`` that look like a misspelling of a key the providers read, each
     with the key meant: ``github:baseurl`` -> ``github:baseUrl``, ``github:ower`` -> ``github:owner``,
@@ -756,6 +771,10 @@ def misspelt_keys(
     meant only in case or by an edit or two (:func:`edit_distance`), is no key pulumi-github reads
     (:data:`PULUMI_GITHUB_KEYS`) and is nearer none of them. Linear in the keys: each is compared,
     banded, with about twenty names of at most 16 characters.
+
+    ``project``: the Pulumi project's name. Pulumi puts a project's own keys (written without a
+    namespace) in its namespace, so in a project named ``github`` ``owners`` is ``github:owners``:
+    there, only a key that differs from one read in case alone is taken for a misspelling.
     """
     wanted = tuple(namespaces)
     ours = {namespace: _read_in(namespace) for namespace in (GITHUB, PACKAGE)}
@@ -776,6 +795,11 @@ def misspelt_keys(
         if namespace == PACKAGE:
             name = name.removeprefix("config:")  # the older spelling of a provider key
         if name in ours[namespace] or name in theirs[namespace]:
+            continue
+        if namespace == project:  # the project's own key, unless only its case differs from ours
+            case_only = {n.lower(): n for n in ours[namespace]}.get(name.lower())
+            if case_only is not None:
+                found.append((key, f"{namespace}:{case_only}"))
             continue
         # A key of the other namespace, put in this one (`github:maxConcurrency`).
         other = GITHUB if namespace == PACKAGE else PACKAGE

@@ -335,8 +335,10 @@ def _walk(
             hint = (
                 "install the App in an organization"
                 if credentials.app is not None
-                else "a classic token needs the read:org scope to list private memberships; or name "
-                "the organizations with --org"
+                # Either reason looks the same from here (an empty list); an emulator fresh from its
+                # start knows no org yet, and a user of no org is as likely as a missing scope.
+                else "its user belongs to none, or (a classic token) the token lacks the read:org "
+                "scope that lists private memberships; name the organizations with --org"
             )
             print(f"error: no organization is visible to {who}: {hint}", file=err)
             return EXIT_FAILED
@@ -545,8 +547,19 @@ def _unknown_provider_key(key: str, name: str, registries_set: bool) -> str | No
     return f"{_shown(key)} is no setting of the provider; its settings: {', '.join(_PROVIDER_NAMES)}"
 
 
+def _given_as(lines: list[str], key: str, given: str | None) -> list[str]:
+    """Lines about ``key`` whose value the file gave under the misspelt key ``given``, saying so."""
+    if given is None:
+        return lines
+    said = f"{key} (given as {_shown(given)})"
+    return [line.replace(key, said, 1) if key in line else f"{line} ({said})" for line in lines]
+
+
 def config_problems(
-    config: Mapping[str, Any], stack: str | None = None, entries: Sequence[stackconfig.RegistryEntry] = ()
+    config: Mapping[str, Any],
+    stack: str | None = None,
+    entries: Sequence[stackconfig.RegistryEntry] = (),
+    taken: Mapping[str, str] | None = None,
 ) -> list[str]:
     """What the providers would refuse in a stack's configuration, one line each, offline.
 
@@ -555,6 +568,8 @@ def config_problems(
     the provider starts; unknown keys in the provider's namespace, with the setting they resemble;
     and in the program's namespace a key that no entry names as its secret and that looks like a
     misspelled registries key. Secrets are only checked for being encrypted, never read.
+    ``taken``: keys whose value the file gave under a misspelt key (the key meant to the key given),
+    for the lines about them to say so.
     """
     lines: list[str] = []
     checked: set[str] = set()
@@ -563,7 +578,8 @@ def config_problems(
             if setting.key in checked or config.get(setting.key) is None:
                 continue
             checked.add(setting.key)
-            lines.extend(_setting_problems(attribute, setting, config[setting.key], stack))
+            problems = _setting_problems(attribute, setting, config[setting.key], stack)
+            lines.extend(_given_as(problems, setting.key, (taken or {}).get(setting.key)))
         token, app = config.get(keys.token.key), config.get(keys.app_auth.key)
         if token not in (None, "") and app not in (None, "", {}):
             lines.append(
@@ -620,20 +636,38 @@ def _misplaced(document: Mapping[Any, Any], config: dict[str, Any]) -> list[str]
     return lines
 
 
-def _misspelt(config: dict[str, Any], stack: str | None) -> list[str]:
+def _in_plaintext(setting: settings.Setting, value: Any) -> bool:
+    """Whether a secret setting's value shows a secret part in plaintext, judged as the setting's own
+    check judges it: a GitHub App by its private key, a token map by each token."""
+    if _is_secure(value):
+        return False
+    if setting.kind == "app" and isinstance(value, Mapping):
+        return value.get("pemFile") is not None and not _is_secure(value["pemFile"])
+    if setting.kind == "map" and isinstance(value, Mapping):
+        return any(token is not None and not _is_secure(token) for token in value.values())
+    return True
+
+
+def _misspelt(
+    config: dict[str, Any], stack: str | None, project: str | None, taken: dict[str, str]
+) -> list[str]:
     """Keys of pulumi-github's namespace that look like a misspelling of one the providers read;
-    each value is taken as meant (into ``config``) for the rest of the check, but a secret's."""
+    each value is taken as meant (into ``config``) for the rest of the check, but a secret's, and
+    ``taken`` maps the key meant to the key given.
+    ``project``: the project's name, whose own keys (``github:owners`` in a project ``github``) are
+    no misspelling, as the dynamic provider judges them too."""
     lines = []
-    for key, meant in settings.misspelt_keys(config, (settings.GITHUB,)):
+    for key, meant in settings.misspelt_keys(config, (settings.GITHUB,), project=project):
         line = settings.misspelt_key_problem(key, meant)
         setting = _SETTINGS_BY_KEY[meant]
-        if setting.secret and not _is_secure(config[key]):
+        if setting.secret and _in_plaintext(setting, config[key]):
             line += (
                 f"; it is in plaintext: remove it with `pulumi config rm {_shown(key)}` and set {meant} "
                 f"with `{_set_secret(meant, stack)}`"
             )
         elif not setting.secret and meant not in config:
             config[meant] = config[key]
+            taken[meant] = key
         lines.append(line)
     return lines
 
@@ -667,19 +701,24 @@ def _check(path: Path) -> tuple[int, list[str], str | None]:
     stack = _stack_name(path)
     config = dict(read.config)
     lines = _misplaced(read.document, config)
+    taken: dict[str, str] = {}  # a key meant, to the misspelt key that gave its value
     project = stackconfig.project_name(path)
     registries_key = stackconfig.full_key(stackconfig.REGISTRIES_KEY)
     if not stackconfig.declares_in_config(project, config):
-        lines.extend(_misspelt(config, stack))
-        lines.extend(config_problems(config, stack))
+        if project is not None:
+            # Pulumi reads a key without a namespace as one of the project's.
+            for key in [k for k in config if isinstance(k, str) and ":" not in k]:
+                config.setdefault(f"{project}:{key}", config.pop(key))
+        lines.extend(_misspelt(config, stack, project, taken))
+        lines.extend(config_problems(config, stack, taken=taken))
         where = f"project {_shown(project)}'s program" if project else "the program"
         note = f"the registries are declared in {where}, not in this file: `pulumi preview` checks them"
         return 0, [_line(line) for line in lines], note
     lines.extend(_dedented(config, registries_key))
     for key in [k for k in config if isinstance(k, str) and ":" not in k]:
         # Pulumi reads a key without a namespace as one of the project's: the stack program's.
-        config.setdefault(stackconfig.full_key(key), config.pop(key))
-    lines.extend(_misspelt(config, stack))
+        config.setdefault(f"{project or stackconfig.PROJECT}:{key}", config.pop(key))
+    lines.extend(_misspelt(config, stack, project or stackconfig.PROJECT, taken))
     owner = config.get(settings.OWNER.key)
     default_org = settings.OWNER.resolve(owner if isinstance(owner, str) else None)
     entries, list_problems = stackconfig.parse_registries(
@@ -687,7 +726,7 @@ def _check(path: Path) -> tuple[int, list[str], str | None]:
         default_org=default_org,
         config_keys=[str(key) for key in config],
     )
-    lines.extend(config_problems(config, stack, entries))
+    lines.extend(config_problems(config, stack, entries, taken))
     lines.extend(list_problems)
     status = _status_in(config)
     # The keys set that no registry names: one may be a secret key misspelt, or in another namespace.

@@ -548,8 +548,17 @@ FORMATS: Final = ("text", "json", "github")
 SUMMARY_ENV: Final = "GITHUB_STEP_SUMMARY"
 """The file GitHub Actions shows as the job summary; ``--format github`` appends to it."""
 MAX_SUMMARY_ROWS: Final = 300
-"""Rows of the summary's table at most (GitHub takes 1 MiB of summary a step); the annotations and
-``--json`` still have every registry."""
+"""Rows of the summary's table at most; the annotations and ``--json`` still have every registry.
+
+GitHub takes at most 1 MiB (1024k) of summary a step and drops a larger one whole ("$GITHUB_STEP_SUMMARY
+upload aborted, supports content up to a size of 1024k": docs.github.com, workflow commands, "Adding a
+job summary"): 300 rows of at most about 1,600 characters each stay below it."""
+MAX_SUMMARY_PROBLEMS: Final = 50
+"""Problems of an unusable stack file the summary lists at most (each up to :data:`MAX_LINE`)."""
+MAX_ANNOTATIONS: Final = 10
+"""Error annotations printed at most for an unusable stack file: GitHub shows 10 error, 10 warning
+and 10 notice annotations a step, 50 a job (actions/toolkit, docs/problem-matchers.md,
+"Limitations"); more would only fill the log."""
 _TITLE: Final = 200  # characters of a value in an annotation's title or a summary cell
 _MARKDOWN_PUNCTUATION: Final = re.compile(r"([!-/:-@\[-`{-~])")
 
@@ -588,7 +597,13 @@ def render_github(result: Report) -> tuple[list[str], str]:
     name = result.stack_file
     out: list[str] = []
     if result.errors:
-        out += [_annotation("error", name, "drift: nothing compared", line) for line in _unusable(result)]
+        # GitHub shows 10 error annotations a step: the first problems, then the count (which says
+        # where the rest are), so that 20,000 problems are not 20,000 commands.
+        problems = list(result.errors[: MAX_ANNOTATIONS - 1])
+        count = _unusable(result)[-1]
+        if len(result.errors) > len(problems):
+            count += f"; {len(result.errors) - len(problems)} are not annotated: {_every_problem(result)}"
+        out += [_annotation("error", name, "drift: nothing compared", line) for line in [*problems, count]]
         return out, _summary(result)
     for registry in result.registries:
         where = f"{registry.org}/{registry.name}"
@@ -619,20 +634,36 @@ def render_github(result: Report) -> tuple[list[str], str]:
 
 
 def _summary(result: Report) -> str:
-    """The job summary: a heading, the verdict, and a table of what drifted, by org."""
+    """The job summary: a heading, the verdict, and a table of what drifted, by org.
+
+    Linear in the registries and orgs (grouped once), and bounded whatever their number: at most
+    :data:`MAX_SUMMARY_ROWS` rows or :data:`MAX_SUMMARY_PROBLEMS` problems are rendered.
+    """
     lines = [f"### Registry drift: {_markdown(result.stack_file)}", ""]
     if result.errors:
         lines += ["Nothing was compared:", ""]
-        lines += [f"- {_markdown(e, MAX_LINE)}" for e in result.errors]
+        lines += [f"- {_markdown(e, MAX_LINE)}" for e in result.errors[:MAX_SUMMARY_PROBLEMS]]
+        if len(result.errors) > MAX_SUMMARY_PROBLEMS:
+            more = len(result.errors) - MAX_SUMMARY_PROBLEMS
+            lines += ["", f"{_plural(more, 'more problem')}: {_markdown(_every_problem(result), MAX_LINE)}"]
         return "\n".join(lines) + "\n"
     lines.append(f"**Verdict:** {_markdown(_verdict(result), MAX_LINE)}")
+    failed = {o.org: o for o in result.failed_orgs}
+    drifted: dict[str, list[RegistryDrift]] = {}
+    for r in result.registries:
+        if r.status in ("missing", "undeclared", "changed"):
+            drifted.setdefault(r.org, []).append(r)
     rows: list[str] = []
-    for org in sorted({r.org for r in result.registries} | {o.org for o in result.orgs}, key=str.lower):
-        failure = next((o for o in result.failed_orgs if o.org == org), None)
+    total = 0  # every row there would be; only the first MAX_SUMMARY_ROWS are rendered
+    for org in sorted(drifted.keys() | {o.org for o in result.orgs}, key=str.lower):
+        failure = failed.get(org)
         if failure is not None:
-            rows.append(f"| {_markdown(org)} | - | not read | {_markdown(_org_failure(failure), 400)} |")
-        for r in result.registries:
-            if r.org != org or r.status not in ("missing", "undeclared", "changed"):
+            total += 1
+            if total <= MAX_SUMMARY_ROWS:
+                rows.append(f"| {_markdown(org)} | - | not read | {_markdown(_org_failure(failure), 400)} |")
+        for r in drifted.get(org, ()):
+            total += 1
+            if total > MAX_SUMMARY_ROWS:
                 continue
             if r.status == "missing":
                 details = "declared, and GitHub has no such registry"
@@ -645,17 +676,21 @@ def _summary(result: Report) -> str:
                 f"| {_markdown(org)} | {_markdown(r.name + where)} | {r.status} | {_markdown(details, 400)} |"
             )
     if rows:
-        lines += ["", "| Org | Registry | Drift | Details |", "| --- | --- | --- | --- |"]
-        lines += rows[:MAX_SUMMARY_ROWS]
-        if len(rows) > MAX_SUMMARY_ROWS:
+        lines += ["", "| Org | Registry | Drift | Details |", "| --- | --- | --- | --- |", *rows]
+        if total > MAX_SUMMARY_ROWS:
             lines += [
                 "",
-                f"{len(rows) - MAX_SUMMARY_ROWS} more rows are in the annotations (and in `--json`).",
+                f"{total - MAX_SUMMARY_ROWS} more rows are in the annotations (and in `--json`).",
             ]
     notes = result.notes()
     if notes:
         lines += ["", *(f"- Note: {_markdown(note, MAX_LINE)}" for note in notes)]
     return "\n".join(lines) + "\n"
+
+
+def _every_problem(result: Report) -> str:
+    """Where a stack file's problems left out of the summary and the annotations are all listed."""
+    return f"`{invoked_as()} drift {result.stack_file} --format text` lists every one"
 
 
 def _lines(lines: list[str]) -> list[str]:

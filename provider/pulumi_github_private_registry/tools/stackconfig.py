@@ -191,9 +191,19 @@ class StackFile:
     unusable: tuple[str, ...] = ()
 
 
-# What PyYAML's reason quotes of the file beyond a character or two (a tag, an alias) is not shown:
-# the file may hold a token there.
-_QUOTED_TEXT: Final = re.compile(r"'[^']*'")
+# What PyYAML's reason quotes of the file beyond a character or two (a tag, an alias, an anchor) is
+# not shown: the file may hold a token there. Python's repr quotes in '...', or in "..." when the text
+# holds a ' (and escapes the quote inside either way); PyYAML's own token names are '<block end>'.
+_QUOTED_TEXT: Final = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
+_TOKEN_NAME: Final = re.compile(r"'<[a-z ]{1,30}>'")
+_QUOTES: Final = re.compile("['\"]")
+_MAX_REASON: Final = 200
+
+
+def _hidden(quoted: re.Match[str]) -> str:
+    text = quoted[0]
+    # One character, or one escaped ('\t'), is the character at fault; a token's are never one.
+    return text if len(text) <= 4 or _TOKEN_NAME.fullmatch(text) else "'...'"
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:
@@ -201,10 +211,13 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
     problem = getattr(exc, "problem", None)
     if not isinstance(problem, str) or not problem:
         return ""
-    reason = _QUOTED_TEXT.sub(
-        lambda quoted: quoted[0] if len(quoted[0]) <= 5 or quoted[0].startswith("'<") else "'...'",
-        problem[:200],
-    )
+    # Hidden before it is cut, as a cut could leave a quote open; a quote PyYAML left open (never
+    # seen, but the reason is its to word) ends the reason.
+    reason = _QUOTED_TEXT.sub(_hidden, problem)
+    if _QUOTES.search(_QUOTED_TEXT.sub("", reason)):
+        first = _QUOTES.search(reason)
+        reason = reason[: first.start() if first else 0].rstrip(" :,") or "the file is not valid YAML there"
+    reason = reason[:_MAX_REASON]
     if "'\\t'" in reason:
         reason += " (YAML indents with spaces, never tabs)"
     return f": {reason}"
@@ -218,13 +231,40 @@ class _DuplicateKey(yaml.YAMLError):
         self.key, self.first, self.second = key, first, second
 
 
+# What PyYAML's constructors raise for a value that does not fit its tag, rather than a YAMLError.
+_CONSTRUCTOR_ERRORS: Final = (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError)
+
+
+class _UnfitTag(yaml.YAMLError):
+    """A value that does not fit its tag (``!!int abc``), where it is; the value is never kept."""
+
+    def __init__(self, tag: str, line: int, column: int) -> None:
+        super().__init__(tag)
+        name = tag.removeprefix("tag:yaml.org,2002:")
+        self.tag = f"!!{name}" if name != tag and name.isalpha() and len(name) <= 12 else "!!..."
+        self.line, self.column = line, column
+
+    def __str__(self) -> str:
+        where = f"line {self.line}, column {self.column}"
+        return f"not valid YAML at {where}: a tagged value ({self.tag}) does not fit its tag"
+
+
 class _StackLoader(yaml.SafeLoader):
     """PyYAML's safe loader that refuses a key given twice in a mapping, as Pulumi does: pasting a
     second `github-private-registries:registries:` block would otherwise leave only the last one."""
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # A value its tag does not fit (`!!int ghp_...`, `!!bool maybe`) makes PyYAML's constructors
+        # raise Python's own errors, which quote the value: only where it is goes on.
+        try:
+            return super().construct_object(node, deep=deep)
+        except _CONSTRUCTOR_ERRORS:
+            raise _UnfitTag(node.tag, node.start_mark.line + 1, node.start_mark.column + 1) from None
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[str, int] = {}
-        for key_node, _ in node.value:
+        # Not a mapping (`!!map [a]`): SafeLoader's own check names it.
+        for key_node, _ in node.value if isinstance(node, yaml.MappingNode) else ():
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
                 first = seen.setdefault(key_node.value, key_node.start_mark.line + 1)
                 if first != key_node.start_mark.line + 1:
@@ -278,6 +318,10 @@ def _read(path: Path) -> tuple[Mapping[str, Any], Mapping[Any, Any], list[str]]:
         return {}, {}, [f"cannot read it: {(exc.strerror or type(exc).__name__).lower()}"]
     except RecursionError:
         return {}, {}, ["not valid YAML: nested too deeply"]
+    except _UnfitTag as exc:
+        return {}, {}, [str(exc)]
+    except _CONSTRUCTOR_ERRORS:  # one a constructor raised outside a value of its own (none known)
+        return {}, {}, ["not valid YAML: a tagged value (!!...) does not fit its tag"]
     except _DuplicateKey as exc:
         key = schema.plain(exc.key, 100)
         return (
@@ -300,9 +344,29 @@ def _read(path: Path) -> tuple[Mapping[str, Any], Mapping[Any, Any], list[str]]:
         return {}, {}, [f"not valid YAML at line {line}, column {column}{_yaml_reason(exc)}"]
     if data is None:
         data = {}
+    near = _near_config_key(data) if isinstance(data, Mapping) and "config" not in data else None
+    if near is not None:
+        return {}, {}, [f"`{schema.plain(near, 40)}` is no key of a stack file: did you mean `config:`?"]
     if not isinstance(data, Mapping) or not isinstance(data.get("config") or {}, Mapping):
         return {}, {}, ["not a Pulumi stack file: expected a mapping with a `config:` mapping"]
     return data.get("config") or {}, data, []
+
+
+# The keys of a stack file besides `config` (Pulumi's ProjectStack, sdk/go/common/workspace/project.go).
+_STACK_FILE_KEYS: Final = frozenset({"secretsprovider", "encryptedkey", "encryptionsalt", "environment"})
+
+
+def _near_config_key(document: Mapping[Any, Any]) -> str | None:
+    """A top-level key that misspells ``config`` (``Config``, ``confg``, ``configs``), or None."""
+    for key in document:
+        if (
+            isinstance(key, str)
+            and ":" not in key  # a config key written at the top level: said where it is
+            and key not in _STACK_FILE_KEYS
+            and settings.edit_distance(key.lower(), "config", 2) <= 2
+        ):
+            return key
+    return None
 
 
 _PROJECT_FILES: Final = ("Pulumi.yaml", "Pulumi.yml")
@@ -313,8 +377,11 @@ _PROJECT_LEVELS: Final = 6
 
 
 def project_name(stack_file: Path) -> str | None:
-    """The name of the Pulumi project a stack file belongs to: the ``name`` of the nearest
-    ``Pulumi.yaml`` in its directory or above; None when none is found or it has no name."""
+    """The name of the Pulumi project a stack file belongs to, as Pulumi places stack files: the
+    nearest ``Pulumi.yaml`` in the stack file's folder or up to five folders above, if its stack files
+    are in that folder (beside it, or in its ``stackConfigDir``); else None. The nearest project file
+    decides, so that one further up (a stray ``/tmp/Pulumi.yaml``) never does; None also when it
+    cannot be read or has no name."""
     try:
         folder = stack_file.resolve().parent
     except (OSError, RuntimeError):
@@ -327,10 +394,15 @@ def project_name(stack_file: Path) -> str | None:
                     continue
                 with path.open("rb") as stream:
                     data = yaml.safe_load(stream.read(_MAX_PROJECT_FILE).decode("utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
-                return None
-            found = data.get("name") if isinstance(data, Mapping) else None
-            return found if isinstance(found, str) and found else None
+                if not isinstance(data, Mapping):
+                    return None
+                # `config:` is the older name of `stackConfigDir`, when it names a folder.
+                stacks = data.get("stackConfigDir") or data.get("config")
+                home = (candidate / stacks).resolve() if isinstance(stacks, str) and stacks else candidate
+            except (OSError, RuntimeError, yaml.YAMLError, *_CONSTRUCTOR_ERRORS, RecursionError):
+                return None  # UnicodeDecodeError is a ValueError; a path with NUL one too
+            found = data.get("name")
+            return found if home == folder and isinstance(found, str) and found else None
     return None
 
 
@@ -392,6 +464,8 @@ class RegistryEntry:
     problems: tuple[Problem, ...] = field(default_factory=tuple)
     is_mapping: bool = True
     """False when the entry is not a mapping at all: then nothing else is checked."""
+    hinted: frozenset[str] = frozenset()
+    """Fields not given that a misspelt key hints at: that they are missing is not reported."""
 
     @property
     def org(self) -> str | None:
@@ -448,34 +522,81 @@ class RegistryEntry:
 _MEANT_CUTOFF: Final = 0.8
 
 
-def _unknown_field(key: str) -> Problem:
-    hint = _near_field(key, cutoff=0.6)
+def _unknown_field(key: str, value: Any) -> Problem:
+    hint, _ = _field_meant(key, value)
     if hint:
         return Problem("entry_unknown_field_hint", key, {"hint_field": hint})
     return Problem("entry_unknown_field", key)
 
 
-def _near_field(key: str, *, cutoff: float) -> str | None:
-    """The entry field a misspelt ``key`` most resembles, or None; bounded (a key of a stack file may
-    be long, and difflib's work grows with it)."""
+def _is_secret_input(key: Any) -> bool:
+    """Whether ``key`` is the secret itself (``value``, ``encrypted_value``), in any case."""
+    return isinstance(key, str) and key.lower() in schema.SECRET_INPUTS
+
+
+def _field_meant(key: str, value: Any) -> tuple[str | None, bool]:
+    """The entry field a misspelt ``key`` most resembles, or None, and whether it is near enough for
+    ``value`` to stand for that field's; bounded (a key of a stack file may be long, and difflib's
+    work grows with it).
+
+    Case never counts (``URL``, ``Org``). The value decides between fields where it can: ``type:
+    npm_registry`` is the registry type, ``selected_repository: [web]`` names repositories."""
     if len(key) > 64:
-        return None
-    hint = difflib.get_close_matches(key, ENTRY_FIELDS, n=1, cutoff=cutoff)
-    return hint[0] if hint else None
+        return None, False
+    lowered = key.lower()
+    if lowered in ENTRY_FIELDS:
+        return lowered, True
+    if "type" in lowered and isinstance(value, str):
+        for typed, allowed in (("registry_type", schema.REGISTRY_TYPES), ("auth_type", schema.AUTH_TYPES)):
+            if value in allowed:
+                return typed, True
+    close = difflib.get_close_matches(lowered, ENTRY_FIELDS, n=3, cutoff=0.6)
+    if not close:
+        return None, False
+    best = close[0]
+    if isinstance(value, list) and value and {REPOSITORY_NAMES_FIELD, "selected_repository_ids"} & set(close):
+        names = all(isinstance(v, str) and not v.strip().isdigit() for v in value)
+        best = REPOSITORY_NAMES_FIELD if names else "selected_repository_ids"
+        if best not in close:
+            best = close[0]
+    return best, bool(difflib.get_close_matches(lowered, [best], n=1, cutoff=_MEANT_CUTOFF))
 
 
-def _as_meant(raw: Mapping[Any, Any]) -> dict[Any, Any]:
+def _as_meant(raw: Mapping[Any, Any]) -> tuple[dict[Any, Any], frozenset[str]]:
     """The entry with each misspelt field's value under the field meant, when that one is not given:
     ``visiblity: selected`` is reported once, as unknown, and nothing that follows only from the
-    misspelling (``visibility`` required, a Codespaces secret without a visibility) is reported."""
+    misspelling (``visibility`` required, a Codespaces secret without a visibility) is reported.
+    Also the fields hinted at only (``visible`` for ``visibility``), whose absence is not reported
+    either: the hint says it."""
     meant = dict(raw)
+    hinted: set[str] = set()
     for key, value in raw.items():
-        if key in ENTRY_FIELDS or key in schema.SECRET_INPUTS or not isinstance(key, str):
+        if key in ENTRY_FIELDS or _is_secret_input(key) or not isinstance(key, str):
             continue
-        field = _near_field(key, cutoff=_MEANT_CUTOFF)
-        if field is not None and field not in meant:
+        field, strong = _field_meant(key, value)
+        if field is None or field in raw:
+            continue
+        if strong and field not in meant:
             meant[field] = value
-    return meant
+        elif not strong:
+            hinted.add(field)
+    return meant, frozenset(hinted - set(meant))
+
+
+# What only says a field is not given: not said of a field a misspelt key hints at.
+_ABSENT: Final = frozenset({"required", "auth_required", "org_required", "secret_required", "secret_missing"})
+_NO_IDS: Final = frozenset({"selected_needs_ids", "entry_selected_needs_ids"})
+
+
+def _follows_from_hint(problem: Problem, hinted: frozenset[str]) -> bool:
+    """Whether ``problem`` only says that a field a misspelt key hints at is not given."""
+    if problem.code in _NO_IDS:
+        return bool(hinted & {REPOSITORY_NAMES_FIELD, "selected_repository_ids"})
+    if problem.code == "entry_secret_needed":
+        return SECRET_FIELD in hinted
+    if problem.code == "entry_codespaces_no_visibility":
+        return "visibility" in hinted
+    return problem.code in _ABSENT and problem.field in hinted
 
 
 _auth_type = schema.auth_type_of
@@ -527,19 +648,20 @@ def _parse_entry(raw: Any, index: int, default_org: str | None) -> RegistryEntry
     if not isinstance(raw, Mapping):
         problem = Problem("entry_not_mapping", "registry")
         return RegistryEntry(index=index, inputs={}, problems=(problem,), is_mapping=False)
-    written, raw = raw, _as_meant(raw)
+    written = raw
+    raw, hinted = _as_meant(raw)
     inputs = {k: raw[k] for k in _PASSTHROUGH_FIELDS if raw.get(k) is not None}
     if inputs.get("org") is None and default_org:
         inputs["org"] = default_org
     suggested = default_secret_key(inputs.get("org"), inputs.get("registry_type"))
 
     problems: list[Problem] = []
-    for key in written:
-        if key in schema.SECRET_INPUTS:
+    for key, value in written.items():
+        if _is_secret_input(key):
             params = {"suggested": suggested, "command": set_secret_command(suggested)}
             problems.append(Problem("entry_secret_in_file", str(key), params))
         elif key not in ENTRY_FIELDS:
-            problems.append(_unknown_field(str(key)))
+            problems.append(_unknown_field(str(key), value))
 
     secret_key = raw.get(SECRET_FIELD)
     if secret_key is not None and (
@@ -575,7 +697,8 @@ def _parse_entry(raw: Any, index: int, default_org: str | None) -> RegistryEntry
         secret_key=secret_key,
         repository_names=repository_names,
         codespaces=codespaces,
-        problems=tuple(problems),
+        problems=tuple(p for p in problems if not _follows_from_hint(p, hinted)),
+        hinted=hinted,
     )
 
 
@@ -759,7 +882,8 @@ def declaration_problems(entry: RegistryEntry, *, default_org: str | None = None
                 problem = replace(problem, field=REPOSITORY_NAMES_FIELD)
             elif problem.code == "selected_needs_ids":
                 problem = replace(problem, code="entry_selected_needs_ids")
-        problems.append(problem)
+        if not _follows_from_hint(problem, entry.hinted):
+            problems.append(problem)
     return problems
 
 
