@@ -28,7 +28,7 @@ from doors import Plugins, camel
 from hosted import refusal
 from provider_host import ProviderHost, up
 from pulumi_github_private_registry.emulator import Emulator
-from pulumi_github_private_registry.emulator.server import JWT_BAD_IAT
+from pulumi_github_private_registry.emulator.facts import JWT_BAD_IAT
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 from samples import declaration
 from test_app_auth import APP, INSTALLATIONS, ORGS, PAT, _private_pem, _public_pem, app_config, statuses

@@ -54,6 +54,36 @@ def test_the_emulator_imports_nothing_of_ours(path: Path) -> None:
     assert all(n.startswith("pulumi_github_private_registry.emulator") for n in ours), ours
 
 
+# The emulator's modules, each importing only those before it (provider/ARCHITECTURE.md).
+EMULATOR_ORDER = (
+    "facts",
+    "messages",
+    "contract",
+    "apps",
+    "registries",
+    "models",
+    "responses",
+    "routing",
+    "serving",
+    "cli",
+    "__init__",
+    "__main__",
+)
+
+
+def test_the_emulator_order_names_every_module_of_the_emulator() -> None:
+    assert sorted(EMULATOR_ORDER) == sorted(p.stem for p in _modules("emulator"))
+
+
+@pytest.mark.parametrize("path", _modules("emulator"), ids=lambda p: p.name)
+def test_each_emulator_module_imports_only_those_before_it(path: Path) -> None:
+    package = "pulumi_github_private_registry.emulator"
+    before = {f"{package}.{name}" for name in EMULATOR_ORDER[: EMULATOR_ORDER.index(path.stem)]}
+    ours = {n for n in _imports(path) if n.startswith(package + ".")}
+    # A name imported from a module counts as the module (``from .facts import X`` -> facts.X).
+    assert {n for n in ours if not any(n == m or n.startswith(m + ".") for m in before)} == set()
+
+
 @pytest.mark.parametrize("path", _modules("tools"), ids=lambda p: p.name)
 def test_the_tools_import_the_core_and_no_door(path: Path) -> None:
     ours = "pulumi_github_private_registry"

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.api_jws import PyJWS
 from nacl.public import PublicKey, SealedBox
 
-from pulumi_github_private_registry.emulator import Emulator, server
+from pulumi_github_private_registry.emulator import Emulator, facts
 
 APP, OTHER_APP = 101, 202
 INSTALLATION, OTHER_INSTALLATION = 1001, 2002
@@ -181,7 +181,7 @@ def test_a_token_does_not_reach_another_org(emu: Emulator, keys: Any) -> None:
         assert answer.status_code == 403
         assert answer.json() == {
             "message": "Resource not accessible by integration",
-            "documentation_url": server.DOCS_URL,
+            "documentation_url": facts.DOCS_URL,
             "status": "403",
         }
     assert emu.registries("initech") == {}
@@ -276,7 +276,7 @@ def test_tokens_expire_after_the_ttl_on_the_emulators_clock(keys: Any) -> None:
         # A JWT made on the client's (now slow) clock is already stale on the server's ...
         emu.advance_clock(600.0)
         stale = requests.get(f"{emu.base_url}orgs/{ORG}/installation", headers=bearer(make_jwt(keys[APP])))
-        assert (stale.status_code, stale.json()["message"]) == (401, server.JWT_EXPIRED)
+        assert (stale.status_code, stale.json()["message"]) == (401, facts.JWT_EXPIRED)
         # ... unless made on the server's clock, which its Date header tells.
         date = requests.get(f"{emu.base_url}meta").headers["Date"]
         server_now = parsedate_to_datetime(date).timestamp()
@@ -313,22 +313,22 @@ def test_a_jwt_github_would_refuse_is_401_with_its_message(emu: Emulator, keys: 
         {"iss": str(APP), "iat": int(now) - 60, "exp": int(now) + 540}, "s" * 32, algorithm="HS256"
     )
     cases = {
-        "signed by another app's key": (make_jwt(keys[OTHER_APP], APP), server.JWT_UNDECODABLE),
-        "not a JWT": ("not.a.jwt", server.JWT_UNDECODABLE),
-        "HS256": (hs256, server.JWT_UNDECODABLE),
-        "expired": (make_jwt(keys[APP], iat=now - 700, exp=now - 1), server.JWT_EXPIRED),
-        "exp as text": (make_jwt(keys[APP], exp="soon"), server.JWT_EXPIRED),
-        "exp too far": (make_jwt(keys[APP], exp=now + 660), server.JWT_EXP_TOO_FAR),
-        "iat in the future": (make_jwt(keys[APP], iat=now + 120), server.JWT_BAD_IAT),
-        "iss not a number": (make_jwt(keys[APP], iss="Iv1.abc"), server.JWT_BAD_ISS),
-        "the PAT": (PAT, server.JWT_UNDECODABLE),
+        "signed by another app's key": (make_jwt(keys[OTHER_APP], APP), facts.JWT_UNDECODABLE),
+        "not a JWT": ("not.a.jwt", facts.JWT_UNDECODABLE),
+        "HS256": (hs256, facts.JWT_UNDECODABLE),
+        "expired": (make_jwt(keys[APP], iat=now - 700, exp=now - 1), facts.JWT_EXPIRED),
+        "exp as text": (make_jwt(keys[APP], exp="soon"), facts.JWT_EXPIRED),
+        "exp too far": (make_jwt(keys[APP], exp=now + 660), facts.JWT_EXP_TOO_FAR),
+        "iat in the future": (make_jwt(keys[APP], iat=now + 120), facts.JWT_BAD_IAT),
+        "iss not a number": (make_jwt(keys[APP], iss="Iv1.abc"), facts.JWT_BAD_ISS),
+        "the PAT": (PAT, facts.JWT_UNDECODABLE),
     }
     for name, (token, message) in cases.items():
         answer = _lookup(emu, token)
         assert (answer.status_code, answer.json()["message"]) == (401, message), name
         assert answer.json()["documentation_url"] == "https://docs.github.com/rest", name
     missing = requests.get(f"{emu.base_url}orgs/{ORG}/installation")
-    assert (missing.status_code, missing.json()["message"]) == (401, server.JWT_UNDECODABLE)
+    assert (missing.status_code, missing.json()["message"]) == (401, facts.JWT_UNDECODABLE)
     unknown = _lookup(emu, make_jwt(keys[APP], iss=999))
     assert (unknown.status_code, unknown.json()["message"]) == (404, "Integration not found")
     assert emu.installation_tokens() == []
@@ -357,7 +357,7 @@ def test_an_installation_token_does_not_open_the_app_endpoints(emu: Emulator, ke
     answer = requests.post(
         f"{emu.base_url}app/installations/{INSTALLATION}/access_tokens", headers=bearer(token)
     )
-    assert (answer.status_code, answer.json()["message"]) == (401, server.JWT_UNDECODABLE)
+    assert (answer.status_code, answer.json()["message"]) == (401, facts.JWT_UNDECODABLE)
 
 
 # --- with GitHub Enterprise Server, without apps, and the arguments ---------------------------------

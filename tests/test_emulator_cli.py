@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from pulumi_github_private_registry.emulator import server
+from pulumi_github_private_registry.emulator import cli
 
 COMMAND = "python -m pulumi_github_private_registry.emulator"
 READY = re.compile(r"emulator listening on (http://127\.0\.0\.1:(\d+)(/[^ ]*)?/)\n")
@@ -112,7 +112,7 @@ def test_help_names_the_command_as_typed_and_explains_each_option() -> None:
     unwrapped = " ".join(text.split())
     # --port 0, the start-up line and how to read it.
     assert "0 picks a free one, printed on the start-up line (default: 0)" in unwrapped
-    assert f"{server.READY_PREFIX}BASE_URL" in text
+    assert f"{cli.READY_PREFIX}BASE_URL" in text
     assert "sed -n 's/^emulator listening on //p'" in text
     # --prefix for a GitHub Enterprise Server base URL, --host, the tokens.
     assert "e.g. /api/v3 as a GitHub Enterprise Server does" in unwrapped
@@ -135,7 +135,7 @@ def test_help_names_the_command_as_typed_and_explains_each_option() -> None:
 
 
 def test_every_option_states_its_default() -> None:
-    parser = server._parser()
+    parser = cli._parser()
     options = [a for a in parser._actions if a.option_strings and a.dest != "help"]
     assert {a.dest for a in options} >= {"host", "port", "prefix", "token", "read_only_token", "orgs"}
     missing = [a.option_strings[0] for a in options if "default: " not in (a.help or "")]

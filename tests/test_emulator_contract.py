@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from pulumi_github_private_registry.emulator import Emulator, server
+from pulumi_github_private_registry.emulator import Emulator, contract, facts
 
 PROVIDER = Path(__file__).parents[1] / "provider"
 PACKAGE = PROVIDER / "pulumi_github_private_registry" / "emulator"
-SPEC = server.openapi()
-CREATE, UPDATE = server.request_schemas(SPEC)
+SPEC = contract.openapi()
+CREATE, UPDATE = contract.request_schemas(SPEC)
 
 
 def _env() -> dict[str, str]:
@@ -41,7 +41,7 @@ def test_the_emulator_package_imports_nothing_of_the_provider() -> None:
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
-                # `from .server import ...` stays inside the emulator package; `from .. import` does not.
+                # `from .facts import ...` stays inside the emulator package; `from .. import` does not.
                 assert node.level <= 1, f"{source.name}: relative import out of the emulator package"
                 names = [node.module or ""] if node.level == 0 else []
             else:
@@ -61,10 +61,11 @@ def test_serving_loads_no_module_of_the_provider() -> None:
     done = subprocess.run(
         [sys.executable, "-c", code], env=_env(), capture_output=True, text=True, check=True
     )
-    assert json.loads(done.stdout.replace("'", '"')) == [
+    emulator = "pulumi_github_private_registry.emulator"
+    loaded = json.loads(done.stdout.replace("'", '"'))
+    assert emulator in loaded
+    assert [m for m in loaded if m != emulator and not m.startswith(emulator + ".")] == [
         "pulumi_github_private_registry",  # the parent package: its names load lazily
-        "pulumi_github_private_registry.emulator",
-        "pulumi_github_private_registry.emulator.server",
     ]
 
 
@@ -73,7 +74,7 @@ def test_the_openapi_extract_ships_inside_the_emulator_package() -> None:
         "private-registries.openapi.json"
     )
     assert json.loads(shipped.read_text(encoding="utf-8")) == SPEC
-    assert server.SPEC_PATH.parent == PACKAGE
+    assert contract.SPEC_PATH.parent == PACKAGE
     pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
     assert "emulator/private-registries.openapi.json" in pyproject  # package data: in wheels too
     assert re.search(r'^emulator = \["openapi-schema-validator', pyproject, re.MULTILINE)
@@ -129,34 +130,34 @@ def _documented(field: str) -> tuple[set[str], set[str]]:
 
 
 def test_the_auth_table_is_what_the_descriptions_say() -> None:
-    assert set(server.AUTH_FACTS) == set(CREATE["properties"]["auth_type"]["enum"])
-    oidc_fields = {f for facts in server.AUTH_FACTS.values() for f in facts.allowed} - {"username"}
+    assert set(facts.AUTH_FACTS) == set(CREATE["properties"]["auth_type"]["enum"])
+    oidc_fields = {f for facts in facts.AUTH_FACTS.values() for f in facts.allowed} - {"username"}
     for field in sorted(oidc_fields):
         required, optional = _documented(field)
         assert required | optional, f"{field}: no auth type named in its description"
-        assert required == {a for a, f in server.AUTH_FACTS.items() if field in f.required}, field
-        assert optional == {a for a, f in server.AUTH_FACTS.items() if field in f.optional}, field
+        assert required == {a for a, f in facts.AUTH_FACTS.items() if field in f.required}, field
+        assert optional == {a for a, f in facts.AUTH_FACTS.items() if field in f.optional}, field
     # Every auth-specific field of the schema is in the table: none is left unjudged.
     described = {f for f in CREATE["properties"] if _documented(f) != (set(), set())}
     assert described - {"encrypted_value", "key_id"} == oidc_fields
 
 
 def test_the_sealed_value_goes_with_the_auth_types_the_descriptions_name() -> None:
-    sealed = {a for a, f in server.AUTH_FACTS.items() if f.sealed}
+    sealed = {a for a, f in facts.AUTH_FACTS.items() if f.sealed}
     for field in ("encrypted_value", "key_id"):
         required, _ = _documented(field)
         assert required == sealed == {"token", "username_password"}
         assert "Should be omitted for OIDC auth types" in CREATE["properties"][field]["description"]
     # The operation's own description says the same of every OIDC type.
     words = SPEC["paths"]["/orgs/{org}/private-registries"]["post"]["description"]
-    assert set(re.findall(r"`(oidc_\w+)`", words)) == set(server.AUTH_FACTS) - sealed
+    assert set(re.findall(r"`(oidc_\w+)`", words)) == set(facts.AUTH_FACTS) - sealed
     assert "the `encrypted_value` and `key_id` fields should be omitted" in words
 
 
 def test_defaults_and_the_fixed_auth_type_are_the_descriptions() -> None:
     assert "Defaults to `token` if not specified" in CREATE["properties"]["auth_type"]["description"]
-    assert server.DEFAULT_AUTH_TYPE == "token"
-    assert server.contract().defaults == {"replaces_base": False, "auth_type": "token"}
+    assert facts.DEFAULT_AUTH_TYPE == "token"
+    assert contract.contract().defaults == {"replaces_base": False, "auth_type": "token"}
     assert "cannot be changed after creation" in UPDATE["properties"]["auth_type"]["description"]
 
 
@@ -164,7 +165,7 @@ def test_answers_show_the_response_schemas_fields() -> None:
     schemas = SPEC["components"]["schemas"]
     shown = list(schemas["org-private-registry-configuration"]["properties"])
     created = list(schemas["org-private-registry-configuration-with-selected-repositories"]["properties"])
-    assert list(server.contract().shown) == shown
+    assert list(contract.contract().shown) == shown
     assert set(created) - set(shown) == {"selected_repository_ids"}
     assert not {"encrypted_value", "key_id"} & set(created)
 
@@ -195,7 +196,7 @@ def test_every_request_format_is_checked() -> None:
     ],
 )
 def test_uri_format_is_rfc_3986_syntax(value: str, is_uri: bool) -> None:
-    assert server.is_uri(value) is is_uri
+    assert contract.is_uri(value) is is_uri
 
 
 def test_error_messages_name_the_field() -> None:

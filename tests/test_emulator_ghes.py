@@ -22,13 +22,13 @@ import requests
 from nacl.public import PublicKey, SealedBox
 
 from github_refusals import refused
-from pulumi_github_private_registry.emulator import GHES_STAGES, Emulator, server
+from pulumi_github_private_registry.emulator import GHES_STAGES, Emulator, contract, facts
 
 ORG = "acme"
 TOKEN = "test-token"
 VERSION = "3.14"
-SPEC = server.openapi()
-CREATE, _ = server.request_schemas(SPEC)
+SPEC = contract.openapi()
+CREATE, _ = contract.request_schemas(SPEC)
 # The reference pages the stages are read from: copies of GitHub's docs pages (000_ the newest).
 PAGES = Path(__file__).parent / "data" / "api"
 
@@ -224,7 +224,7 @@ def test_credentials_are_judged_before_the_version_and_a_refused_write_is_not_ap
 
 
 def test_a_release_may_be_told_to_support_the_newest_version_too() -> None:
-    with ghes(ghes_api_versions=server.GITHUB_API_VERSIONS) as emu:
+    with ghes(ghes_api_versions=facts.GITHUB_API_VERSIONS) as emu:
         answer = session("2026-03-10").get(url(emu))
         assert answer.status_code == 200 and answer.headers["X-GitHub-Api-Version-Selected"] == "2026-03-10"
         assert session(None).get(url(emu)).headers["X-GitHub-Api-Version-Selected"] == "2022-11-28"

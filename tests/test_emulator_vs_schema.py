@@ -1,7 +1,7 @@
 """The emulator's independent judgement against the provider's own schema (``core.schema``).
 
 The emulator judges a request by GitHub's OpenAPI request schemas and the facts GitHub's reference
-pages state (emulator/server.py), importing nothing of the provider. ``core.schema`` is what the
+pages state (emulator/facts.py), importing nothing of the provider. ``core.schema`` is what the
 provider believes, and checks before it sends anything. The table holds bodies both must judge
 alike; each known disagreement has a test of its own saying which side is stricter and why.
 
@@ -23,10 +23,10 @@ from nacl.public import PublicKey, SealedBox
 
 from github_refusals import refused
 from pulumi_github_private_registry.core import schema
-from pulumi_github_private_registry.emulator import Emulator, server
+from pulumi_github_private_registry.emulator import Emulator, contract
 
-SPEC = server.openapi()
-CREATE, UPDATE = server.request_schemas(SPEC)
+SPEC = contract.openapi()
+CREATE, UPDATE = contract.request_schemas(SPEC)
 
 SEALED = "<sealed>"  # stands for a value sealed with the org's current key
 KEY = "<key_id>"  # stands for the org's current key_id

@@ -270,7 +270,7 @@ def test_twine_check_passes(built: Built) -> None:
 _WHERE_FROM: Final = """
 import importlib.metadata, json, sys
 import pulumi_github_private_registry as package
-from pulumi_github_private_registry.emulator.server import openapi, SPEC_PATH
+from pulumi_github_private_registry.emulator.contract import openapi, SPEC_PATH
 from pulumi_github_private_registry.plugin.package import SCHEMA_PATH
 distribution = importlib.metadata.distribution("pulumi-github-private-registry")
 print(json.dumps({
