@@ -99,3 +99,32 @@ def test_running_the_whole_lifecycle_module_loads_no_pulumi() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """The core modules ``path`` imports when it runs (at any depth, ``if TYPE_CHECKING:`` left out)."""
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            node.body = []
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            modules = [node.module] if node.module else [alias.name for alias in node.names]
+            names.update(m.partition(".")[0] for m in modules)
+    return names & {p.stem for p in _modules("core")}
+
+
+def test_the_core_modules_import_each_other_in_one_direction() -> None:
+    graph = {path.stem: _runtime_imports(path) for path in _modules("core")}
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, " -> ".join((*path, module))
+        if module not in done:
+            for imported in sorted(graph[module]):
+                visit(imported, (*path, module))
+            done.add(module)
+
+    for module in sorted(graph):
+        visit(module, ())

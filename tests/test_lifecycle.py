@@ -15,6 +15,7 @@ import pytest
 from pulumi_github_private_registry.core import lifecycle, schema
 from pulumi_github_private_registry.core.crypto import PublicKey, seal
 from pulumi_github_private_registry.core.inventory import Inventory
+from pulumi_github_private_registry.core.runtime import FRESH_LIST_SECONDS
 from pulumi_github_private_registry.core.schema import UNKNOWN, configuration_name
 from pulumi_github_private_registry.core.settings import Settings
 from pulumi_github_private_registry.emulator import Emulator
@@ -508,12 +509,12 @@ def test_the_deletes_list_is_taken_again_once_it_is_older_than_a_burst(emulator:
     org = "lc-old-list"
     first, other = runtime(emulator), runtime(emulator)
     now = [1000.0]
-    first.deleting = Inventory(ttl=lifecycle.FRESH_LIST_SECONDS, clock=lambda: now[0])
+    first.deleting = Inventory(ttl=FRESH_LIST_SECONDS, clock=lambda: now[0])
     npm = lifecycle.create(first, checked(first, declaration("token", org)))
     maven = lifecycle.create(first, checked(first, declaration("username_password", org)))
     lifecycle.delete(first, npm.id, npm.outputs)
     lifecycle.create(other, checked(other, declaration("username_password", org, value="b", adopt=True)))
-    now[0] += lifecycle.FRESH_LIST_SECONDS + 1
+    now[0] += FRESH_LIST_SECONDS + 1
 
     with pytest.raises(lifecycle.RegistryError) as failure:
         lifecycle.delete(first, maven.id, maven.outputs)

@@ -41,8 +41,8 @@ from pathlib import Path
 from typing import Any, Final, Literal, NoReturn, TextIO
 
 from ..core import schema, settings
+from ..core.comparing import normalized  # the diff's own comparison
 from ..core.errors import MAX_LINE, GitHubError, affects_every_org, bounded, redact
-from ..core.lifecycle import normalized  # the diff's own comparison
 from . import stackconfig
 
 __all__ = [

@@ -38,6 +38,7 @@ from typing import Any, Final, Literal
 import yaml
 
 from ..core import schema, settings
+from ..core.misspelt_keys import edit_distance
 from ..core.schema import Audience, Problem
 
 __all__ = [
@@ -363,7 +364,7 @@ def _near_config_key(document: Mapping[Any, Any]) -> str | None:
             isinstance(key, str)
             and ":" not in key  # a config key written at the top level: said where it is
             and key not in _STACK_FILE_KEYS
-            and settings.edit_distance(key.lower(), "config", 2) <= 2
+            and edit_distance(key.lower(), "config", 2) <= 2
         ):
             return key
     return None
