@@ -16,7 +16,7 @@ import yaml
 from clitools import clean_environment, discover, seed
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.emulator import Emulator
-from pulumi_github_private_registry.tools import cli, stackconfig
+from pulumi_github_private_registry.tools import cli, stackchecks, stackconfig
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -140,14 +140,14 @@ def test_a_discovered_block_with_its_secrets_set_and_repositories_named_validate
     stack_file = tmp_path / "Pulumi.prod.yaml"
 
     stack_file.write_text(yaml.safe_dump({"config": config}))
-    count, before = cli.validate_file(stack_file)
+    count, before = stackchecks.validate_file(stack_file)
     for entry in config[REGISTRIES]:
         if "secret" in entry:
             config[stackconfig.full_key(entry["secret"])] = {"secure": "v1:bm9uY2U=:Y2lwaGVy"}
         if entry["visibility"] == "selected":
             entry["selected_repositories"] = ["web", "api"]
     stack_file.write_text(yaml.safe_dump({"config": config}))
-    _, after = cli.validate_file(stack_file)
+    _, after = stackchecks.validate_file(stack_file)
 
     assert count == 3
     assert len(before) == 3  # two secrets to set, one list of repositories to fill in
@@ -213,7 +213,7 @@ def test_validate_works_offline(capsys: pytest.CaptureFixture[str], monkeypatch:
 
 def test_the_example_stack_lacks_only_its_secrets(capsys: pytest.CaptureFixture[str]) -> None:
     path = REPO / "stacks" / "Pulumi.example.yaml"
-    count, problems = cli.validate_file(path)
+    count, problems = stackchecks.validate_file(path)
 
     assert count == 8
     assert len(problems) == 3
@@ -222,7 +222,7 @@ def test_the_example_stack_lacks_only_its_secrets(capsys: pytest.CaptureFixture[
 
 def test_the_demo_stack_lacks_only_the_secrets_its_script_sets() -> None:
     script = (REPO / "stacks" / "demo.sh").read_text()
-    _, problems = cli.validate_file(REPO / "stacks" / "Pulumi.demo.yaml")
+    _, problems = stackchecks.validate_file(REPO / "stacks" / "Pulumi.demo.yaml")
 
     assert problems
     for problem in problems:
@@ -273,7 +273,7 @@ def test_an_empty_registries_list_declares_none_and_validates(tmp_path: Path) ->
     stack_file = tmp_path / "Pulumi.dev.yaml"
     stack_file.write_text("config:\n  github:owner: acme\n  github-private-registries:registries: []\n")
 
-    assert cli.validate_file(stack_file) == (0, [])
+    assert stackchecks.validate_file(stack_file) == (0, [])
 
 
 @pytest.mark.parametrize(
@@ -292,7 +292,7 @@ def test_validate_explains_a_file_it_cannot_use(tmp_path: Path, content: str, ex
     stack_file = tmp_path / "Pulumi.dev.yaml"
     stack_file.write_text(content)
 
-    _, problems = cli.validate_file(stack_file)
+    _, problems = stackchecks.validate_file(stack_file)
 
     assert len(problems) == 1 and expected in problems[0]
 
@@ -313,7 +313,7 @@ def test_a_codespaces_secret_name_must_be_a_valid_secret_name(tmp_path: Path) ->
     stack_file = tmp_path / "Pulumi.dev.yaml"
     stack_file.write_text(yaml.safe_dump({"config": {"github:owner": "acme", REGISTRIES: [entry]}}))
 
-    _, problems = cli.validate_file(stack_file)
+    _, problems = stackchecks.validate_file(stack_file)
 
     assert any("codespaces_secret: 'GITHUB_NPM' is not a valid secret name" in p for p in problems)
 
@@ -383,7 +383,7 @@ def test_the_stack_guide_declares_one_valid_registry_per_auth_type(tmp_path: Pat
     stack_file = tmp_path / "Pulumi.guide.yaml"
     stack_file.write_text(yaml.safe_dump({"config": config}))
 
-    assert cli.validate_file(stack_file) == (len(entries), [])
+    assert stackchecks.validate_file(stack_file) == (len(entries), [])
     assert {e.get("auth_type", "token") for e in entries} == set(schema.AUTH_TYPES)
 
 
@@ -432,7 +432,7 @@ def test_validate_names_the_entry_field_at_fault(
     stack_file = tmp_path / "Pulumi.dev.yaml"
     stack_file.write_text(yaml.safe_dump({"config": config}))
 
-    _, problems = cli.validate_file(stack_file)
+    _, problems = stackchecks.validate_file(stack_file)
 
     assert any(p.startswith(f"registry[0] (acme/NPM_REGISTRY_SECRET): {expected}") for p in problems), (
         problems
@@ -449,7 +449,7 @@ def test_two_registries_may_not_share_a_codespaces_secret_name_in_one_org(tmp_pa
     stack_file = tmp_path / "Pulumi.dev.yaml"
     stack_file.write_text(yaml.safe_dump({"config": config}))
 
-    _, problems = cli.validate_file(stack_file)
+    _, problems = stackchecks.validate_file(stack_file)
 
     assert problems == [
         "registry[1] (acme/MAVEN_REPOSITORY_SECRET): codespaces_secret: registry[0] already declares "

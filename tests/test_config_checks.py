@@ -33,7 +33,7 @@ from pulumi_github_private_registry.core.client import Limits, process_throttle
 from pulumi_github_private_registry.core.lifecycle import RegistryError
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
-from pulumi_github_private_registry.tools import cli
+from pulumi_github_private_registry.tools import stackchecks
 from samples import TOKEN, declaration
 
 Deploy = Callable[..., ProviderHost]
@@ -161,7 +161,7 @@ def test_validate_refuses_an_owner_that_is_no_github_login_as_the_providers_do(t
     stack_file = tmp_path / "Pulumi.dev.yaml"
     config = {"github:owner": "acme", f"{PACKAGE}:owner": "../../app", f"{PACKAGE}:baseURL": "x"}
     stack_file.write_text(yaml.safe_dump({"config": config}))
-    _, problems = cli.validate_file(stack_file)
+    _, problems = stackchecks.validate_file(stack_file)
     assert f"{PACKAGE}:owner {OWNER_RULE}" in problems
     assert f"{PACKAGE}:baseURL is no setting of the provider: did you mean {PACKAGE}:baseUrl?" in problems
 

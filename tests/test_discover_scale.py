@@ -31,7 +31,8 @@ from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.errors import MalformedResponse
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.plugin.package import RESOURCE
-from pulumi_github_private_registry.tools import cli, stackconfig
+from pulumi_github_private_registry.tools import cli, stackchecks, stackconfig
+from pulumi_github_private_registry.tools import discover as discovery
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "test-token"
@@ -83,7 +84,7 @@ def test_several_orgs_make_one_block_that_is_valid_yaml_on_its_own(
         capsys, "--org", "acme", "--org", "beta", "--org", "empty-org", "--base-url", three_orgs.base_url
     )
 
-    assert status == cli.EXIT_OK
+    assert status == discovery.EXIT_OK
     document = yaml.safe_load(out)  # the whole of stdout, comments and all
     assert set(document) == {REGISTRIES}
     assert sorted((e["org"], e["registry_type"]) for e in document[REGISTRIES]) == [
@@ -130,7 +131,7 @@ def test_the_block_pasted_under_config_validates_once_secrets_and_repositories_a
     stack_file = tmp_path / "Pulumi.prod.yaml"
     stack_file.write_text(yaml.safe_dump({"config": config}))
 
-    assert cli.validate_file(stack_file) == (4, [])
+    assert stackchecks.validate_file(stack_file) == (4, [])
 
 
 def test_an_org_named_twice_or_in_another_case_is_read_once(
@@ -140,7 +141,7 @@ def test_an_org_named_twice_or_in_another_case_is_read_once(
         capsys, "--org", "acme,ACME,", "--org", " acme", "--org", "beta", "--base-url", three_orgs.base_url
     )
 
-    assert status == cli.EXIT_OK
+    assert status == discovery.EXIT_OK
     assert three_orgs.count("GET", "/orgs/acme/private-registries") == 1
     assert len(yaml.safe_load(out)[REGISTRIES]) == 4
 
@@ -156,7 +157,7 @@ def test_a_403_on_one_org_does_not_stop_the_others_and_exits_3(
         capsys, "--org", "beta", "--org", "acme", "--org", "hidden", "--base-url", three_orgs.base_url
     )
 
-    assert status == cli.EXIT_PARTIAL == 3
+    assert status == discovery.EXIT_PARTIAL == 3
     assert {e["org"] for e in yaml.safe_load(out)[REGISTRIES]} == {"acme"}
     assert out.startswith("# Incomplete: not read: beta, hidden")
     assert "beta: not read: GET /orgs/beta/private-registries: permission denied" in err
@@ -177,14 +178,14 @@ def test_the_import_document_holds_every_org_read_and_stays_json(
         capsys, "--org", "acme,beta", "--base-url", three_orgs.base_url, "--format", "import"
     )
 
-    assert status == cli.EXIT_PARTIAL and "beta: not read" in err
+    assert status == discovery.EXIT_PARTIAL and "beta: not read" in err
     assert json.loads(out) == {
         "resources": [
             {"type": RESOURCE, "name": "acme-docker_registry", "id": "acme/DOCKER_REGISTRY_SECRET"},
             {"type": RESOURCE, "name": "acme-npm_registry", "id": "acme/NPM_REGISTRY_SECRET"},
         ]
     }
-    assert full_status == cli.EXIT_OK
+    assert full_status == discovery.EXIT_OK
     names = [r["name"] for r in json.loads(full_out)["resources"]]
     assert names == ["acme-docker_registry", "acme-npm_registry", "beta-docker_registry", "beta-npm_registry"]
 
@@ -194,7 +195,7 @@ def test_when_no_org_can_be_read_it_exits_1_with_nothing_on_stdout(
 ) -> None:
     status, out, err = discover(capsys, "--org", "gone,missing", "--base-url", three_orgs.base_url)
 
-    assert (status, out) == (cli.EXIT_FAILED, "")
+    assert (status, out) == (discovery.EXIT_FAILED, "")
     assert "gone: not read" in err and "missing: not read" in err
 
 
@@ -203,7 +204,7 @@ def test_a_bad_org_among_several_is_a_usage_error_before_any_request(
 ) -> None:
     status, out, err = discover(capsys, "--org", "acme,../user", "--base-url", three_orgs.base_url)
 
-    assert (status, out) == (cli.EXIT_FAILED, "")
+    assert (status, out) == (discovery.EXIT_FAILED, "")
     assert err.startswith("error: --org:") and "'../user'" in err
     assert three_orgs.requests == []
 
@@ -225,8 +226,8 @@ def test_org_and_all_orgs_go_alone(capsys: pytest.CaptureFixture[str], argv: lis
 
 
 def test_the_function_refuses_both_and_neither_too(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.discover("acme", all_orgs=True) == cli.EXIT_FAILED
-    assert cli.discover() == cli.EXIT_FAILED
+    assert discovery.discover("acme", all_orgs=True) == discovery.EXIT_FAILED
+    assert discovery.discover() == discovery.EXIT_FAILED
     assert capsys.readouterr().err.count("error: give ") == 2
 
 
@@ -237,7 +238,7 @@ def test_a_stack_name_that_would_break_the_comments_is_refused(
         capsys, "--org", "acme", "--base-url", three_orgs.base_url, "--stack", "prod\nconfig: {}"
     )
 
-    assert (status, out) == (cli.EXIT_FAILED, "") and "--stack" in err
+    assert (status, out) == (discovery.EXIT_FAILED, "") and "--stack" in err
 
 
 def test_discover_redirected_to_a_file_writes_a_yaml_file(three_orgs: Emulator, tmp_path: Path) -> None:
@@ -400,7 +401,7 @@ def test_all_orgs_walks_every_page_of_the_users_orgs(
 
     status, out, err = discover(capsys, "--all-orgs", "--base-url", stub.base_url)
 
-    assert status == cli.EXIT_OK
+    assert status == discovery.EXIT_OK
     assert stub.paths().count("/user/orgs") == 2  # three orgs, two a page
     assert sorted({e["org"] for e in yaml.safe_load(out)[REGISTRIES]}) == ["acme", "beta", "zeta"]
     assert err.splitlines() == [
@@ -421,7 +422,7 @@ def test_all_orgs_reports_a_forbidden_org_and_exits_3(
 
     status, out, err = discover(capsys, "--all-orgs", "--base-url", stub.base_url, "--format", "import")
 
-    assert status == cli.EXIT_PARTIAL
+    assert status == discovery.EXIT_PARTIAL
     assert {r["id"].split("/")[0] for r in json.loads(out)["resources"]} == {"acme", "beta"}
     assert "locked: not read: GET /orgs/locked/private-registries: permission denied" in err
     assert err.splitlines()[-1] == "read 2 of 3 organizations: 4 registries; not read: locked"
@@ -435,7 +436,7 @@ def test_all_orgs_fails_with_1_when_github_will_not_list_the_orgs(
 
     status, out, err = discover(capsys, "--all-orgs", "--base-url", stub.base_url)
 
-    assert (status, out) == (cli.EXIT_FAILED, "")
+    assert (status, out) == (discovery.EXIT_FAILED, "")
     assert err.startswith("error: GET /user/orgs: GitHub rejected the token")
     assert "ghp_wrongTokenCanary" not in err
 
@@ -447,7 +448,7 @@ def test_all_orgs_that_finds_none_says_what_a_token_needs(
 
     status, out, err = discover(capsys, "--all-orgs", "--base-url", stub.base_url)
 
-    assert (status, out) == (cli.EXIT_FAILED, "")
+    assert (status, out) == (discovery.EXIT_FAILED, "")
     assert "no organization is visible to the token in $GITHUB_TOKEN" in err and "read:org" in err
 
 
@@ -459,7 +460,7 @@ def test_all_orgs_takes_the_orgs_of_the_token_map_without_a_token(
 
     status, out, err = discover(capsys, "--all-orgs", "--base-url", stub.base_url)
 
-    assert status == cli.EXIT_OK
+    assert status == discovery.EXIT_OK
     assert err.startswith("2 organizations visible to the tokens in $GITHUB_PRIVATE_REGISTRY_TOKENS\n")
     assert "/user/orgs" not in stub.paths()
     assert {e["org"] for e in yaml.safe_load(out)[REGISTRIES]} == {"acme", "beta"}
@@ -506,7 +507,7 @@ def test_all_orgs_as_a_github_app_walks_its_installations_on_organizations(
 
     status, out, err = discover(capsys, "--all-orgs", "--base-url", stub.base_url)
 
-    assert status == cli.EXIT_OK, err
+    assert status == discovery.EXIT_OK, err
     assert stub.paths().count("/app/installations") == 2  # four installations, two a page
     assert {e["org"] for e in yaml.safe_load(out)[REGISTRIES]} == {"acme", "beta", "gamma"}
     assert err.splitlines()[0] == "3 organizations visible to GitHub App 4242"
@@ -527,7 +528,7 @@ def test_all_orgs_as_an_app_with_one_installation_configured_reads_only_that_one
 
     status, out, err = discover(capsys, "--all-orgs", "--base-url", stub.base_url)
 
-    assert status == cli.EXIT_OK, err
+    assert status == discovery.EXIT_OK, err
     assert {e["org"] for e in yaml.safe_load(out)[REGISTRIES]} == {"beta"}
 
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import pytest
 import yaml
 
-from pulumi_github_private_registry.tools import drift
+from pulumi_github_private_registry.tools import drift, invocation
 from pulumi_github_private_registry.tools.drift import OrgResult, RegistryDrift, Report
 from samples import TOKEN
 
@@ -96,7 +96,7 @@ def test_an_unusable_stack_files_problems_are_capped_in_annotations_and_summary(
     assert (status, err.getvalue()) == (1, "")
     commands = out.getvalue().splitlines()
     assert len(commands) == 10  # GitHub shows 10 error annotations a step
-    command = drift.invoked_as()
+    command = invocation.invoked_as()
     assert commands[-1] == (
         f"::error file={stack},title=drift%3A nothing compared::8000 problems; nothing was compared; "
         f"7991 are not annotated: `{command} drift {stack} --format text` lists every one"

@@ -24,7 +24,7 @@ import pulumi
 import pytest
 
 from provider_host import ProviderHost
-from pulumi_github_private_registry.tools import stackconfig
+from pulumi_github_private_registry.tools import stackconfig, stackfile
 from samples import declaration
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "stacks"))
@@ -157,7 +157,7 @@ def test_a_mapping_tag_on_a_list_is_one_line(capsys: pytest.CaptureFixture[str],
 def test_drift_reads_a_value_that_does_not_fit_its_tag_as_one_line(tmp_path: Path) -> None:
     stack = _write(tmp_path / "Pulumi.dev.yaml", "config:\n  github:token: !!int ghp_Sup3rSecret\n")
 
-    assert stackconfig.load_stack_file(stack) == (
+    assert stackfile.load_stack_file(stack) == (
         {},
         ["not valid YAML at line 2, column 17: a tagged value (!!int) does not fit its tag"],
     )

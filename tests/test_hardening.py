@@ -24,7 +24,7 @@ import yaml
 from clitools import clean_environment
 from provider_host import ProviderError, ProviderHost, up
 from pulumi_github_private_registry.emulator import Emulator
-from pulumi_github_private_registry.tools import cli
+from pulumi_github_private_registry.tools import cli, stackchecks
 from samples import TOKEN, declaration
 
 Deploy = Callable[..., ProviderHost]
@@ -667,7 +667,7 @@ def test_validate_refuses_a_base_url_the_provider_would_refuse(tmp_path: Path, b
         yaml.safe_dump({"config": {"github:baseUrl": base_url, "github-private-registries:registries": []}})
     )
 
-    _, problems = cli.validate_file(stack_file)
+    _, problems = stackchecks.validate_file(stack_file)
 
     assert any(p.startswith("github:baseUrl") for p in problems), problems
     assert "pw@" not in json.dumps(problems)
@@ -867,7 +867,7 @@ def test_validate_never_echoes_a_secret_pasted_where_its_key_belongs(tmp_path: P
             )
         )
 
-        _, problems = cli.validate_file(stack_file)
+        _, problems = stackchecks.validate_file(stack_file)
 
         assert problems and "R3alTok3n" not in json.dumps(problems)
 

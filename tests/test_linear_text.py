@@ -20,8 +20,8 @@ from doors import Door
 from provider_host import ProviderError
 from pulumi_github_private_registry.core import settings
 from pulumi_github_private_registry.emulator import Emulator
-from pulumi_github_private_registry.tools import cli, drift
-from pulumi_github_private_registry.tools.stackconfig import MAX_STACK_FILE
+from pulumi_github_private_registry.tools import drift, stackchecks
+from pulumi_github_private_registry.tools.stackfile import MAX_STACK_FILE
 from samples import declaration
 
 MIB = 1024 * 1024
@@ -74,7 +74,7 @@ def test_validate_reports_a_stack_file_of_hostile_values_promptly_in_bounded_lin
     path = _stack_file(tmp_path, "a." * 80_000)
     out = io.StringIO()
 
-    assert cli.validate([str(path)], out=out) == 1
+    assert stackchecks.validate([str(path)], out=out) == 1
 
     lines = out.getvalue().splitlines()
     assert any("unknown field" in line for line in lines)

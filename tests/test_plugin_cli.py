@@ -18,6 +18,7 @@ from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.plugin import package
 from pulumi_github_private_registry.tools import cli, stackconfig
+from pulumi_github_private_registry.tools import discover as discovery
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "test-token"
@@ -216,7 +217,7 @@ def test_an_unknown_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) 
 
     assert exit_info.value.code == 2
     assert "--format" in capsys.readouterr().err
-    assert cli.discover("acme", output_format="yaml", out=sys.stdout, err=sys.stdout) == 1
+    assert discovery.discover("acme", output_format="yaml", out=sys.stdout, err=sys.stdout) == 1
 
 
 def test_the_command_line_prints_the_document_alone_on_stdout(

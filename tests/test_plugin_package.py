@@ -32,6 +32,7 @@ from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.plugin import package
 from pulumi_github_private_registry.tools import cli
+from pulumi_github_private_registry.tools import discover as discovery
 
 REPO = Path(__file__).resolve().parent.parent
 PROVIDER = REPO / "provider"
@@ -719,4 +720,4 @@ def test_the_docs_import_commands_name_the_resource_and_the_discover_format() ->
     assert f"pulumi import {RESOURCE} npm acme-corp/NPM_REGISTRY_SECRET" in section
     assert "discover --org acme-corp --format import > registries.json" in section
     assert "pulumi import --file registries.json" in section
-    assert set(cli.FORMATS) == {"config", "import"}
+    assert set(discovery.FORMATS) == {"config", "import"}

@@ -20,7 +20,8 @@ import pytest
 from clitools import clean_environment
 from doors import Door
 from pulumi_github_private_registry.core import settings
-from pulumi_github_private_registry.tools import cli, drift, stackconfig
+from pulumi_github_private_registry.tools import discover as discovery
+from pulumi_github_private_registry.tools import drift, stackchecks, stackconfig
 from samples import declaration
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "stacks"))
@@ -104,7 +105,7 @@ def test_a_yaml_error_names_the_line_and_column_and_quotes_nothing_of_the_file(
     out, err = io.StringIO(), io.StringIO()
 
     validated = io.StringIO()
-    assert cli.validate([str(path)], out=validated) == 1
+    assert stackchecks.validate([str(path)], out=validated) == 1
     assert drift.main([str(path)], out=out, err=err) == 1
 
     for shown in (validated.getvalue(), err.getvalue()):
@@ -119,7 +120,7 @@ def test_validate_shows_a_hostile_stack_file_as_printable_bounded_lines(tmp_path
     )
     out = io.StringIO()
 
-    assert cli.validate([str(path)], out=out) == 1
+    assert stackchecks.validate([str(path)], out=out) == 1
 
     lines = out.getvalue().splitlines()
     assert any("unknown field" in line for line in lines)
@@ -133,7 +134,7 @@ def test_a_lone_surrogate_in_a_stack_file_is_shown_as_text_every_terminal_can_pr
     path = _stack_file(tmp_path, json.dumps({"config": {REGISTRIES: [entry], "github:owner": "acme"}}))
     validated, out, err = io.StringIO(), io.StringIO(), io.StringIO()
 
-    assert cli.validate([str(path)], out=validated) == 1
+    assert stackchecks.validate([str(path)], out=validated) == 1
     drift.main([str(path)], out=out, err=err)
 
     for shown in (validated.getvalue(), out.getvalue(), err.getvalue()):
@@ -206,9 +207,9 @@ def test_an_org_given_twice_in_the_tokens_variable_is_refused_as_json_text(
     monkeypatch.setenv("GITHUB_PRIVATE_REGISTRY_TOKENS", text)
     err = io.StringIO()
 
-    status = cli.discover("acme", base_url="http://127.0.0.1:9", out=io.StringIO(), err=err)
+    status = discovery.discover("acme", base_url="http://127.0.0.1:9", out=io.StringIO(), err=err)
 
-    assert status == cli.EXIT_FAILED
+    assert status == discovery.EXIT_FAILED
     assert err.getvalue() == (
         f"error: GITHUB_PRIVATE_REGISTRY_TOKENS names the organization '{twice}' twice (logins ignore case)\n"
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_github_private_registry.tools import cli, stackconfig
+from pulumi_github_private_registry.tools import cli, stackchecks, stackfile
 
 BOMB = "\n".join(
     [
@@ -31,12 +31,12 @@ def test_a_stack_file_whose_aliases_stand_for_billions_of_values_is_refused_at_o
     path.write_text(BOMB)
 
     started = time.monotonic()
-    count, lines = cli.validate_file(path)
+    count, lines = stackchecks.validate_file(path)
 
     assert time.monotonic() - started < 5
     assert (count, lines) == (
         0,
-        [f"not a stack file: its aliases (*name) stand for more than {stackconfig.MAX_STACK_NODES} values"],
+        [f"not a stack file: its aliases (*name) stand for more than {stackfile.MAX_STACK_NODES} values"],
     )
 
 
@@ -48,14 +48,16 @@ def test_a_few_aliases_are_fine(tmp_path: Path) -> None:
         " auth_type: oidc_azure, tenant_id: t, client_id: c}\n"
     )
 
-    assert cli.validate_file(path) == (1, [])
+    assert stackchecks.validate_file(path) == (1, [])
 
 
 def test_a_stack_file_larger_than_any_is_not_read(tmp_path: Path) -> None:
     path = tmp_path / "Pulumi.big.yaml"
-    path.write_text("config:\n" + "  # padding\n" * (stackconfig.MAX_STACK_FILE // 10))
+    path.write_text("config:\n" + "  # padding\n" * (stackfile.MAX_STACK_FILE // 10))
 
-    assert cli.validate_file(path)[1] == ["cannot read it: larger than 1024 KiB, which no stack file is"]
+    assert stackchecks.validate_file(path)[1] == [
+        "cannot read it: larger than 1024 KiB, which no stack file is"
+    ]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
@@ -63,7 +65,7 @@ def test_a_pipe_is_not_waited_on(tmp_path: Path) -> None:
     pipe = tmp_path / "Pulumi.pipe.yaml"
     os.mkfifo(pipe)
 
-    assert cli.validate_file(pipe)[1] == ["cannot read it: not a regular file"]
+    assert stackchecks.validate_file(pipe)[1] == ["cannot read it: not a regular file"]
 
 
 def test_control_and_bidi_characters_from_a_stack_file_reach_no_terminal(tmp_path: Path) -> None:
@@ -73,7 +75,7 @@ def test_control_and_bidi_characters_from_a_stack_file_reach_no_terminal(tmp_pat
         "      registry_type: npm_registry\n"
     )
 
-    _, lines = cli.validate_file(path)
+    _, lines = stackchecks.validate_file(path)
 
     assert lines and all("\r" not in line and "\n" not in line and "\u202e" not in line for line in lines)
 
@@ -85,7 +87,7 @@ def test_an_unquoted_api_version_date_is_an_api_version(tmp_path: Path) -> None:
         "  github-private-registries:registries: []\n"
     )
 
-    assert cli.validate_file(path) == (0, [])
+    assert stackchecks.validate_file(path) == (0, [])
 
 
 def _closed_port() -> int:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from pulumi_github_private_registry.core import settings
-from pulumi_github_private_registry.tools import cli, stackconfig
+from pulumi_github_private_registry.tools import cli, stackchecks, stackconfig
 
 REGISTRIES = stackconfig.full_key(stackconfig.REGISTRIES_KEY)
 SECURE = {"secure": "v1:bm9uY2U=:Y2lwaGVy"}
@@ -35,7 +35,7 @@ def _problems(tmp_path: Path, **config: Any) -> list[str]:
     base.update(config)
     stack_file = tmp_path / "Pulumi.dev.yaml"
     stack_file.write_text(yaml.safe_dump({"config": {k: v for k, v in base.items() if v is not ...}}))
-    _, problems = cli.validate_file(stack_file)
+    _, problems = stackchecks.validate_file(stack_file)
     return problems
 
 
@@ -384,6 +384,6 @@ def test_validate_exits_1_on_a_configuration_problem_alone(
 @pytest.mark.parametrize("name", ["Pulumi.example.yaml", "Pulumi.demo.yaml"])
 def test_the_repositorys_stacks_have_no_configuration_problem(name: str) -> None:
     path = Path(__file__).resolve().parent.parent / "stacks" / name
-    _, problems = cli.validate_file(path)
+    _, problems = stackchecks.validate_file(path)
 
     assert all("is not set: run `pulumi config set --secret" in p for p in problems), problems

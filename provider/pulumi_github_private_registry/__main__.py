@@ -1,4 +1,4 @@
-"""``python -m pulumi_github_private_registry discover|validate``: see :mod:`.tools.cli`."""
+"""``python -m pulumi_github_private_registry discover|validate|drift``: see :mod:`.tools.cli`."""
 
 from .tools.cli import main
 

@@ -86,11 +86,11 @@ class Runtime:
 
     def client(self, org: str, name: str) -> GitHubClient:
         """The client for the settings; ``org``/``name`` name the registry when no token is set."""
-        from .client import GitHubClient, process_throttle
-        from .credentials import credentials_for
+        from .access import connect, has_credential
+        from .client import process_throttle
 
         current = self.settings
-        if current.app is None and not current.token and org.lower() not in dict(current.tokens):
+        if not has_credential(current, org):
             raise RegistryError(
                 f"OrgPrivateRegistry {org}/{name}: no GitHub token: set it with "
                 f"`pulumi config set --secret {current.token_key}` (it prompts for the token, which "
@@ -103,15 +103,7 @@ class Runtime:
             if self._client is None:
                 # This runtime's own limits (timeout, retry budget, concurrency, write delay); only
                 # the clock that paces writes is the process's.
-                limits = self.limits
-                self._client = GitHubClient(
-                    credentials_for(current),
-                    current.base_url,
-                    limits=limits,
-                    throttle=process_throttle(limits),
-                    base_url_source=current.base_url_source,
-                    api_version=current.api_version,
-                )
+                self._client = connect(current, throttle=process_throttle(self.limits)).client
             return self._client
 
     def wrote(self, org: str, record: Mapping[str, Any]) -> None:

@@ -36,26 +36,30 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final, Literal, NoReturn, TextIO
+from typing import Any, Final, Literal, TextIO
 
 from ..core import schema, settings
+from ..core.access import connect, has_credential
 from ..core.comparing import normalized  # the diff's own comparison
 from ..core.errors import MAX_LINE, GitHubError, affects_every_org, bounded, redact
-from . import stackconfig
+from . import stackconfig, stackfile
+from .invocation import CommandParser, Exit, add_token_env, as_module, invoked_as, no_token
 
 __all__ = [
+    "DESCRIPTION",
     "FORMATS",
+    "HELP",
     "JSON_VERSION",
     "SUMMARY_ENV",
+    "USAGE_STATUS",
     "Difference",
     "OrgResult",
     "RegistryDrift",
     "Report",
     "Status",
     "add_arguments",
-    "invoked_as",
     "main",
     "render_github",
     "render_json",
@@ -267,7 +271,7 @@ def _redacted(value: Any) -> Any:
 
 def _load_config(path: Path) -> tuple[Mapping[str, Any], list[str]]:
     """The stack file's ``config:`` mapping, or why it cannot be read (as ``validate`` words it)."""
-    return stackconfig.load_stack_file(path)
+    return stackfile.load_stack_file(path)
 
 
 def _declared(
@@ -401,14 +405,10 @@ def report(
         credentials = settings.from_environment(token_env)
     except settings.SettingError as exc:
         return Report(shown, errors=(redact(str(exc)),))
-    per_org = {org.lower() for org, _ in credentials.tokens}
-    if credentials.app is None and not credentials.token and not per_org:
+    if not has_credential(credentials):
         return Report(
             shown,
-            errors=(
-                f"no GitHub token in ${token_env}: export it (or name another variable with "
-                f"--token-env), or a GitHub App's {', '.join(settings.APP_ENV)}",
-            ),
+            errors=(no_token(token_env),),
         )
     if base_url:
         url, source = base_url, "--base-url"
@@ -417,16 +417,8 @@ def report(
         if url is None:
             source = f"--base-url, {settings.BASE_URL.key} or {settings.BASE_URL.env}"
     try:
-        from ..core.client import GitHubClient, limits_for  # the network: only once the file is sound
-        from ..core.credentials import credentials_for
-
-        client = GitHubClient(
-            credentials_for(credentials),
-            url,
-            base_url_source=source,
-            api_version=credentials.api_version,
-            limits=limits_for(credentials),
-        )
+        # The network (the HTTP stack is imported here): only once the file is sound.
+        client = connect(replace(credentials, base_url=url, base_url_source=source)).client
     except ValueError as exc:
         return Report(shown, errors=(redact(str(exc)),))
 
@@ -437,7 +429,7 @@ def report(
     try:
         for key in sorted(by_org):
             org, declared = spelling[key], by_org[key]
-            if credentials.app is None and not credentials.token and key not in per_org:
+            if not has_credential(credentials, key):
                 error = f"no token for org '{org}' in ${settings.DYNAMIC.tokens.env} and none in ${token_env}"
                 orgs.append(OrgResult(org, len(declared), error=error))
             elif stopped is not None:
@@ -707,36 +699,6 @@ def render_json(result: Report) -> str:
 # --- the command ------------------------------------------------------------------------------
 
 
-PACKAGE_MODULE: Final = "pulumi_github_private_registry"
-CONSOLE_SCRIPT: Final = "pulumi-github-private-registry"
-"""The console script (``[project.scripts]``): the tool's name when it is not run with ``-m``."""
-
-
-def invoked_as() -> str:
-    """The tool as the user ran it, for usage lines and the commands messages suggest:
-    ``python -m pulumi_github_private_registry`` (named after the interpreter, as ``python -m``
-    shows it) when a module of this package is the program, else the console script."""
-    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-    name = getattr(spec, "name", None)
-    if isinstance(name, str) and name.split(".")[0] == PACKAGE_MODULE:
-        return f"{_python()} -m {PACKAGE_MODULE}"
-    return CONSOLE_SCRIPT
-
-
-def _python() -> str:
-    return os.path.basename(sys.executable) or "python"
-
-
-def add_token_env(parser: argparse.ArgumentParser) -> None:
-    """``--token-env NAME``: the environment variable holding the token (``discover`` has it too)."""
-    parser.add_argument(
-        "--token-env",
-        default=settings.TOKEN.env,
-        metavar="NAME",
-        help=f"the environment variable holding the token (default: {settings.TOKEN.env})",
-    )
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The command's arguments, for a ``drift`` subparser of the CLI (then call :func:`run`)."""
     parser.add_argument("file", metavar="FILE", help="a stack file, e.g. stacks/Pulumi.prod.yaml")
@@ -769,41 +731,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+HELP: Final = "compare what a stack file declares with what GitHub reports, read-only"
+"""The command's line in the CLI's list of commands."""
+USAGE_STATUS: Final = 1
+"""The exit status of a usage error: 2 means drift."""
+
 DESCRIPTION: Final = (
     "Compare the registries a stack file declares with those GitHub reports, read-only (one list "
     "per org): registries missing at GitHub, registries at GitHub the file does not declare, and "
     "fields that differ. Secret values and the repositories of 'selected' registries cannot be "
     "compared (GitHub never returns them). Exit status: 0 no drift, 2 drift, 1 error."
 )
-
-
-class _Exit(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse writing to the given streams, and exiting 1 on a usage error: 2 means drift here."""
-
-    def __init__(self, out: TextIO, err: TextIO, prog: str) -> None:
-        super().__init__(prog=prog, description=DESCRIPTION)
-        self._out, self._err = out, err
-
-    def print_help(self, file: Any = None) -> None:
-        super().print_help(file or self._out)
-
-    def print_usage(self, file: Any = None) -> None:
-        super().print_usage(file or self._out)
-
-    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        if message:
-            self._err.write(message)
-        raise _Exit(status)
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(self._err)
-        self.exit(1, f"{self.prog}: error: {message}\n")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -853,14 +791,20 @@ def main(
     ``prog``: the command as typed, for the usage line (default: :func:`invoked_as` ``drift``).
     """
     out, err = out or sys.stdout, err or sys.stderr
-    parser = _Parser(out, err, prog or f"{invoked_as()} drift")
+    parser = CommandParser(
+        prog=prog or f"{invoked_as()} drift",
+        description=DESCRIPTION,
+        usage_status=USAGE_STATUS,
+        out=out,
+        err=err,
+    )
     add_arguments(parser)
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    except _Exit as exc:
+    except Exit as exc:
         return exc.status
     return run(args, out, err)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(prog=f"{_python()} -m {__spec__.name}"))
+    raise SystemExit(main(prog=as_module(__spec__.name)))
