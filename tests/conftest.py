@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,19 +14,66 @@ from pulumi.dynamic import ResourceProvider
 
 from doors import DOORS, Door, open_door
 from provider_host import ProviderHost
+from pulumi_github_private_registry.core.diagnostics import PACKAGE_LOGGER
 from pulumi_github_private_registry.core.lifecycle import Runtime
 from pulumi_github_private_registry.emulator import Emulator
 from samples import TOKEN
+from tiers import FAST_MODULES, SLOW, is_slow, refusing_processes
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects: every test gets its tier first
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that start processes (tests/tiers.py) ``slow``; note the fast tier's files."""
+    for item in items:
+        if is_slow(item) and item.get_closest_marker(SLOW) is None:
+            item.add_marker(SLOW)
+    here = Path(__file__).parent
+    collected = {Path(item.path) for item in items}
+    whole = set(here.glob("test_*.py")) <= collected
+    fast = {Path(item.path) for item in items if not is_slow(item)}
+    config.stash[FAST_MODULES] = fast if whole else None
+
+
+def _refused(item: pytest.Item, phase: str) -> Generator[None, None, None]:
+    """Run a phase of a fast test where starting a process fails it, even if the error was caught."""
+    if is_slow(item):
+        return (yield)
+    with refusing_processes(item.nodeid) as attempts:
+        result = yield
+    if attempts:
+        pytest.fail(f"{item.nodeid} ({phase}) started a process but is not marked {SLOW}: {attempts}")
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    """Module fixtures start in a test's setup: the guard covers it."""
+    return (yield from _refused(item, "setup"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _refused(item, "call"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _refused(item, "teardown"))
 
 
 @pytest.fixture(autouse=True)
 def _runtimes_of_this_test() -> Iterator[None]:
     """Providers configured in this process (`provider_host.configured_here`) share a runtime only
     within a test: a later test's emulator may listen on an earlier one's port, so the same
-    settings, and would meet its lists, claims and pooled connections."""
+    settings, and would meet its lists, claims and pooled connections. The package's logger, which
+    a provider configured here sets up as in its own process, is as it was again too."""
+    logger = logging.getLogger(PACKAGE_LOGGER)
+    level, handlers = logger.level, [*logger.handlers]
     yield
     with Runtime._shared_lock:
         Runtime._shared.clear()
+    logger.setLevel(level)
+    logger.handlers[:] = handlers
 
 
 @pytest.fixture(scope="module")

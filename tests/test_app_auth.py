@@ -835,6 +835,7 @@ def test_no_key_jwt_or_token_in_any_answer_error_or_stderr(
             assert_host_clean(process, wrong_pem, credentials, *answers)
 
 
+@pytest.mark.slow
 def test_the_plugin_shows_no_key_jwt_or_token(key: rsa.RSAPrivateKey, pem: str, wrong_pem: str) -> None:
     with app_emulator(key, app_permissions={INSTALLATIONS["initech"]: {PERMISSION: "none"}}) as emu:
         plugins = Plugins(emu)

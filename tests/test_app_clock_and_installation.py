@@ -92,6 +92,7 @@ def create(request: pytest.FixtureRequest, pem: str) -> Iterator[Create]:
 # --- clock skew -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("offset", [AHEAD, 600.0], ids=["ours-90s-ahead", "ours-10min-behind"])
 def test_an_app_works_with_this_machines_clock_off_githubs(
     key: rsa.RSAPrivateKey, create: Create, offset: float
@@ -108,6 +109,7 @@ def test_an_app_works_with_this_machines_clock_off_githubs(
         assert [s for s in statuses(emu) if s[2] == 401] == [statuses(emu)[0]], "one refusal in all"
 
 
+@pytest.mark.slow
 def test_times_refused_all_the_same_say_clock_skew_not_the_key(
     key: rsa.RSAPrivateKey, create: Create
 ) -> None:
@@ -126,6 +128,7 @@ def test_times_refused_all_the_same_say_clock_skew_not_the_key(
         assert [s[2] for s in statuses(emu)] == [401, 401], "one retry on GitHub's time, no more"
 
 
+@pytest.mark.slow
 def test_a_wrong_key_with_a_skewed_clock_still_names_the_key(key: rsa.RSAPrivateKey, create: Create) -> None:
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     emulator = Emulator(token=PAT, apps={APP: _public_pem(other)}, installations={"acme": (APP, 1001)})
@@ -137,6 +140,7 @@ def test_a_wrong_key_with_a_skewed_clock_still_names_the_key(key: rsa.RSAPrivate
         assert [s[2] for s in statuses(emu)] == [401], "GitHub named the key, not the times: no retry"
 
 
+@pytest.mark.slow
 def test_a_clock_more_than_15_minutes_off_is_reported_not_signed_on(
     key: rsa.RSAPrivateKey, create: Create
 ) -> None:
@@ -150,6 +154,7 @@ def test_a_clock_more_than_15_minutes_off_is_reported_not_signed_on(
 # --- an installation of another account -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_installation_id_of_another_org_names_that_org(key: rsa.RSAPrivateKey, create: Create) -> None:
     with app_emulator(key) as emu:
         details = refusal(lambda: create(emu, declaration("token", "acme"), INSTALLATIONS["globex"]))
@@ -161,6 +166,7 @@ def test_an_installation_id_of_another_org_names_that_org(key: rsa.RSAPrivateKey
         assert emu.registries("acme") == {}
 
 
+@pytest.mark.slow
 def test_an_installation_id_of_the_org_without_permission_still_names_the_permission(
     key: rsa.RSAPrivateKey, create: Create
 ) -> None:
@@ -171,6 +177,7 @@ def test_an_installation_id_of_the_org_without_permission_still_names_the_permis
         assert "belongs to" not in details
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("login", ["globex", "acme-evil"])
 def test_an_org_lookup_answered_with_another_accounts_installation_is_refused(
     key: rsa.RSAPrivateKey, create: Create, login: str
@@ -184,6 +191,7 @@ def test_an_org_lookup_answered_with_another_accounts_installation_is_refused(
         assert emu.registries("acme") == emu.registries(login) == {}
 
 
+@pytest.mark.slow
 def test_an_org_lookup_compares_logins_in_any_case(key: rsa.RSAPrivateKey, create: Create) -> None:
     with app_emulator(key) as emu:
         mine = {"id": INSTALLATIONS["acme"], "account": {"login": "ACME", "type": "Organization"}}

@@ -14,7 +14,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "provider" / "pulumi_github_p
 
 def _imports(path: Path) -> set[str]:
     """Absolute names of every module ``path`` imports, at any depth of the file."""
-    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    inside = path.is_relative_to(PACKAGE)  # a test file's imports are all absolute
+    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1]) if inside else ""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
@@ -31,19 +32,57 @@ def _modules(folder: str) -> list[Path]:
     return sorted((PACKAGE / folder).glob("*.py"))
 
 
+OURS = PACKAGE.name
+ROOT = "__init__"
+"""The package's own ``__init__`` (what ``from .. import __version__`` reads)."""
+
+# The one direction (provider/ARCHITECTURE.md): each part of the package and the parts of ours it
+# may import. A part is a folder or a module of the package, named as in an import.
+MAY_IMPORT: dict[str, frozenset[str]] = {
+    "core": frozenset({"core"}),
+    "emulator": frozenset({"emulator"}),
+    "tools": frozenset({"core", "tools", "plugin.package"}),
+    "plugin": frozenset({"core", "plugin", ROOT}),
+    "provider": frozenset({"core"}),
+    "resource": frozenset({"core", "provider"}),
+}
+TOP = frozenset({"__init__.py", "__main__.py"})
+"""The package's own entry points, above every part: they may import any of them."""
+
+
+def _within(name: str, part: str) -> bool:
+    """Whether an imported name is of ``part``: a module under it, or a name one of them defines."""
+    rest = name.removeprefix(OURS).removeprefix(".")
+    first = rest.split(".")[0]
+    if part == ROOT:  # the package itself, or a name its __init__ defines (__version__)
+        return name.split(".")[0] == OURS and not (
+            first and ((PACKAGE / first).is_dir() or (PACKAGE / f"{first}.py").is_file())
+        )
+    return name.startswith(f"{OURS}.") and (rest == part or rest.startswith(part + "."))
+
+
+def _package_modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if p.relative_to(PACKAGE).as_posix() not in TOP)
+
+
+@pytest.mark.parametrize("path", _package_modules(), ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_each_module_imports_only_the_parts_its_part_may_import(path: Path) -> None:
+    module = ".".join((OURS, *path.relative_to(PACKAGE).with_suffix("").parts))
+    part = next((p for p in MAY_IMPORT if _within(module, p)), None)
+    assert part, f"{module}: a part the one direction does not place"
+    ours = {n for n in _imports(path) if n == OURS or n.startswith(OURS + ".")}
+    assert {n for n in ours if not any(_within(n, may) for may in MAY_IMPORT[part])} == set()
+
+
 @pytest.mark.parametrize("path", _modules("core"), ids=lambda p: p.name)
 def test_the_core_imports_no_pulumi_no_door_no_tool_and_no_emulator(path: Path) -> None:
-    ours = "pulumi_github_private_registry"
+    """Nothing above it, the package's root included: no exception."""
     bad = {
         name
         for name in _imports(path)
         if name == "pulumi"
         or name.startswith("pulumi.")
-        or (
-            name.startswith(f"{ours}.")
-            and not name.startswith(f"{ours}.core")
-            and name != f"{ours}.__version__"
-        )
+        or ((name == OURS or name.startswith(f"{OURS}.")) and not _within(name, "core"))
     }
     assert not bad
 
@@ -84,13 +123,7 @@ def test_each_emulator_module_imports_only_those_before_it(path: Path) -> None:
     assert {n for n in ours if not any(n == m or n.startswith(m + ".") for m in before)} == set()
 
 
-@pytest.mark.parametrize("path", _modules("tools"), ids=lambda p: p.name)
-def test_the_tools_import_the_core_and_no_door(path: Path) -> None:
-    ours = "pulumi_github_private_registry"
-    doors = {f"{ours}.provider", f"{ours}.resource", f"{ours}.emulator"}
-    assert not {n for n in _imports(path) if any(n == d or n.startswith(d + ".") for d in doors)}
-
-
+@pytest.mark.slow
 def test_running_the_whole_lifecycle_module_loads_no_pulumi() -> None:
     code = (
         "import sys; import pulumi_github_private_registry.core.lifecycle, "

@@ -47,6 +47,7 @@ def _benchmark(*args: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_help_shows_every_default_and_the_quick_values() -> None:
     done = subprocess.run(
         [sys.executable, SCRIPT, "--help"], cwd=REPO, capture_output=True, text=True, timeout=60
@@ -89,6 +90,7 @@ def test_out_of_range_knobs_are_refused_by_the_parser(
     assert exit_.value.code == 2 and "error: argument" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_quick_runs_to_the_targets_with_1_and_3_registries() -> None:
     started = time.monotonic()
     runs = {n: _benchmark("--quick", "--registries", str(n)) for n in (1, 3)}

@@ -101,6 +101,7 @@ def test_cancel_during_the_lookup_after_an_unanswered_post_keeps_the_create_in_t
     assert partial is not None, "the registry this create made is in no state (an orphan)"
 
 
+@pytest.mark.slow
 def test_a_server_that_leaves_out_githubs_times_fails_loudly_rather_than_store_a_timeless_state() -> None:
     # A state without GitHub's times is what a create a cancel left unresolved looks like: a server
     # (or a proxy) that drops the times GitHub always sends must not produce one.

@@ -318,6 +318,7 @@ def test_a_codespaces_secret_name_must_be_a_valid_secret_name(tmp_path: Path) ->
     assert any("codespaces_secret: 'GITHUB_NPM' is not a valid secret name" in p for p in problems)
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_cli_with_its_exit_status() -> None:
     done = subprocess.run(
         [
@@ -338,6 +339,7 @@ def test_python_dash_m_runs_the_cli_with_its_exit_status() -> None:
     assert "7 registries, " in done.stdout
 
 
+@pytest.mark.slow
 def test_the_console_script_is_installed_and_runs_the_cli() -> None:
     script = Path(sys.executable).with_name("pulumi-github-private-registry")
     if not script.exists():

@@ -290,6 +290,7 @@ def test_a_second_configuration_keeps_its_own_request_timeout(emulator: Emulator
     assert emulator.count("GET") >= 2, "the slow answer was given up on after 0.5 s, then asked again"
 
 
+@pytest.mark.slow  # seconds of real waiting (timeouts, rate-limit windows)
 def test_a_rate_limit_of_one_configuration_holds_no_other(emulator: Emulator) -> None:
     for org in ("pause-a", "pause-b", "pause-c"):
         emulator.put_registry(

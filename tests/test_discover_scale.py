@@ -241,6 +241,7 @@ def test_a_stack_name_that_would_break_the_comments_is_refused(
     assert (status, out) == (discovery.EXIT_FAILED, "") and "--stack" in err
 
 
+@pytest.mark.slow
 def test_discover_redirected_to_a_file_writes_a_yaml_file(three_orgs: Emulator, tmp_path: Path) -> None:
     """`discover ... > registries.yaml`, as the shell runs it."""
     target = tmp_path / "registries.yaml"
@@ -490,6 +491,7 @@ def _installation(number: int, login: str, kind: str = "Organization") -> dict[s
     return {"id": number, "account": {"login": login, "type": kind}, "target_type": kind}
 
 
+@pytest.mark.slow  # seconds of real waiting (timeouts, rate-limit windows)
 def test_all_orgs_as_a_github_app_walks_its_installations_on_organizations(
     stub: Stub,
     capsys: pytest.CaptureFixture[str],

@@ -575,6 +575,7 @@ def test_help_goes_to_the_given_stream_and_names_the_exit_statuses() -> None:
     assert "0 no drift, 2 drift, 1 error" in " ".join(out.split())
 
 
+@pytest.mark.slow
 def test_the_module_runs_as_a_command(emulator: Emulator, tmp_path: Path) -> None:
     _seed_drift(emulator)
     path = _stack(tmp_path, [NPM, MAVEN, DOCKER])

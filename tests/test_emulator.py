@@ -620,6 +620,7 @@ def test_every_response_carries_rate_limit_and_api_version_headers(
     assert default.headers["X-GitHub-Api-Version-Selected"] == "2022-11-28"
 
 
+@pytest.mark.slow  # seconds of real waiting (timeouts, rate-limit windows)
 def test_primary_rate_limit_exhausts_and_refills_after_reset(
     emulator: Emulator, api: requests.Session
 ) -> None:
@@ -637,6 +638,7 @@ def test_primary_rate_limit_exhausts_and_refills_after_reset(
     assert again.status_code == 200 and int(again.headers["x-ratelimit-remaining"]) == 4999
 
 
+@pytest.mark.slow  # seconds of real waiting (timeouts, rate-limit windows)
 def test_secondary_rate_limit_refuses_beyond_the_window(emulator: Emulator, api: requests.Session) -> None:
     emulator.limit_rate(max_requests=2, window=3.0)  # three requests fall in it, even on a busy machine
     assert [api.get(url(emulator)).status_code for _ in range(2)] == [200, 200]
@@ -825,6 +827,7 @@ def test_stop_closes_keep_alive_connections_and_the_port() -> None:
         requests.get(url(emu))
 
 
+@pytest.mark.slow
 def test_command_line_prints_the_url_and_stops_on_sigterm() -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "provider")}
     process = subprocess.Popen(

@@ -429,6 +429,7 @@ def test_an_app_key_is_rsa() -> None:
         Emulator(apps={APP: ec_pem})
 
 
+@pytest.mark.slow
 def test_command_line_serves_an_app(keys: Any, tmp_path: Path) -> None:
     pem = tmp_path / "app.pem"
     pem.write_text(_public_pem(keys[APP]), encoding="utf-8")

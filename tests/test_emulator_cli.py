@@ -104,6 +104,7 @@ def _stop(process: subprocess.Popen[str], signum: int) -> tuple[float, str, str]
 # --- --help ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_help_names_the_command_as_typed_and_explains_each_option() -> None:
     done = _run("--help")
     assert done.returncode == 0 and done.stderr == ""
@@ -142,6 +143,7 @@ def test_every_option_states_its_default() -> None:
     assert missing == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "says"),
     [
@@ -161,6 +163,7 @@ def test_wrong_arguments_exit_2_with_a_message(args: list[str], says: str) -> No
 # --- serving ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_port_0_serves_on_the_printed_port_with_the_token_and_stops_on_a_signal(signum: int) -> None:
     args = ["--port", "0", "--token", TOKEN, "--read-only-token", READ_ONLY]
@@ -187,6 +190,7 @@ def test_port_0_serves_on_the_printed_port_with_the_token_and_stops_on_a_signal(
         requests.get(registries, timeout=5)
 
 
+@pytest.mark.slow
 def test_prefix_serves_under_a_ghes_path() -> None:
     with _serving("--prefix", "/api/v3", "--port", "0") as (process, base):
         assert base.endswith("/api/v3/")
@@ -198,6 +202,7 @@ def test_prefix_serves_under_a_ghes_path() -> None:
         assert process.returncode == 0, err
 
 
+@pytest.mark.slow
 def test_org_limits_the_organizations_that_exist() -> None:
     with _serving("--org", ORG) as (process, base):
         assert _session("any").get(f"{base}orgs/{ORG}/private-registries").status_code == 200
@@ -206,6 +211,7 @@ def test_org_limits_the_organizations_that_exist() -> None:
         assert process.returncode == 0
 
 
+@pytest.mark.slow
 def test_a_port_in_use_is_an_error_without_a_traceback() -> None:
     with _serving("--port", "0") as (process, base):
         port = base.rsplit(":", 1)[1].rstrip("/")

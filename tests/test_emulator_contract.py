@@ -50,6 +50,7 @@ def test_the_emulator_package_imports_nothing_of_the_provider() -> None:
             assert ours == [], f"{source.name} imports {ours}"
 
 
+@pytest.mark.slow
 def test_serving_loads_no_module_of_the_provider() -> None:
     code = (
         "import sys\n"
@@ -80,6 +81,7 @@ def test_the_openapi_extract_ships_inside_the_emulator_package() -> None:
     assert re.search(r'^emulator = \["openapi-schema-validator', pyproject, re.MULTILINE)
 
 
+@pytest.mark.slow
 def test_without_openapi_schema_validator_the_emulator_says_what_to_install() -> None:
     blocked = "import sys\nsys.modules['openapi_schema_validator'] = None\n"
     library = subprocess.run(

@@ -370,6 +370,7 @@ def _command(*args: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_command_line_serves_a_release_at_a_stage() -> None:
     process = _command("--token", TOKEN, "--ghes-version", "3.14", "--ghes-stage", "1")
     try:
@@ -391,6 +392,7 @@ def test_command_line_serves_a_release_at_a_stage() -> None:
         process.wait()
 
 
+@pytest.mark.slow
 def test_command_line_refuses_a_stage_without_a_release() -> None:
     process = _command("--ghes-stage", "1")
     _, err = process.communicate(timeout=30)

@@ -179,6 +179,7 @@ def test_drift_at_a_refused_port_fails_at_the_first_attempt_naming_host_and_reas
     assert len(connections) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("door_name", DOORS)
 def test_a_refused_port_is_named_with_its_reason_through_each_door(door_name: str, closed_port: int) -> None:
     nowhere = cast(Emulator, SimpleNamespace(base_url=f"http://127.0.0.1:{closed_port}/"))
@@ -205,6 +206,7 @@ COMMANDS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", COMMANDS)
 @pytest.mark.parametrize(
     ("args", "status", "usage", "last_line"),
@@ -249,6 +251,7 @@ def test_every_usage_error_names_the_command_as_typed(
     assert lines[-1].split(" (choose from ")[0] == last_line.format(prog=prog)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", COMMANDS)
 @pytest.mark.parametrize(
     "args", [("--help",), ("validate", "--help"), ("discover", "--help"), ("drift", "--help")]
@@ -260,6 +263,7 @@ def test_every_help_names_the_command_as_typed(how: str, args: tuple[str, ...]) 
     assert done.stdout.startswith(f"usage: {prog} {' '.join(args[:-1])}".rstrip() + " ")
 
 
+@pytest.mark.slow
 def test_drift_run_as_its_module_names_that_module() -> None:
     done = _run([sys.executable, "-m", "pulumi_github_private_registry.tools.drift"])
     assert done.returncode == 1
@@ -278,6 +282,7 @@ PLUGIN_BY_HAND = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [(), ("--logtostderr", "-v=9")])
 def test_the_plugin_run_by_hand_says_the_pulumi_cli_starts_it_and_how_to_try_it(
     args: tuple[str, ...],
@@ -287,6 +292,7 @@ def test_the_plugin_run_by_hand_says_the_pulumi_cli_starts_it_and_how_to_try_it(
     assert done.stderr == "error: no Pulumi engine address given.\n" + PLUGIN_BY_HAND
 
 
+@pytest.mark.slow
 def test_the_plugins_help_says_the_same_on_stdout() -> None:
     done = _run([sys.executable, "-m", "pulumi_github_private_registry.plugin"], "--help")
     assert (done.returncode, done.stdout, done.stderr) == (0, PLUGIN_BY_HAND, "")

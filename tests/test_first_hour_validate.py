@@ -87,6 +87,7 @@ def _lines(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, list[st
 # --- item 1: a project that declares its registries in its own program ----------------------------
 
 
+@pytest.mark.slow
 def test_validate_checks_an_own_programs_stack_and_leaves_its_registries_to_preview(tmp_path: Path) -> None:
     _project(tmp_path, "my-infra")
     stack = _write(tmp_path / "Pulumi.dev.yaml", {"github:owner": "acme", "github:token": SECURE})
@@ -102,6 +103,7 @@ def test_validate_checks_an_own_programs_stack_and_leaves_its_registries_to_prev
     )
 
 
+@pytest.mark.slow
 def test_validate_reports_an_own_programs_plaintext_token_and_says_nothing_of_deleting(
     tmp_path: Path,
 ) -> None:
@@ -178,6 +180,7 @@ def test_validate_names_a_base_url_key_in_the_wrong_case(
     )
 
 
+@pytest.mark.slow
 def test_a_misspelt_owner_is_one_problem_not_one_per_registry(tmp_path: Path) -> None:
     entries = [
         {**ENTRY, "registry_type": kind} for kind in ("npm_registry", "maven_repository", "nuget_feed")

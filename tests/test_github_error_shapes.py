@@ -104,6 +104,7 @@ def create(request: pytest.FixtureRequest) -> Iterator[Create]:
 # --- GHES: the release is named whatever shape its refusal takes ------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", sorted(GCP_REFUSALS))
 def test_a_ghes_refusal_of_oidc_gcp_names_the_release_in_every_shape(create: Create, shape: str) -> None:
     with Emulator(token=TOKEN, ghes_version=RELEASE) as emu:
@@ -113,6 +114,7 @@ def test_a_ghes_refusal_of_oidc_gcp_names_the_release_in_every_shape(create: Cre
         assert emu.registries(ORG) == {}
 
 
+@pytest.mark.slow
 def test_the_emulator_plays_a_release_in_githubs_openapi_shape(create: Create) -> None:
     """Stage 2 knows no oidc_gcp: its own answer is GitHub's "Invalid request." and is read alike."""
     with Emulator(token=TOKEN, ghes_version=RELEASE, ghes_stage=2) as emu:
@@ -126,6 +128,7 @@ def test_the_emulator_plays_a_release_in_githubs_openapi_shape(create: Create) -
 # --- github.com: a type its API description lists but it does not accept yet ---------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("registry_type", NOT_YET)
 def test_github_com_refusing_a_listed_type_says_it_does_not_accept_it_yet(
     create: Create, registry_type: str
@@ -144,6 +147,7 @@ def test_github_com_refusing_a_listed_type_says_it_does_not_accept_it_yet(
         assert list(emu.registries(ORG)) == ["NPM_REGISTRY_SECRET"]
 
 
+@pytest.mark.slow
 def test_githubs_observed_refusal_injected_as_it_came(create: Create) -> None:
     with Emulator(token=TOKEN) as emu:
         emu.inject(method="POST", path="/private-registries", status=422, body=GITHUB_COM_REFUSAL)
@@ -153,6 +157,7 @@ def test_githubs_observed_refusal_injected_as_it_came(create: Create) -> None:
         assert "Enterprise Server" not in details
 
 
+@pytest.mark.slow
 def test_a_refusal_that_is_not_of_the_types_value_adds_no_note_about_the_type(create: Create) -> None:
     already = {
         "message": "Validation Failed",

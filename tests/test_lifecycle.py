@@ -145,6 +145,7 @@ def test_a_create_applied_but_unanswered_is_taken_over_as_ours_without_a_duplica
     assert not lifecycle.diff(runtime(emulator), written.id, written.outputs, checked(rt, news)).changes
 
 
+@pytest.mark.slow  # seconds of real waiting (timeouts, rate-limit windows)
 @pytest.mark.parametrize("fault", list(NOT_APPLIED))
 def test_a_create_unanswered_and_not_applied_is_sent_again_once_it_is_known_absent(
     emulator: Emulator, fault: str

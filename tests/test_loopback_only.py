@@ -94,6 +94,7 @@ def test_a_loopback_base_url_is_reached_directly_by_the_dynamic_door_whatever_th
     assert proxy.received == b""
 
 
+@pytest.mark.slow
 def test_a_loopback_base_url_is_reached_directly_by_the_plugin_whatever_the_proxy_variables(
     emulator: Emulator, proxy: RecordingProxy
 ) -> None:
@@ -143,6 +144,7 @@ def test_the_emulator_refuses_to_listen_beyond_loopback_without_the_flag_that_sa
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_the_emulator_listens_on_every_interface_when_beyond_loopback_is_given() -> None:
     process = subprocess.Popen(
         [

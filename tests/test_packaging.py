@@ -43,7 +43,7 @@ from provider_host import ProviderHost
 from pulumi_github_private_registry import __version__
 from pulumi_github_private_registry.emulator import Emulator
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 REPO: Final = Path(__file__).resolve().parent.parent
 PACKAGE: Final = "pulumi_github_private_registry"

@@ -220,6 +220,7 @@ def test_an_unknown_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) 
     assert discovery.discover("acme", output_format="yaml", out=sys.stdout, err=sys.stdout) == 1
 
 
+@pytest.mark.slow
 def test_the_command_line_prints_the_document_alone_on_stdout(
     emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -240,6 +241,7 @@ def test_the_command_line_prints_the_document_alone_on_stdout(
     assert "no GitHub token" in failed.stderr
 
 
+@pytest.mark.slow
 def test_the_cli_loads_no_pulumi_although_it_reads_the_plugins_package_module() -> None:
     code = (
         "import sys; import pulumi_github_private_registry.tools.cli, "

@@ -397,12 +397,14 @@ def _serving(command: list[str], cwd: Path) -> Iterator[int]:
         process.communicate(timeout=30)
 
 
+@pytest.mark.slow
 def test_the_entry_point_prints_its_port_first_from_a_clean_environment(tmp_path: Path) -> None:
     """`python provider/__main__.py ENGINE`, started from elsewhere with no PYTHONPATH."""
     with _serving([sys.executable, str(PROVIDER / "__main__.py"), "127.0.0.1:1"], tmp_path) as port:
         assert port > 0
 
 
+@pytest.mark.slow
 def test_the_folder_runs_as_the_pulumi_cli_runs_it(tmp_path: Path) -> None:
     """The CLI's Python host runs `python <plugin folder> ENGINE` for a folder with a __main__.py."""
     with _serving([sys.executable, str(PROVIDER), "127.0.0.1:1"], tmp_path) as port:
@@ -432,6 +434,7 @@ def requirements_only_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return python
 
 
+@pytest.mark.slow
 def test_the_folder_runs_the_code_beside_it_where_the_project_is_not_installed(
     requirements_only_python: Path, tmp_path: Path
 ) -> None:

@@ -110,6 +110,7 @@ def test_the_required_cli_range_parses_and_admits_the_3x_clis_the_plugin_runs_un
     assert [v for v in ("3.170.0", "4.0.0", "4.1.0") if _admits(cli_range, v)] == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("git") is None or not (REPO / ".git").exists(), reason="not a git checkout")
 def test_the_plugins_virtualenv_is_ignored_by_git() -> None:
     """`pulumi package add` makes provider/venv: none of it may be committed by `git add -A`."""

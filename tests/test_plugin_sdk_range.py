@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Final
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -96,6 +97,7 @@ def test_this_virtualenvs_pulumi_is_in_the_plugins_range() -> None:
     )
 
 
+@pytest.mark.slow
 def test_ci_runs_the_plugins_tests_on_the_lowest_pulumi_it_declares() -> None:
     """.ci/run's own line reads the floor from requirements.txt; its virtualenv installs exactly that."""
     script = CI.read_text(encoding="utf-8")

@@ -27,6 +27,8 @@ from pulumi_github_private_registry.core.crypto import PublicKey, seal
 from pulumi_github_private_registry.emulator import SECONDARY_MESSAGE, Emulator
 from samples import declaration
 
+pytestmark = pytest.mark.slow
+
 CANARY_USER = "CANARY-SECRET-USERNAME-7"
 CANARIES = (CANARY_TOKEN, CANARY_VALUE)
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")

@@ -24,7 +24,7 @@ from plugin_host import PluginHost
 from pulumi_github_private_registry import __version__
 from test_readme import ELSEWHERE, blocks
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 _KEY: Final = next(key for key, test in ELSEWHERE.items() if test == "tests/test_plugin_venv.py")
 _CHECKOUT: Final = "/path/to/pulumi-github-private-registry"

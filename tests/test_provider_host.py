@@ -193,6 +193,7 @@ def test_stop_leaves_no_process_behind(provider_host_factory: Callable[..., Prov
         host.configure({})
 
 
+@pytest.mark.slow
 def test_a_host_that_never_reports_a_port_fails_start_and_cleans_up() -> None:
     host = ProviderHost(EchoProvider(), python="/bin/false")
     with pytest.raises(RuntimeError, match="did not report a port"):

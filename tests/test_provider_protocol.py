@@ -300,6 +300,7 @@ def test_a_create_lists_the_org_once_and_fetches_its_key_once(deployment: Deploy
     assert emulator.count("POST") == 3 and emulator.count() == 5
 
 
+@pytest.mark.slow
 def test_fields_github_does_not_report_keep_their_state_on_refresh() -> None:
     """GitHub's own example answers leave out `url` and `auth_type`: refresh must not read them as cleared."""
     from provider_host import ProviderHost as Host
@@ -399,6 +400,7 @@ def test_adopt_lists_patches_and_reads_once(deployment: Deploy, emulator: Emulat
     assert emulator.requests[0].path == "/orgs/adopt-count/private-registries"
 
 
+@pytest.mark.slow
 def test_adopt_when_github_does_not_report_auth_type() -> None:
     with (
         Emulator(token="test-token", omit_fields=("url", "auth_type")) as terse,

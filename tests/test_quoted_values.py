@@ -40,6 +40,7 @@ def dynamic(github: Emulator) -> Iterator[ProviderHost]:
         yield host
 
 
+@pytest.mark.slow
 def test_the_dynamic_door_quotes_a_mistyped_url_as_scheme_and_host_only(dynamic: ProviderHost) -> None:
     outcome = dynamic.check(declaration("token", "acme", url=TYPO_URL))
 
@@ -48,6 +49,7 @@ def test_the_dynamic_door_quotes_a_mistyped_url_as_scheme_and_host_only(dynamic:
     ]
 
 
+@pytest.mark.slow
 def test_a_url_without_a_scheme_is_quoted_up_to_its_path_even_with_a_url_in_its_query(
     dynamic: ProviderHost,
 ) -> None:
@@ -148,6 +150,7 @@ def test_two_resources_for_one_registry_are_told_apart_without_a_secret_url(
     assert "tok" not in details.replace("token", "") and "npm.example.com" not in details
 
 
+@pytest.mark.slow
 def test_two_resources_for_one_registry_show_only_their_urls_hosts_in_the_dynamic_door(
     dynamic: ProviderHost,
 ) -> None:
@@ -181,6 +184,7 @@ REFUSALS = [
 REFUSAL_IDS = ["ghes-shape", "errors-as-strings", "tidied", "json-escaped", "cut-short"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("refusal", REFUSALS, ids=REFUSAL_IDS)
 def test_a_refusal_that_quotes_the_url_shows_only_its_host(
     dynamic: ProviderHost, github: Emulator, refusal: dict[str, object]

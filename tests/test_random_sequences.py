@@ -31,6 +31,8 @@ from pulumi_github_private_registry.core.schema import configuration_name
 from pulumi_github_private_registry.emulator import SECONDARY_MESSAGE, Emulator
 from samples import TOKEN, declaration
 
+pytestmark = pytest.mark.slow
+
 ORGS = ("seq-a", "seq-b")
 KINDS = ("token", "username_password", "oidc_aws")  # a secret, a secret with a username, repository ids
 STEPS = 16

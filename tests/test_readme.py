@@ -305,6 +305,7 @@ def _runnable() -> list[Block]:
     return [b for b in blocks() if _run_here(b)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", _runnable(), ids=lambda b: f"{b.page}: {b.heading.lstrip('# ')}")
 def test_the_block_runs_as_written(block: Block, checkout: Path, github: Emulator, tmp_path: Path) -> None:
     lines = block.text.splitlines()

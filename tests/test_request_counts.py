@@ -247,6 +247,7 @@ def test_preview_does_not_load_libsodium_in_the_provider_process(
     assert _sodium_loaded(host.pid)
 
 
+@pytest.mark.slow
 def test_importing_the_provider_loads_no_sodium_starts_no_thread_and_sends_nothing(
     emulator: Emulator,
 ) -> None:

@@ -23,6 +23,8 @@ import pytest
 
 from plugin_host import PluginHost
 
+pytestmark = pytest.mark.slow
+
 PLUGIN_PAGE = Path(__file__).resolve().parents[1] / "docs" / "plugin.md"
 ENVIRONMENT_TYPES = {"string", "integer", "number", "boolean"}
 RESERVED = {"pulumi"}  # reserved_keywords.go: no property, resource, type or function so named

@@ -454,6 +454,7 @@ FAKE_PULUMI = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_the_demo_script_starts_the_emulator_deploys_from_a_scratch_copy_and_stops_it(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -576,11 +577,13 @@ def _start_the_demo_emulator(tmp_path: Path, times: int, prelude: str = "") -> N
     assert list(scratch.iterdir()) == []  # each start-up's scratch directory is gone too
 
 
+@pytest.mark.slow
 def test_the_demo_script_finds_the_emulator_every_time_it_starts_and_stops_it(tmp_path: Path) -> None:
     # Real scheduling: the old script lost the race for its log in one or two start-ups of a
     # thousand on an idle machine, more often on a busy one; the next test makes it lose every time.
     _start_the_demo_emulator(tmp_path, 300)
 
 
+@pytest.mark.slow
 def test_the_demo_script_waits_for_an_emulator_slow_to_open_its_log(tmp_path: Path) -> None:
     _start_the_demo_emulator(tmp_path, 16, prelude=HOLD_THE_JOB)

@@ -187,6 +187,7 @@ def test_current_code_writes_the_0_1_0_provider_blob_byte_for_byte() -> None:
 # --- refresh ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_state_written_by_0_1_0_refreshes_without_changes(
     kind: str, emulator: GitHub, command: Command
@@ -219,6 +220,7 @@ def test_state_written_by_0_1_0_refreshes_without_changes(
     assert emulator.registry(ORG, name_of(resource)) == record
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_state_written_by_0_1_0_sees_drift_when_github_changed_since(
     kind: str, emulator: GitHub, command: Command
@@ -245,6 +247,7 @@ def test_state_written_by_0_1_0_sees_drift_when_github_changed_since(
 # --- update -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_state_written_by_0_1_0_updates_in_place(kind: str, emulator: GitHub, command: Command) -> None:
     resource = RESOURCES[kind]
@@ -284,6 +287,7 @@ def test_state_written_by_0_1_0_updates_in_place(kind: str, emulator: GitHub, co
 # --- destroy ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_state_written_by_0_1_0_destroys(kind: str, emulator: GitHub, command: Command) -> None:
     resource = RESOURCES[kind]

@@ -118,6 +118,7 @@ def test_drift_through_a_refused_proxy_names_the_proxy_variables(
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("door_name", DOORS)
 def test_a_refused_proxy_is_named_with_the_proxy_variables_through_each_door(
     door_name: str, monkeypatch: pytest.MonkeyPatch, closed_port: int
@@ -244,6 +245,7 @@ def test_a_proxy_that_refuses_the_tunnel_is_named_with_the_proxy_variables(
     )
 
 
+@pytest.mark.slow  # seconds of real waiting (timeouts, rate-limit windows)
 def test_discover_at_an_ssh_port_says_the_server_does_not_speak_http(
     capsys: pytest.CaptureFixture[str], answering: Any
 ) -> None:

@@ -231,16 +231,19 @@ def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tupl
     )
 
 
+@pytest.mark.slow
 def test_mypy_accepts_the_python_guides_program(mypy_errors: dict[str, list[tuple[int, str]]]) -> None:
     assert mypy_errors["guide"] == []
 
 
+@pytest.mark.slow
 def test_mypy_accepts_every_form_pulumi_github_users_know(
     mypy_errors: dict[str, list[tuple[int, str]]],
 ) -> None:
     assert mypy_errors["good"] == []
 
 
+@pytest.mark.slow
 def test_mypy_names_a_misspelt_keyword_a_missing_field_a_wrong_type_and_a_write_to_an_output(
     mypy_errors: dict[str, list[tuple[int, str]]],
 ) -> None:

@@ -127,6 +127,7 @@ def patches(emu: Emulator) -> list[dict[str, Any]]:
 # --- the dynamic provider ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_with_the_flag_a_rotated_secret_is_recorded_and_left_alone(emu: Emulator, command: Start) -> None:
     state = deploy(command, stack(True))
     assert state.outputs["ignore_value_drift"] is True
@@ -147,6 +148,7 @@ def test_with_the_flag_a_rotated_secret_is_recorded_and_left_alone(emu: Emulator
     assert plan_and_apply(command, after, stack(True))[0] == "none"
 
 
+@pytest.mark.slow
 def test_with_the_flag_a_declared_value_change_is_still_sent(emu: Emulator, command: Start) -> None:
     state = deploy(command, stack(True))
     rotate_elsewhere(emu)
@@ -160,6 +162,7 @@ def test_with_the_flag_a_declared_value_change_is_still_sent(emu: Emulator, comm
     assert after.outputs["updated_at"] == after.outputs["remote_updated_at"]
 
 
+@pytest.mark.slow
 def test_with_the_flag_field_drift_is_repaired_without_the_value(emu: Emulator, command: Start) -> None:
     """The vault rotated the secret and someone changed the url at GitHub: the url is set back,
     the rotated secret kept."""
@@ -186,6 +189,7 @@ def test_with_the_flag_field_drift_is_repaired_without_the_value(emu: Emulator, 
     assert emu.decrypted_value(ORG, NAME) == ROTATED
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flag", [False, None], ids=["false", "not-declared"])
 def test_without_the_flag_the_declared_value_is_sent_again(
     emu: Emulator, command: Start, flag: bool | None
@@ -206,6 +210,7 @@ def test_without_the_flag_the_declared_value_is_sent_again(
     assert plan_and_apply(command, after, stack(flag))[0] == "none"
 
 
+@pytest.mark.slow
 def test_turning_the_flag_on_after_a_rotation_keeps_the_rotated_secret(emu: Emulator, command: Start) -> None:
     """A stack that adopts the flag once the vault has started rotating: no write."""
     state = deploy(command, stack(None))
@@ -263,6 +268,7 @@ def plugin_cycle(
     return diff, state
 
 
+@pytest.mark.slow
 def test_the_plugins_ignore_value_drift_leaves_a_rotated_secret(
     emu: Emulator, plugin: Callable[[], PluginHost]
 ) -> None:
@@ -272,6 +278,7 @@ def test_the_plugins_ignore_value_drift_leaves_a_rotated_secret(
     assert emu.decrypted_value(ORG, NAME) == ROTATED
 
 
+@pytest.mark.slow
 def test_the_plugin_still_sends_a_declared_value(emu: Emulator, plugin: Callable[[], PluginHost]) -> None:
     diff, state = plugin_cycle(plugin, emu, True, plugin_stack(True, value="declared-anew"))
     assert diff.changes == "some" and diff.diffs == ["value"]
@@ -279,6 +286,7 @@ def test_the_plugin_still_sends_a_declared_value(emu: Emulator, plugin: Callable
     assert state.outputs.is_secret("value") and state.outputs.is_secret("valueEncrypted")
 
 
+@pytest.mark.slow
 def test_the_plugin_repairs_field_drift_without_the_value(
     emu: Emulator, plugin: Callable[[], PluginHost]
 ) -> None:
@@ -288,6 +296,7 @@ def test_the_plugin_repairs_field_drift_without_the_value(
     assert emu.decrypted_value(ORG, NAME) == ROTATED
 
 
+@pytest.mark.slow
 def test_the_plugin_without_the_flag_sends_the_value_again(
     emu: Emulator, plugin: Callable[[], PluginHost]
 ) -> None:

@@ -29,7 +29,7 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
-from .core import lifecycle, schema, settings
+from .core import diagnostics, lifecycle, schema, settings
 from .core.lifecycle import RegistryError, Runtime
 
 __all__ = ["OrgPrivateRegistryProvider", "RegistryError"]
@@ -73,6 +73,9 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         A value that cannot be used (a plain-http base URL, a token with a control character
         inside, a timeout of ``inf``) fails here, naming the setting, before any request.
         """
+        # Only the engine configures, in the provider's own process: the CLI shows its stderr at
+        # debug level, where an internal error's traceback is for developers.
+        diagnostics.to_stderr()
         # The whole stack config, to find a misspelt key (`github:baseurl` would otherwise send the
         # token to api.github.com): pulumi.dynamic.Config keeps it in `_props`, and has no public
         # way to list it. Without it (another Config), only the keys read are known.

@@ -38,6 +38,7 @@ from .comparing import (
     unclearable,
     value_changed,
 )
+from .diagnostics import log_defect
 from .errors import CANCELLED, GitHubError, NotFound, bounded, redact
 from .inventory import Claim, Inventory
 from .outcomes import Checked, Plan, Refreshed, RegistryError, Secret, Unresolved, Written
@@ -112,6 +113,8 @@ def _guarded(operation: Callable[..., T]) -> Callable[..., T]:
             except RegistryError:
                 raise
             except Exception as exc:  # the safety net itself
+                # The user's line stays one clean line; the traceback goes where a developer looks.
+                log_defect(log, operation.__name__, exc, github_words)
                 raise RegistryError(
                     f"OrgPrivateRegistry: internal error in {operation.__name__} ({type(exc).__name__}: "
                     f"{bounded(github_words(str(exc)), 300)}); nothing more was sent to GitHub. "

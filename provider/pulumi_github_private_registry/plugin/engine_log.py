@@ -21,12 +21,11 @@ import grpc
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
-from ..core import errors
+from ..core import diagnostics, errors
+from ..core.diagnostics import PACKAGE_LOGGER
 
 __all__ = ["EngineLog", "attached", "install"]
 
-PACKAGE_LOGGER: Final = __name__.split(".", 1)[0]
-"""The logger whose records (the core's, the doors') go to the engine."""
 SEND_TIMEOUT: Final = 1.0
 """Seconds one warning may take to reach the engine: a local process that answers at once. A call
 in flight (a Cancel wants it answered within about a second) never waits longer for its warning."""
@@ -99,13 +98,7 @@ class EngineLog(logging.Handler):
 
 
 def install(address: str) -> None:
-    """Send this package's warnings to the engine at ``address``, and keep writing them to stderr.
-
-    A logger with a handler no longer falls back on ``logging.lastResort`` (which wrote the
-    warnings to stderr until now): a stream handler at the same level keeps that output as it was.
-    """
-    logger = logging.getLogger(PACKAGE_LOGGER)
-    stderr = logging.StreamHandler()
-    stderr.setLevel(logging.WARNING)
-    logger.addHandler(stderr)
-    logger.addHandler(EngineLog(address))
+    """Send this package's warnings to the engine at ``address``, and write every record to stderr
+    (:func:`~..core.diagnostics.to_stderr`: an internal error's traceback at DEBUG too)."""
+    diagnostics.to_stderr()
+    logging.getLogger(PACKAGE_LOGGER).addHandler(EngineLog(address))

@@ -1,0 +1,32 @@
+"""The fast tier (``pytest -m "not slow"``, tests/tiers.py) starts no process and covers every core module."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from test_architecture import PACKAGE, _imports, _modules
+from tiers import FAST_MODULES, ProcessStarted, refusing_processes
+
+
+def test_a_process_started_outside_the_slow_tier_is_refused_and_noted() -> None:
+    with refusing_processes("this test") as attempts:
+        with pytest.raises(ProcessStarted, match=r"this test starts a process .* not marked slow"):
+            subprocess.run([sys.executable, "-c", "pass"], check=False)
+    assert attempts == ["Popen._execute_child"]
+
+
+def test_the_fast_tier_imports_every_core_module(request: pytest.FixtureRequest) -> None:
+    fast = request.config.stash.get(FAST_MODULES, None)
+    if fast is None:
+        pytest.skip("only the whole tests/ folder shows which files the fast tier holds")
+    core = f"{PACKAGE.name}.core"
+    imported = {
+        name.removeprefix(core + ".").split(".")[0]
+        for path in fast
+        for name in _imports(path)
+        if name.startswith(core + ".")
+    }
+    assert {p.stem for p in _modules("core") if p.stem != "__init__"} - imported == set()
