@@ -38,12 +38,14 @@ from .errors import (
     remember_secret,
 )
 from .inventory import Claim, Claims, Inventory
+from .pacing import budgeted
 from .schema import Problem, is_unknown
 from .settings import Settings
 
 if TYPE_CHECKING:
     # Imported where first needed: `requests` would double the time to answer the first check.
-    from .client import GitHubClient, Limits
+    from .client import GitHubClient
+    from .pacing import Limits
 
 __all__ = [
     "Checked",
@@ -102,7 +104,7 @@ class Unresolved(RegistryError):
 
 def cancel() -> None:
     """The engine's Cancel: every operation of the process ends now, and none sends anything more."""
-    from .client import process_cancellation
+    from .pacing import process_cancellation
 
     process_cancellation().cancel()
 
@@ -213,14 +215,15 @@ class Runtime:
     @property
     def limits(self) -> Limits:
         """The client's limits, from the settings."""
-        from .client import limits_for
+        from .pacing import limits_for
 
         return limits_for(self.settings)
 
     def client(self, org: str, name: str) -> GitHubClient:
         """The client for the settings; ``org``/``name`` name the registry when no token is set."""
-        from .client import GitHubClient, process_throttle
+        from .client import GitHubClient
         from .credentials import credentials_for
+        from .pacing import process_throttle
 
         current = self.settings
         if current.app is None and not current.token and org.lower() not in dict(current.tokens):
@@ -435,10 +438,6 @@ def _already_exists(exc: ValidationFailed) -> bool:
     return "already exist" in " ".join([exc.message, *exc.errors]).lower()
 
 
-# The operations that talk to GitHub: each gets one budget of rate-limit waits for all its requests.
-_OPERATIONS = frozenset({"create", "read", "update", "delete", "registries"})
-
-
 _operation = threading.local()
 """What the operation running in this thread was given: the values GitHub's words may quote."""
 
@@ -475,11 +474,6 @@ def _guarded(operation: Callable[..., T]) -> Callable[..., T]:
     def guarded(*args: Any, **kwargs: Any) -> T:
         _operation.arguments = [*args, *kwargs.values()]
         try:
-            if operation.__name__ in _OPERATIONS:
-                from .client import operation_budget  # imported here: check and diff stay light
-
-                with operation_budget():
-                    return operation(*args, **kwargs)
             return operation(*args, **kwargs)
         except RegistryError:
             raise
@@ -565,6 +559,7 @@ def diff(
 
 
 @_guarded
+@budgeted  # one budget of rate-limit waits for all its requests
 def create(runtime: Runtime, props: Mapping[str, Any], secret: Secret = frozenset()) -> Written:
     """POST the registry, or adopt an existing one when ``adopt`` is true; never GET after.
 
@@ -840,6 +835,7 @@ def _claim_unanswered(
 
 
 @_guarded
+@budgeted  # one budget of rate-limit waits for all its requests
 def update(
     runtime: Runtime,
     id_: str,
@@ -1080,6 +1076,7 @@ def _secret(runtime: Runtime, client: GitHubClient, org: str, props: Mapping[str
 
 
 @_guarded
+@budgeted  # one budget of rate-limit waits for all its requests
 def delete(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret = frozenset()) -> None:
     """DELETE the registry, unless it changed at GitHub since this resource last saw it.
 
@@ -1158,6 +1155,7 @@ def _forget(runtime: Runtime, org: str, name: str) -> None:
 
 
 @_guarded
+@budgeted  # one budget of rate-limit waits for all its requests
 def registries(runtime: Runtime, org: str | None) -> list[dict[str, Any]]:
     """Every registry of ``org`` (default: the configured owner) as GitHub reports it, with its id.
 
@@ -1186,6 +1184,7 @@ def registries(runtime: Runtime, org: str | None) -> list[dict[str, Any]]:
 
 
 @_guarded
+@budgeted  # one budget of rate-limit waits for all its requests
 def read(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret = frozenset()) -> Refreshed:
     """Refresh from the org's list (one call per org), GET where the list lacks what state has.
 

@@ -290,8 +290,9 @@ def discover(
     if url is None:
         source = f"--base-url or {settings.BASE_URL.env}"
     try:
-        from ..core.client import GitHubClient, limits_for  # the network is discover's alone
+        from ..core.client import GitHubClient  # the network is discover's alone
         from ..core.credentials import credentials_for
+        from ..core.pacing import limits_for
 
         creds = credentials_for(credentials)
         client = GitHubClient(

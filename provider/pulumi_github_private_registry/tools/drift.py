@@ -417,8 +417,9 @@ def report(
         if url is None:
             source = f"--base-url, {settings.BASE_URL.key} or {settings.BASE_URL.env}"
     try:
-        from ..core.client import GitHubClient, limits_for  # the network: only once the file is sound
+        from ..core.client import GitHubClient  # the network: only once the file is sound
         from ..core.credentials import credentials_for
+        from ..core.pacing import limits_for
 
         client = GitHubClient(
             credentials_for(credentials),
