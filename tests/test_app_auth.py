@@ -33,8 +33,9 @@ from doors import Plugins, camel
 from plugin_host import PluginHost, Secret
 from provider_host import ProviderError, ProviderHost, change, up
 from pulumi_github_private_registry.core import schema
-from pulumi_github_private_registry.core.client import GitHubClient, Limits
+from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.credentials import INSTALLATION_TTL, RENEW_BEFORE, AppTokens
+from pulumi_github_private_registry.core.pacing import Limits
 from pulumi_github_private_registry.core.settings import AppAuth
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider

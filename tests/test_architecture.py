@@ -93,6 +93,18 @@ def test_the_emulator_imports_nothing_of_ours(path: Path) -> None:
     assert all(n.startswith("pulumi_github_private_registry.emulator") for n in ours), ours
 
 
+# The client's modules, each importing only those before it (provider/ARCHITECTURE.md).
+CLIENT_ORDER = ("pacing", "transport", "answers", "client")
+
+
+@pytest.mark.parametrize("stem", CLIENT_ORDER)
+def test_each_client_module_imports_only_those_before_it(stem: str) -> None:
+    core = "pulumi_github_private_registry.core"
+    after = {f"{core}.{name}" for name in CLIENT_ORDER[CLIENT_ORDER.index(stem) + 1 :]}
+    names = _imports(PACKAGE / "core" / f"{stem}.py")
+    assert {n for n in names if any(n == m or n.startswith(m + ".") for m in after)} == set()
+
+
 # The emulator's modules, each importing only those before it (provider/ARCHITECTURE.md).
 EMULATOR_ORDER = (
     "facts",

@@ -10,17 +10,8 @@ from typing import Any
 
 import pytest
 
-from pulumi_github_private_registry.core import client as client_module
-from pulumi_github_private_registry.core.client import (
-    Cancellation,
-    GitHubClient,
-    Limits,
-    Throttle,
-    http_date,
-    normalize_base_url,
-    rate_limit_wait,
-)
-from pulumi_github_private_registry.core.crypto import seal
+from pulumi_github_private_registry.core.client import GitHubClient
+from pulumi_github_private_registry.core.crypto import PublicKey, seal
 from pulumi_github_private_registry.core.errors import (
     AuthenticationError,
     GitHubError,
@@ -32,6 +23,14 @@ from pulumi_github_private_registry.core.errors import (
     TransportError,
     ValidationFailed,
 )
+from pulumi_github_private_registry.core.pacing import (
+    Cancellation,
+    Limits,
+    Throttle,
+    http_date,
+    rate_limit_wait,
+)
+from pulumi_github_private_registry.core.settings import normalize_base_url
 from pulumi_github_private_registry.emulator import Emulator
 
 CANARY_TOKEN = "ghp_CLIENTCANARY0123456789abcdef"
@@ -46,7 +45,7 @@ def create_body(
     emulator: Emulator, org: str, registry_type: str = "npm_registry", **extra: Any
 ) -> dict[str, Any]:
     key_id, key = emulator.public_key(org)
-    sealed = seal("s3cret", client_module.PublicKey(key_id, key))
+    sealed = seal("s3cret", PublicKey(key_id, key))
     body = {"registry_type": registry_type, "url": "https://registry.example.com/", "visibility": "all"}
     return {**body, "encrypted_value": sealed.encrypted_value, "key_id": sealed.key_id, **extra}
 

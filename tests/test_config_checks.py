@@ -28,9 +28,9 @@ from doors import Plugins, camel
 from plugin_host import up as plugin_up
 from provider_host import ProviderError, ProviderHost, configured_here
 from provider_host import up as dynamic_up
-from pulumi_github_private_registry.core import client
-from pulumi_github_private_registry.core.client import Limits, process_throttle
+from pulumi_github_private_registry.core import pacing
 from pulumi_github_private_registry.core.lifecycle import RegistryError
+from pulumi_github_private_registry.core.pacing import Limits, process_throttle
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 from pulumi_github_private_registry.tools import stackchecks
@@ -319,9 +319,9 @@ def test_a_rate_limit_of_one_configuration_holds_no_other(emulator: Emulator) ->
 
 def test_writes_of_every_configuration_are_spaced_on_one_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(client.Cancellation, "wait", lambda self, seconds, request: slept.append(seconds))
+    monkeypatch.setattr(pacing.Cancellation, "wait", lambda self, seconds, request: slept.append(seconds))
     # The process's clock, new for this test: the fake time below must not stay its last write.
-    monkeypatch.setattr(client, "_PROCESS_PACING", client.Pacing())
+    monkeypatch.setattr(pacing, "_PROCESS_PACING", pacing.Pacing())
     now = 1_000_000.0
     one_second = process_throttle(replace(Limits(), write_interval=1.0))
     half_a_second = process_throttle(replace(Limits(), write_interval=0.5))

@@ -21,8 +21,9 @@ from doors import Plugins, camel
 from hosted import refusal
 from provider_host import ProviderHost, up
 from pulumi_github_private_registry.core import schema
-from pulumi_github_private_registry.core.client import GitHubClient, Limits
+from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.errors import MAX_DETAIL, ValidationFailed
+from pulumi_github_private_registry.core.pacing import Limits
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 from samples import TOKEN, declaration

@@ -8,11 +8,13 @@ is the point, the requests GitHub received.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from pulumi_github_private_registry.core import lifecycle, schema
+from pulumi_github_private_registry.core import lifecycle, pacing, schema
+from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.crypto import PublicKey, seal
 from pulumi_github_private_registry.core.inventory import Inventory
 from pulumi_github_private_registry.core.runtime import FRESH_LIST_SECONDS
@@ -617,3 +619,45 @@ def test_a_create_whose_registry_is_gone_when_its_value_is_resent_says_to_run_ag
         "and it was gone when its value was sent again (deleted at GitHub meanwhile). Nothing is in the "
         "state: run again to create it."
     )
+
+
+# --- the retry budget ---------------------------------------------------------------------------------
+
+
+def test_each_operation_that_talks_to_github_spends_one_retry_budget_in_all_its_requests(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The budget is declared on each operation (pacing.budgeted), not found by its name: an operation
+    # that loses it would give each of its requests the whole maxRetryWait.
+    budgets: list[pacing.RetryBudget | None] = []
+    send = GitHubClient._send
+
+    def spying(self: GitHubClient, *args: Any, **kwargs: Any) -> Any:
+        budgets.append(pacing.current_budget())
+        return send(self, *args, **kwargs)
+
+    monkeypatch.setattr(GitHubClient, "_send", spying)
+    org = "lc-budgets"
+    news = declaration("token", org)
+    rt = runtime(emulator)
+    inputs = checked(rt, news)
+    changed = checked(rt, {**news, "url": "https://registry.example.com/npm/v2/"})
+    state = lifecycle.create(rt, inputs).outputs
+    spent = {"create": list(budgets)}
+
+    def operation(name: str, run: Callable[[], Any]) -> Any:
+        budgets.clear()
+        result = run()
+        spent[name] = list(budgets)
+        return result
+
+    id_ = f"{org}/{NPM}"
+    operation("read", lambda: lifecycle.read(runtime(emulator), id_, state))
+    state = operation("update", lambda: lifecycle.update(runtime(emulator), id_, state, changed)).outputs
+    operation("registries", lambda: lifecycle.registries(runtime(emulator), org))
+    operation("delete", lambda: lifecycle.delete(runtime(emulator), id_, state))
+
+    for name, seen in spent.items():
+        assert seen and seen[0] is not None, f"{name} sends its requests without a budget"
+        assert all(budget is seen[0] for budget in seen), f"{name}'s requests share one budget"
+    assert emulator.registry(org, NPM) is None

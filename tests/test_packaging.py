@@ -194,7 +194,7 @@ def venv(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Venv:
 
 
 def test_the_version_is_written_once_and_pyproject_reads_it() -> None:
-    init = (REPO / "provider" / PACKAGE / "__init__.py").read_text(encoding="utf-8")
+    init = (REPO / "provider" / PACKAGE / "core" / "version.py").read_text(encoding="utf-8")
     assert re.findall(r'^__version__ = "([^"]+)"$', init, re.M) == [__version__]
     assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
@@ -202,7 +202,7 @@ def test_the_version_is_written_once_and_pyproject_reads_it() -> None:
     assert re.search(r'^dynamic = \["version"\]$', pyproject, re.M)
     assert re.search(
         r"^\[tool\.setuptools\.dynamic\]\n"
-        r'version = \{ attr = "pulumi_github_private_registry\.__version__" \}$',
+        r'version = \{ attr = "pulumi_github_private_registry\.core\.version\.__version__" \}$',
         pyproject,
         re.M,
     )

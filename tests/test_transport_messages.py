@@ -25,8 +25,9 @@ import urllib3.util.connection
 from clitools import clean_environment, discover
 from doors import DOORS, open_door
 from hosted import refusal
-from pulumi_github_private_registry.core.client import GitHubClient, Limits
+from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.errors import GitHubError
+from pulumi_github_private_registry.core.pacing import Limits
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.tools import drift
 from samples import TOKEN, declaration

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.4.0"
-
 __all__ = ["OrgPrivateRegistry", "OrgPrivateRegistryArgs", "OrgPrivateRegistryProvider", "__version__"]
 
 if TYPE_CHECKING:
+    from .core.version import __version__
     from .provider import OrgPrivateRegistryProvider
     from .resource import OrgPrivateRegistry, OrgPrivateRegistryArgs
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # Re-exported (lazily, like the rest: the emulator loads nothing of the core): this is
+        # where users and tools ask for the version; core/version.py is where it is written.
+        from .core.version import __version__
+
+        return __version__
     if name in ("OrgPrivateRegistry", "OrgPrivateRegistryArgs"):
         from . import resource
 

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from .settings import Settings
 
 if TYPE_CHECKING:
-    from .client import GitHubClient, Throttle
+    from .client import GitHubClient
     from .credentials import Credentials
+    from .pacing import Throttle
 
 __all__ = ["Access", "connect", "has_credential"]
 
@@ -72,8 +73,9 @@ def connect(settings: Settings, *, throttle: Throttle | None = None) -> Access:
     ``throttle``: the pacing to share (the doors pass the process's); else the client paces itself.
     Raises ``ValueError`` for a base URL that cannot be used, naming ``settings.base_url_source``.
     """
-    from .client import GitHubClient, limits_for
+    from .client import GitHubClient
     from .credentials import credentials_for
+    from .pacing import limits_for
 
     credentials = credentials_for(settings)
     client = GitHubClient(

@@ -1,6 +1,6 @@
 """The exceptions the GitHub client raises, one class per kind of failure.
 
-The client maps HTTP statuses onto these in one place (``client._raise_for``). Every message
+The client maps HTTP statuses onto these in one place (``answers.raise_for``). Every message
 names the request (method and path, so the org and the registry) and what to do about it, and
 never contains the token or a secret value: the token lives only in the session's headers, and
 request bodies are never quoted.

@@ -42,6 +42,7 @@ from .diagnostics import log_defect
 from .errors import CANCELLED, GitHubError, NotFound, bounded, redact
 from .inventory import Claim, Inventory
 from .outcomes import Checked, Plan, Refreshed, RegistryError, Secret, Unresolved, Written
+from .pacing import budgeted
 from .recovery import is_unresolved, mismatched_fields, post, resume_create, sent_by, take_over
 from .runtime import Runtime
 from .schema import is_unknown
@@ -78,7 +79,7 @@ log = logging.getLogger(__name__)
 
 def cancel() -> None:
     """The engine's Cancel: every operation of the process ends now, and none sends anything more."""
-    from .client import process_cancellation
+    from .pacing import process_cancellation
 
     process_cancellation().cancel()
 
@@ -86,10 +87,6 @@ def cancel() -> None:
 def cancelled_message(what: str = "OrgPrivateRegistry") -> str:
     """What an operation ended by a cancel answers when its door stops waiting for it."""
     return f"{what}: {CANCELLED}."
-
-
-# The operations that talk to GitHub: each gets one budget of rate-limit waits for all its requests.
-_OPERATIONS = frozenset({"create", "read", "update", "delete", "registries"})
 
 
 def _guarded(operation: Callable[..., T]) -> Callable[..., T]:
@@ -104,11 +101,6 @@ def _guarded(operation: Callable[..., T]) -> Callable[..., T]:
     def guarded(*args: Any, **kwargs: Any) -> T:
         with quoting([*args, *kwargs.values()]):
             try:
-                if operation.__name__ in _OPERATIONS:
-                    from .client import operation_budget  # imported here: check and diff stay light
-
-                    with operation_budget():
-                        return operation(*args, **kwargs)
                 return operation(*args, **kwargs)
             except RegistryError:
                 raise
@@ -195,6 +187,7 @@ def diff(
 
 
 @_guarded
+@budgeted  # one budget of rate-limit waits for all its requests
 def create(runtime: Runtime, props: Mapping[str, Any], secret: Secret = frozenset()) -> Written:
     """POST the registry, or adopt an existing one when ``adopt`` is true; never GET after.
 
@@ -241,6 +234,7 @@ def _create(
 
 
 @_guarded
+@budgeted  # one budget of rate-limit waits for all its requests
 def update(
     runtime: Runtime,
     id_: str,
@@ -304,6 +298,7 @@ def _current(
 
 
 @_guarded
+@budgeted  # one budget of rate-limit waits for all its requests
 def delete(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret = frozenset()) -> None:
     """DELETE the registry, unless it changed at GitHub since this resource last saw it.
 
@@ -382,6 +377,7 @@ def _forget(runtime: Runtime, org: str, name: str) -> None:
 
 
 @_guarded
+@budgeted  # one budget of rate-limit waits for all its requests
 def registries(runtime: Runtime, org: str | None) -> list[dict[str, Any]]:
     """Every registry of ``org`` (default: the configured owner) as GitHub reports it, with its id.
 
@@ -410,6 +406,7 @@ def registries(runtime: Runtime, org: str | None) -> list[dict[str, Any]]:
 
 
 @_guarded
+@budgeted  # one budget of rate-limit waits for all its requests
 def read(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret = frozenset()) -> Refreshed:
     """Refresh from the org's list (one call per org), GET where the list lacks what state has.
 

@@ -21,7 +21,8 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     # Imported where first needed: `requests` would double the time to answer the first check.
-    from .client import GitHubClient, Limits
+    from .client import GitHubClient
+    from .pacing import Limits
 
 __all__ = ["FRESH_LIST_SECONDS", "Runtime"]
 
@@ -80,14 +81,14 @@ class Runtime:
     @property
     def limits(self) -> Limits:
         """The client's limits, from the settings."""
-        from .client import limits_for
+        from .pacing import limits_for
 
         return limits_for(self.settings)
 
     def client(self, org: str, name: str) -> GitHubClient:
         """The client for the settings; ``org``/``name`` name the registry when no token is set."""
         from .access import connect, has_credential
-        from .client import process_throttle
+        from .pacing import process_throttle
 
         current = self.settings
         if not has_credential(current, org):

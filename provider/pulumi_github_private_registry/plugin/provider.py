@@ -142,7 +142,7 @@ def _kind(field: str, plan: lifecycle.Plan, olds: Mapping[str, Any], news: Mappi
 _CANCEL_ANSWER: Final = 1.5
 """Seconds after the engine's Cancel within which every call in flight answers, whatever its thread
 does: the core ends its waits at once, cuts requests on the wire and looks up an unanswered create
-within a second (``core.client.CANCEL_GRACE``)."""
+within a second (``core.pacing.CANCEL_GRACE``)."""
 
 
 class RegistryProvider(Provider):
