@@ -2,9 +2,9 @@
 
 A defect reaches the user as one redacted line (``lifecycle._guarded``); :func:`log_defect` puts its
 traceback in this package's log at DEBUG, every line through the one redaction step. Both doors run
-in processes the Pulumi CLI starts as plugins, and shows the stderr of only at debug level
-(``pulumi up --logtostderr -v=9``): :func:`to_stderr`, which each door calls in its own process,
-writes this package's records there, DEBUG included. The core itself only logs.
+in processes the Pulumi CLI starts as plugins, whose stderr it shows only at debug level (``pulumi
+up --logtostderr -v=9``): each door calls :func:`to_stderr` in its own process, so that this
+package's records, DEBUG included, are written there. The rest of the core only logs.
 """
 
 from __future__ import annotations

@@ -22,7 +22,6 @@ from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
 from ..core import diagnostics, errors
-from ..core.diagnostics import PACKAGE_LOGGER
 
 __all__ = ["EngineLog", "attached", "install"]
 
@@ -101,4 +100,4 @@ def install(address: str) -> None:
     """Send this package's warnings to the engine at ``address``, and write every record to stderr
     (:func:`~..core.diagnostics.to_stderr`: an internal error's traceback at DEBUG too)."""
     diagnostics.to_stderr()
-    logging.getLogger(PACKAGE_LOGGER).addHandler(EngineLog(address))
+    logging.getLogger(diagnostics.PACKAGE_LOGGER).addHandler(EngineLog(address))
