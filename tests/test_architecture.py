@@ -42,7 +42,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "core": frozenset({"core"}),
     "emulator": frozenset({"emulator"}),
     "tools": frozenset({"core", "tools", "plugin.package"}),
-    "plugin": frozenset({"core", "plugin", ROOT}),
+    "plugin": frozenset({"core", "plugin"}),
     "provider": frozenset({"core"}),
     "resource": frozenset({"core", "provider"}),
 }

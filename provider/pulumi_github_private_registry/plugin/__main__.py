@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         (err or sys.stderr).write(NO_ENGINE + STARTED_BY_PULUMI)
         raise SystemExit(EXIT_USAGE)
 
-    from .. import __version__
+    from ..core.version import __version__
     from .provider import RegistryProvider
     from .server import serve
 

@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
-from .. import __version__
 from ..core import schema, settings
 from ..core.schema import Field
+from ..core.version import __version__
 
 __all__ = [
     "ENVIRONMENT_DEFAULT_TYPES",
