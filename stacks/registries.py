@@ -11,6 +11,7 @@ a stack of ids and no Codespaces secrets deploys with no pulumi-github plugin at
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -115,6 +116,12 @@ def main() -> None:
         config.get_object(stackconfig.REGISTRIES_KEY), default_org=owner, config_keys=_config_keys()
     )
     status = _secret_status(config)
+    # A setting under a key nobody reads here: the plugin's (`github-private-registry:baseUrl`
+    # would leave the provider on api.github.com; the provider reads the environment too), or this
+    # program's namespace.
+    lines.extend(settings.plugin_only_key_problems(_config_keys(), os.environ))
+    named_secrets = [entry.secret_key for entry in entries if entry.secret_key]
+    lines.extend(stackconfig.provider_setting_problems(_config_keys(), named_secrets))
     lines.extend(list_problems)
     # The keys set that no registry names: a secret key not set may be one of them misspelt, or set
     # in another namespace (as `validate` says too).

@@ -82,9 +82,25 @@ def test_the_core_imports_no_pulumi_no_door_no_tool_and_no_emulator(path: Path) 
         for name in _imports(path)
         if name == "pulumi"
         or name.startswith("pulumi.")
+        or (name.startswith("pulumi_") and not (name == OURS or name.startswith(f"{OURS}.")))
         or ((name == OURS or name.startswith(f"{OURS}.")) and not _within(name, "core"))
     }
     assert not bad
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_every_import_of_the_package_is_a_statement_this_test_reads(path: Path) -> None:
+    """An import by name at run time (importlib, __import__) would pass the direction unseen."""
+    calls = {
+        node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == "__import__")
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")
+        )
+    }
+    assert calls == set()
 
 
 @pytest.mark.parametrize("path", _modules("emulator"), ids=lambda p: p.name)

@@ -4,6 +4,7 @@ developer, its traceback in the debug log: redacted, on stderr in each door's pr
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 import pytest
@@ -68,14 +69,46 @@ def test_a_defect_logs_nothing_and_formats_nothing_below_debug(caplog: pytest.Lo
     assert caplog.records == []
 
 
-@pytest.mark.parametrize("door", ["dynamic", "plugin"])
-def test_each_door_writes_the_packages_debug_log_to_its_stderr(
-    door: str, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("door", "argv", "shown"),
+    [
+        # The CLI shows a plugin's stderr only at debug level: the traceback may always go there.
+        ("plugin", [], True),
+        # A dynamic provider's stderr reaches every user: only when the engine asked for logs.
+        ("dynamic", ["pulumi-resource-pulumi-python"], False),
+        ("dynamic", ["pulumi-resource-pulumi-python", "--logtostderr", "-v=9"], True),
+    ],
+)
+def test_each_door_writes_a_defects_traceback_to_stderr_only_where_its_reader_is_a_developer(
+    door: str,
+    argv: list[str],
+    shown: bool,
+    emulator: Emulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(sys, "argv", argv)
     if door == "dynamic":
         configured_here(emulator)  # the engine's Configure, in the provider's process
     else:
         engine_log.install("127.0.0.1:1")  # as the plugin's server does on start
     log = logging.getLogger(f"{PACKAGE_LOGGER}.core.lifecycle")
     log_defect(log, "read", KeyError("x"))
-    assert capsys.readouterr().err == "internal error in read:\nKeyError: 'x'\n"
+    log.warning("a warning every user sees")
+    expected = "internal error in read:\nKeyError: 'x'\n" if shown else ""
+    assert capsys.readouterr().err == expected + "a warning every user sees\n"
+
+
+def test_a_secret_spanning_lines_and_a_chained_exceptions_words_never_reach_the_traceback() -> None:
+    key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAkey-body-line\n-----END RSA PRIVATE KEY-----"
+    remember_secret(key)
+    try:
+        try:
+            raise ValueError("bad value hunter2-registry-password")
+        except ValueError:
+            raise RuntimeError(f"could not load {key}")  # noqa: B904 (the context is the point)
+    except RuntimeError as exc:
+        text = traceback_text(exc)
+    assert "key-body-line" not in text and "hunter2" not in text
+    assert text.splitlines()[0] == "(raised from or while handling a ValueError)"
+    assert text.splitlines()[-1] == "RuntimeError: could not load ***"

@@ -214,7 +214,7 @@ def test_missing_undeclared_and_changed_registries_are_reported_and_exit_2(
         "acme/MAVEN_REPOSITORY_SECRET (registry[1]): replaces_base: declared False, GitHub has True",
         # Run in this process, the tool names its console script (as typed, when run by a user).
         "acme/PYTHON_INDEX_SECRET: undeclared: at GitHub, not in the stack file (`pulumi-github-private-"
-        "registry discover --org acme` prints an entry that adopts it)",
+        f"registry discover --org acme --base-url {emulator.base_url}` prints an entry that adopts it)",
         "note: secret values are not compared: GitHub never returns them "
         "(2 of the compared registries carry one)",
         "note: repository lists are not compared: GitHub never returns which repositories a registry "

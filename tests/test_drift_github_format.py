@@ -108,8 +108,8 @@ def test_annotations_name_each_drifted_registry_and_each_org_not_read(
         "(`pulumi up` would create it)",
         f"::warning file={f},title=undeclared%3A acme/MAVEN_REPOSITORY_SECRET::"
         "acme/MAVEN_REPOSITORY_SECRET: at GitHub, not in the stack file "
-        "(`pulumi-github-private-registry discover --org acme` prints an entry "
-        "that adopts it)",
+        f"(`pulumi-github-private-registry discover --org acme --base-url {emulator.base_url}` prints "
+        "an entry that adopts it)",
         f"::error file={f},title=changed at GitHub%3A acme/NPM_REGISTRY_SECRET::acme/NPM_REGISTRY_SECRET "
         "(registry[0]): url: declared 'https://npm.example.com', GitHub has 'https://npm.elsewhere.example.com'",
         f"::error file={f},title=not read%3A globex::globex: GET /orgs/globex/private-registries: permission "

@@ -66,8 +66,14 @@ def test_the_job_summary_reads_each_org_and_registry_a_bounded_number_of_times()
     assert len(commands) == orgs + 1  # an annotation per drift or org not read, and the verdict
     rows = [line for line in summary.splitlines() if line.startswith("| org")]
     assert len(rows) == drift.MAX_SUMMARY_ROWS
-    assert f"{orgs - drift.MAX_SUMMARY_ROWS} more rows are in the annotations (and in `--json`)." in (
-        summary.splitlines()
+    command = invocation.invoked_as()
+    assert (
+        f"{orgs - drift.MAX_SUMMARY_ROWS} more rows are left out: "
+        + _escaped(
+            f"the step's log has every one, and `{command} drift Pulumi.ci.yaml --format text` (or `--json`) "
+            "lists them"
+        )
+        in summary.splitlines()
     )
 
 

@@ -116,8 +116,8 @@ def test_validate_reports_an_own_programs_plaintext_token_and_says_nothing_of_de
 
     assert status == 1
     assert lines == [
-        f"{stack}: github:token is in plaintext: remove it with `pulumi config rm github:token` and set it "
-        "with `pulumi config set --secret --stack dev github:token`",
+        f"{stack}: github:token is in plaintext: remove it with `pulumi config rm --stack dev github:token` "
+        "and set it with `pulumi config set --secret --stack dev github:token`",
         f"{stack}: provider configuration: 1 problem; the registries are declared in project my-infra's "
         f"program, not in this file: {PREVIEW_NOTE}",
     ]
@@ -236,7 +236,7 @@ def test_a_misspelt_token_in_plaintext_says_so_without_quoting_it(
 
     assert lines[0] == (
         "github:tokn is no key pulumi-github or this provider reads: did you mean github:token?; it is in "
-        "plaintext: remove it with `pulumi config rm github:tokn` and set github:token with "
+        "plaintext: remove it with `pulumi config rm --stack dev github:tokn` and set github:token with "
         "`pulumi config set --secret --stack dev github:token`"
     )
     assert "ghp_canary0815" not in "\n".join(lines)
@@ -395,7 +395,7 @@ def test_a_yaml_error_is_one_line_naming_the_line_and_never_the_text(
     assert _lines(capsys, stack) == (
         1,
         [
-            "not valid YAML at line 4, column 1: expected ',' or ']', but got '<stream end>'",
+            "not valid YAML at line 3, column 17: a [ list starts here and is never closed",
             "0 registries, 1 problem",
         ],
     )
@@ -620,8 +620,9 @@ def test_a_secret_set_in_another_namespace_says_where_the_program_reads_it(
         [
             "registry[0] (acme/NPM_REGISTRY_SECRET): secret: the secret github-private-registries:npmToken "
             "is not set, but github:npmToken is: the program reads its secrets in the "
-            "github-private-registries namespace; move it there (`pulumi config rm github:npmToken`, then "
-            "`pulumi config set --secret --stack dev github-private-registries:npmToken`)",
+            "github-private-registries namespace; move it there (`pulumi config rm --stack dev "
+            "github:npmToken`, then `pulumi config set --secret --stack dev "
+            "github-private-registries:npmToken`)",
             "1 registry, 1 problem",
         ],
     )

@@ -5,16 +5,21 @@ sorted by what it needs:
 
 - the README's set-up and test commands: not run here (they are what runs this test); `.ci/run` must hold
   each of their lines verbatim, so CI runs exactly what the README says;
-- the Pulumi CLI (a `pulumi ...` command, or `stacks/demo.sh`, which calls it): not run here
-  (tests/test_e2e_automation.py drives the CLI where it is installed);
-- the benchmark (minutes): not run here;
+- `stacks/demo.sh` (it deploys with the Pulumi CLI), and blocks of nothing but `pulumi` commands and
+  `export` lines (nothing of the project's would run): not run here (tests/test_e2e_automation.py
+  drives the CLI where it is installed);
 - anything else is run, and must exit 0: `RUN` lists these blocks (a block added or removed must be
   listed or unlisted there, so the list stays the truth). Each runs with bash (`-e -o pipefail`)
-  in a scratch copy of the checkout whose `.venv` is this environment, against the GitHub API
+  in its own scratch copy of the checkout whose `.venv` is this environment, against the GitHub API
   emulator (`GITHUB_TOKEN` and `GITHUB_BASE_URL`) holding registries of the org the pages name,
   with the file docs/stacks.md's first steps make (`stacks/Pulumi.prod.yaml`: the example stack with
-  its secrets set). A line `export NAME=...` is for the reader to fill in: the test sets NAME
-  instead. A YAML or JSON file a block writes with `>` must parse.
+  its secrets set). A `pulumi` command in such a block runs tests/pulumi_stub.py, first on `PATH`:
+  it records its arguments (the test checks each `pulumi` line ran, as written), selects a stack,
+  sets config, checks the file `pulumi import --file` is given is Pulumi's import document, and
+  deploys nothing. A line of `LEFT_OUT` is not run (the benchmark's full run: minutes; its
+  `--quick` line runs). A line `export NAME=...` is for the reader to fill in: the test sets NAME
+  instead. A YAML or JSON file a block writes with `>` must parse. `KNOWN_WRONG` names a block that
+  fails as written, and why: it is expected to fail until its page is fixed.
 
 And every block calls the project's commands by `.venv/bin/...`: a bare `python`, `pip` or the
 console script would not be the set-up command's.
@@ -25,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -59,12 +65,24 @@ RUN: Final = (
         "## Checking a stack file without credentials",
         ".venv/bin/python -m pulumi_github_private_registry validate stacks/Pulumi.prod.yaml",
     ),
+    ("CONTRIBUTING.md", "## Benchmark", ".venv/bin/python tests/benchmark.py --quick"),
     ("docs/operations.md", "### Seeing drift without Pulumi", "status=0"),
     (
         "docs/operations.md",
         "## Adopting existing registries",
         ".venv/bin/python -m pulumi_github_private_registry discover --org acme-corp --stack prod"
         " > registries.yaml",
+    ),
+    (
+        "docs/plugin.md",
+        "## Importing registries",
+        ".venv/bin/python -m pulumi_github_private_registry discover --org acme-corp --format import"
+        " > registries.json",
+    ),
+    (
+        "docs/stacks.md",
+        "## Using it with your organization",
+        "cp stacks/Pulumi.example.yaml stacks/Pulumi.prod.yaml",
     ),
 )
 """The blocks this test runs: (the page, the heading above the block, its first command without its
@@ -77,12 +95,18 @@ ELSEWHERE: Final = {
     ): "tests/test_plugin_venv.py",
 }
 """Blocks another test runs as written, and what it checks after them."""
+LEFT_OUT: Final = {
+    ".venv/bin/python tests/benchmark.py": "the full benchmark takes minutes (the --quick line runs)",
+}
+"""Lines of a run block that are not run (the command, comment dropped), and why."""
+KNOWN_WRONG: Final[dict[tuple[str, str, str], str]] = {}
+"""Run blocks that fail as written, and why: expected to fail (strictly) until the page is fixed."""
 PLUGIN_VENV: Final = "python3 -m venv venv && venv/bin/pip install -r requirements.txt"
 """The plugin's own virtualenv, made by the machine's Python as the CLI makes it: not the project's."""
 
 SETUP: Final = ("README.md", "## Set up")
 TEST: Final = ("README.md", "## Test")
-PROVIDED: Final = frozenset({"GITHUB_TOKEN", "GITHUB_BASE_URL"})
+PROVIDED: Final = frozenset({"GITHUB_TOKEN", "GITHUB_BASE_URL", "PULUMI_CONFIG_PASSPHRASE"})
 """Variables the test sets for `export NAME=...` placeholders."""
 
 _PLACEHOLDER: Final = re.compile(r"^export (?P<name>[A-Z_][A-Z0-9_]*)=\.\.\.(?:\s+#.*)?$")
@@ -112,16 +136,33 @@ class Block:
         return self.page, self.heading, first
 
     @property
-    def needs_cli(self) -> bool:
-        return any(
-            re.match(r"(?:pulumi\s|stacks/demo\.sh\b)", part.strip())
-            for command in self.commands
-            for part in _SEPARATORS.split(command)
-        )
+    def parts(self) -> list[str]:
+        """Each command of each line: a line's `a && b` is two."""
+        return [part.strip() for command in self.commands for part in _SEPARATORS.split(command)]
 
     @property
-    def is_benchmark(self) -> bool:
-        return any("tests/benchmark.py" in c for c in self.commands)
+    def deploys(self) -> bool:
+        """Whether it runs stacks/demo.sh, which needs the Pulumi CLI itself."""
+        return any(re.match(r"stacks/demo\.sh\b", part) for part in self.parts)
+
+    @property
+    def only_pulumi(self) -> bool:
+        """Whether nothing but `pulumi` commands and `export` lines would run: nothing of ours."""
+        return all(re.match(r"(?:pulumi|export)\s", part) for part in self.parts)
+
+    @property
+    def pulumi_calls(self) -> list[list[str]]:
+        """The arguments of each `pulumi` command, in order, as the shell splits them."""
+        return [shlex.split(part)[1:] for part in self.parts if re.match(r"pulumi\s", part)]
+
+    @property
+    def script(self) -> str:
+        """The text bash runs: without the `export NAME=...` placeholders and the lines of `LEFT_OUT`."""
+        return "\n".join(
+            line
+            for line in self.text.splitlines()
+            if not _PLACEHOLDER.match(line.strip()) and line.split(" #", 1)[0].strip() not in LEFT_OUT
+        )
 
 
 def blocks() -> list[Block]:
@@ -139,8 +180,8 @@ def blocks() -> list[Block]:
 def _run_here(block: Block) -> bool:
     return (
         (block.page, block.heading) not in (SETUP, TEST)
-        and not block.needs_cli
-        and not block.is_benchmark
+        and not block.deploys
+        and not block.only_pulumi
         and block.key not in ELSEWHERE
     )
 
@@ -155,9 +196,12 @@ def _ci_lines() -> set[str]:
 def test_the_blocks_this_test_runs_are_the_listed_ones() -> None:
     run = [b.key for b in blocks() if _run_here(b)]
     assert sorted(run) == sorted(RUN), (
-        "the pages' shell blocks that need no Pulumi CLI changed: list each in tests/test_readme.py's RUN "
-        "(it will be run from the checkout after the set-up command)"
+        "the pages' shell blocks that run here changed: list each in tests/test_readme.py's RUN "
+        "(it will be run from the checkout after the set-up command, `pulumi` a stub)"
     )
+    assert set(KNOWN_WRONG) <= set(RUN), "KNOWN_WRONG names a block that is not run"
+    commands = {c.split(" #", 1)[0].strip() for b in blocks() if _run_here(b) for c in b.commands}
+    assert set(LEFT_OUT) <= commands, "a line LEFT_OUT is no longer in a run block: update LEFT_OUT"
     keys = {b.key for b in blocks()}
     assert set(ELSEWHERE) <= keys, "a block another test runs is no longer in its page: update ELSEWHERE"
     for test in ELSEWHERE.values():
@@ -228,7 +272,7 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("pyproject.toml", "MANIFEST.in", "README.md", "CONTRIBUTING.md", "Pulumi.yaml"):
         shutil.copy2(REPO / name, root / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc", "venv", ".venv")
-    for folder in ("provider", "stacks", "docs"):
+    for folder in ("provider", "stacks", "docs", "tests"):
         shutil.copytree(REPO / folder, root / folder, ignore=ignore)
     (root / ".venv").symlink_to(venv, target_is_directory=True)
     # docs/stacks.md, "Using it with your organization": the prod stack, copied from the example,
@@ -242,6 +286,24 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
         yaml.safe_dump(stack, sort_keys=False), encoding="utf-8"
     )
     return root
+
+
+@pytest.fixture
+def scratch(checkout: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the checkout: a block may change its files (docs/stacks.md's `cp`)."""
+    root = tmp_path / "checkout"
+    shutil.copytree(checkout, root, symlinks=True)
+    return root
+
+
+def _stub_pulumi(folder: Path) -> Path:
+    """A folder holding `pulumi`, which runs tests/pulumi_stub.py with this interpreter."""
+    folder.mkdir()
+    stub = folder / "pulumi"
+    program = shlex.join([sys.executable, str(REPO / "tests" / "pulumi_stub.py")])
+    stub.write_text(f'#!/bin/sh\nexec {program} "$@"\n')
+    stub.chmod(0o755)
+    return folder
 
 
 @pytest.fixture
@@ -305,21 +367,42 @@ def _runnable() -> list[Block]:
     return [b for b in blocks() if _run_here(b)]
 
 
+def _params() -> list[object]:
+    return [
+        pytest.param(
+            b,
+            id=f"{b.page}: {b.heading.lstrip('# ')}",
+            marks=[pytest.mark.xfail(reason=KNOWN_WRONG[b.key], strict=True)] if b.key in KNOWN_WRONG else [],
+        )
+        for b in _runnable()
+    ]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("block", _runnable(), ids=lambda b: f"{b.page}: {b.heading.lstrip('# ')}")
-def test_the_block_runs_as_written(block: Block, checkout: Path, github: Emulator, tmp_path: Path) -> None:
+@pytest.mark.parametrize("block", _params())
+def test_the_block_runs_as_written(block: Block, scratch: Path, github: Emulator, tmp_path: Path) -> None:
     lines = block.text.splitlines()
     placeholders = {m.group("name") for m in map(_PLACEHOLDER.match, (line.strip() for line in lines)) if m}
     assert placeholders <= PROVIDED, f"the test cannot fill in {sorted(placeholders - PROVIDED)}"
-    script = "\n".join(line for line in lines if not _PLACEHOLDER.match(line.strip()))
+    script = block.script
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "PULUMI_", "PYTHON"))}
-    env.update(GITHUB_TOKEN=TOKEN, GITHUB_BASE_URL=github.base_url, PYTHONNOUSERSITE="1")
+    log = tmp_path / "pulumi.calls"
+    env.update(
+        GITHUB_TOKEN=TOKEN,
+        GITHUB_BASE_URL=github.base_url,
+        PULUMI_CONFIG_PASSPHRASE="test-passphrase",
+        PULUMI_STUB_LOG=str(log),
+        PATH=f"{_stub_pulumi(tmp_path / 'bin')}{os.pathsep}{env.get('PATH', os.defpath)}",
+        PYTHONNOUSERSITE="1",
+    )
 
-    returncode, stdout, stderr = _bash(script, checkout, env, tmp_path)
+    returncode, stdout, stderr = _bash(script, scratch, env, tmp_path)
 
     assert returncode == 0, f"{block.where}:\n{script}\nexited {returncode}\n{stdout}\n{stderr}"
     assert "Traceback" not in stderr
+    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    assert calls == block.pulumi_calls, "each `pulumi` line runs, as written, once"
     for target in re.findall(r">\s*(\S+\.(?:ya?ml|json))\b", script):
-        text = (checkout / target).read_text(encoding="utf-8")
+        text = (scratch / target).read_text(encoding="utf-8")
         parsed = json.loads(text) if target.endswith(".json") else yaml.safe_load(text)
         assert parsed, f"{target}, written by {block.where}'s command, is empty"

@@ -322,7 +322,7 @@ def test_a_secret_set_in_plaintext_is_refused_without_showing_it(run_program: Pr
 
     message = str(failure.value)
     assert "github-private-registries:npmToken is set in plaintext" in message
-    assert "pulumi config rm github-private-registries:npmToken" in message
+    assert f"pulumi config rm --stack {STACK} github-private-registries:npmToken" in message
     assert NPM_TOKEN not in message
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
 
@@ -16,6 +17,16 @@ def test_a_process_started_outside_the_slow_tier_is_refused_and_noted() -> None:
         with pytest.raises(ProcessStarted, match=r"this test starts a process .* not marked slow"):
             subprocess.run([sys.executable, "-c", "pass"], check=False)
     assert attempts == ["Popen._execute_child"]
+
+
+def test_a_multiprocessing_spawn_outside_the_slow_tier_is_refused() -> None:
+    # spawn starts each process through spawnv_passfds (forkserver starts its server there too; a
+    # server already running would fork without this process starting one, so only spawn is tried).
+    context = multiprocessing.get_context("spawn")
+    with refusing_processes("this test") as attempts:
+        with pytest.raises(ProcessStarted, match=r"this test starts a process .* not marked slow"):
+            context.Process(target=print).start()
+    assert attempts[:1] == ["multiprocessing.util.spawnv_passfds"]
 
 
 def test_the_fast_tier_imports_every_core_module(request: pytest.FixtureRequest) -> None:

@@ -10,6 +10,7 @@ tests that wait seconds on a real clock (a timeout, a rate-limit window) carry t
 
 from __future__ import annotations
 
+import multiprocessing.util
 import os
 import subprocess
 from collections.abc import Callable, Iterator
@@ -48,6 +49,9 @@ _STARTERS: Final = (
     (os, "posix_spawn"),
     (os, "posix_spawnp"),
     (os, "system"),
+    # multiprocessing's spawn and forkserver (macOS's default, and Linux's from Python 3.14) start
+    # their process here, not through any of the above.
+    (multiprocessing.util, "spawnv_passfds"),
 )
 
 

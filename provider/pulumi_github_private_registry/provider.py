@@ -14,6 +14,10 @@ its class and nothing else: no attribute, no credential.
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,6 +62,12 @@ def _from_core(value: Any) -> Any:
     return value
 
 
+def _engine_verbose(argv: list[str]) -> bool:
+    """Whether the engine started this process asking for its logs (``pulumi -v=N --logflow``: it
+    passes ``-v=N`` to the plugins it starts, the dynamic provider's host included)."""
+    return any(re.fullmatch(r"-v=[1-9][0-9]{0,2}", arg) for arg in argv[:64])
+
+
 class OrgPrivateRegistryProvider(ResourceProvider):
     """The dynamic provider behind ``OrgPrivateRegistry``. Takes no arguments; pickles to its class."""
 
@@ -73,9 +83,10 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         A value that cannot be used (a plain-http base URL, a token with a control character
         inside, a timeout of ``inf``) fails here, naming the setting, before any request.
         """
-        # Only the engine configures, in the provider's own process: the CLI shows its stderr at
-        # debug level, where an internal error's traceback is for developers.
-        diagnostics.to_stderr()
+        # Only the engine configures, in the provider's own process. The engine shows a dynamic
+        # provider's stderr to the user (not at debug level only, as a plugin's), so an internal
+        # error's traceback goes there only when the engine asked for verbose logs.
+        diagnostics.to_stderr(logging.DEBUG if _engine_verbose(sys.argv) else logging.WARNING)
         # The whole stack config, to find a misspelt key (`github:baseurl` would otherwise send the
         # token to api.github.com): pulumi.dynamic.Config keeps it in `_props`, and has no public
         # way to list it. Without it (another Config), only the keys read are known.
@@ -88,9 +99,16 @@ class OrgPrivateRegistryProvider(ResourceProvider):
             if isinstance(every, Mapping)
             else []
         )
-        if misspelt:
-            problems = "; ".join(settings.misspelt_key_problem(key, meant) for key, meant in misspelt[:5])
-            problems += f"; and {len(misspelt) - 5} more" if len(misspelt) > 5 else ""
+        found = [settings.misspelt_key_problem(key, meant) for key, meant in misspelt]
+        if isinstance(every, Mapping):
+            # A key only the plugin reads (`github-private-registry:baseUrl`) whose own key is unset
+            # would otherwise send the token to api.github.com.
+            found += settings.plugin_only_key_problems(
+                [key for key, value in every.items() if value not in (None, "")], os.environ
+            )
+        if found:
+            problems = "; ".join(found[:5])
+            problems += f"; and {len(found) - 5} more" if len(found) > 5 else ""
             raise RegistryError(f"configuration: {problems}")
         self._runtime = Runtime.shared(_settings({s.key: req.config.get(s.key) for s in settings.ALL}))
 

@@ -43,6 +43,8 @@ __all__ = [
     "raise_for",
     "record",
     "redirect_target",
+    "registry_url",
+    "registry_url_marked",
 ]
 
 # GitHub's text in an error is kept to this: the first messages, each bounded, and how many were left.
@@ -157,6 +159,11 @@ class Asked:
     """The GitHub Enterprise Server release that answered, if one did."""
     api_version: str = ""
     body: Mapping[str, Any] | None = None
+    base_url: str | None = None
+    """The base URL when it is not github.com's: a 404 may be its fault (a missing or doubled
+    ``/api/v3``), so the 404's message names it."""
+    base_url_source: str = ""
+    """Where :attr:`base_url` came from, as messages name it (the door's config key, a variable, a flag)."""
 
 
 def raise_for(method: str, request: str, response: requests.Response, asked: Asked = Asked()) -> None:
@@ -174,12 +181,18 @@ def raise_for(method: str, request: str, response: requests.Response, asked: Ask
     if status == 403:
         raise PermissionDenied(request, message, asked.permission_hint)
     if status == 404:
+        server = f"the base URL {asked.base_url} ({asked.base_url_source})" if asked.base_url else None
         if release and "/private-registries" in request:
             raise NotFound(
                 request,
                 message,
                 f"{release} answers 404 here: this release has no private-registries API (it came in "
-                "a later one), or the organization does not exist or the token cannot see it",
+                "a later one), or the organization does not exist or the token cannot see it"
+                + (f", or {server} is not its API" if server else ""),
+            )
+        if server:  # not github.com: the server itself may be the wrong one
+            raise NotFound(
+                request, message, f"check the organization name, that the token can see it, and {server}"
             )
         raise NotFound(request, message)
     said = " ".join([message, *errors]).lower()
@@ -305,3 +318,42 @@ def redirect_target(location: str, url: str, base_url: str) -> tuple[str, str | 
     if tail and target.path.endswith(tail):
         suggestion = bounded(urlunsplit((target.scheme, netloc, target.path[: -len(tail)], "", "")), 200)
     return shown, suggestion
+
+
+def registry_url(url: str) -> tuple[str, tuple[str, ...]]:
+    """A registry's URL as a report or a committed file may hold it: ``scheme://host[:port]/path``,
+    and what was left out of it (``user-info``, ``query``, ``fragment``), each of which may carry a
+    credential (``https://deploy:TOKEN@host/``, ``?token=...``).
+
+    A URL that cannot be taken apart (no scheme and host, a malformed port: ``https://user:TOKEN/``)
+    is cut to ``scheme://host`` (:func:`~.problems.url_shown`), and ``everything after its host`` is
+    what was left out. Linear in ``url``.
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a port that is no number: `host:TOKEN`)
+    except ValueError:
+        parts = None
+    if parts is None or not parts.scheme or not parts.hostname:
+        shown = schema.url_shown(url)
+        return shown, (("everything after its host",) if shown != url else ())
+    user_info, _, host = parts.netloc.rpartition("@")
+    dropped = tuple(
+        name
+        for name, present in (
+            ("user-info", bool(user_info) or "@" in parts.netloc),
+            ("query", bool(parts.query) or "?" in url),
+            ("fragment", bool(parts.fragment) or "#" in url),
+        )
+        if present
+    )
+    return urlunsplit((parts.scheme, host, parts.path, "", "")), dropped
+
+
+def registry_url_marked(url: str) -> str:
+    """:func:`registry_url` with a mark where a part was left out: ``https://***@host/path?…#…``."""
+    shown, dropped = registry_url(url)
+    if "user-info" in dropped:
+        shown = shown.replace("://", "://***@", 1)
+    marks = {"query": "?…", "fragment": "#…", "everything after its host": "…"}
+    return shown + "".join(marks[name] for name in dropped if name in marks)

@@ -48,7 +48,7 @@ from .errors import (
     remember_secret,
 )
 from .pacing import Cancellation, Limits, RetryBudget, Throttle, current_budget, http_date, rate_limit_wait
-from .settings import clean_token, normalize_base_url, where
+from .settings import DEFAULT_BASE_URL, clean_token, normalize_base_url, where
 from .transport import Transport
 from .version import __version__
 
@@ -304,6 +304,8 @@ class GitHubClient:
                     enterprise_version=self.enterprise_version,
                     api_version=self.api_version,
                     body=body,
+                    base_url=self.base_url if self.base_url != DEFAULT_BASE_URL else None,
+                    base_url_source=self._base_url_source,
                 )
                 raise_for(method, request, response, asked)
             assert wait is not None

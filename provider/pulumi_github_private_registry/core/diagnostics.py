@@ -1,10 +1,11 @@
 """What a developer reads and a user is not shown: an internal error's traceback, at DEBUG on stderr.
 
 A defect reaches the user as one redacted line (``lifecycle._guarded``); :func:`log_defect` puts its
-traceback in this package's log at DEBUG, every line through the one redaction step. Both doors run
-in processes the Pulumi CLI starts as plugins, whose stderr it shows only at debug level (``pulumi
-up --logtostderr -v=9``): each door calls :func:`to_stderr` in its own process, so that this
-package's records, DEBUG included, are written there. The rest of the core only logs.
+traceback in this package's log at DEBUG, through the one redaction step. Each door calls
+:func:`to_stderr` in its own process with the level its reader should see there: the plugin's
+stderr is shown by the Pulumi CLI only at debug level, so it writes DEBUG; a dynamic provider's
+stderr is shown to every user (the engine reports it as the provider's output), so that door
+writes DEBUG only when the engine asked plugins for verbose logs, and WARNING otherwise, as before.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import traceback
 from collections.abc import Callable
 from typing import Final
 
-from .errors import MAX_LINE, bounded
+from .errors import MAX_LINE, bounded, redact
 
 __all__ = ["PACKAGE_LOGGER", "log_defect", "to_stderr", "traceback_text"]
 
@@ -30,10 +31,15 @@ def traceback_text(exc: BaseException, words: Callable[[str], str] = str) -> str
     An exception's message may quote a credential or a value (locals are never printed):
     ``words`` is the caller's own cleaning of what it knows is secret (the operation's values).
     """
-    lines = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).splitlines()
-    return "\n".join(
-        line[: len(line) - len(line.lstrip(" "))] + bounded(words(line), MAX_LINE) for line in lines
-    )
+    # Only the exception met is told in full: an exception it was raised from or during (a library's
+    # error quoting a request, a value) is named by its type alone, as the user's line never shows it.
+    chain = exc.__cause__ or exc.__context__
+    told = traceback.format_exception(type(exc), exc, exc.__traceback__, chain=False)
+    if chain is not None:
+        told = [f"(raised from or while handling a {type(chain).__name__})\n", *told]
+    # Redacted whole before it is cut into lines: a remembered secret may span lines (an App's key).
+    lines = redact(words("".join(told))).splitlines()
+    return "\n".join(line[: len(line) - len(line.lstrip(" "))] + bounded(line, MAX_LINE) for line in lines)
 
 
 def log_defect(
@@ -56,16 +62,17 @@ class _Stderr(logging.Handler):
             self.handleError(record)
 
 
-def to_stderr() -> logging.Handler:
-    """Write this package's records to stderr, DEBUG included, once per process; the handler.
+def to_stderr(level: int = logging.DEBUG) -> logging.Handler:
+    """Write this package's records at ``level`` and above to stderr, once per process; the handler.
 
     A logger with a handler no longer falls back on ``logging.lastResort`` (which wrote its warnings
     to stderr): this handler writes them as it did, the message alone.
     """
     logger = logging.getLogger(PACKAGE_LOGGER)
-    logger.setLevel(logging.DEBUG)
+    logger.setLevel(min(level, logging.WARNING))
     handler = next((h for h in logger.handlers if isinstance(h, _Stderr)), None)
     if handler is None:
         handler = _Stderr()
         logger.addHandler(handler)
+    handler.setLevel(level)
     return handler

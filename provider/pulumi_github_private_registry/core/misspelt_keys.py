@@ -9,12 +9,18 @@ pulumi-github reads for one of ours. Imports only :mod:`.config_keys`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from .config_keys import DYNAMIC, GITHUB, PACKAGE, PLUGIN, PULUMI_GITHUB_KEYS, Keys
+from .config_keys import APP_ENV, DEFAULT_BASE_URL, DYNAMIC, GITHUB, PACKAGE, PLUGIN, PULUMI_GITHUB_KEYS, Keys
 
-__all__ = ["edit_distance", "misspelt_key_problem", "misspelt_keys", "nearest_name"]
+__all__ = [
+    "edit_distance",
+    "misspelt_key_problem",
+    "misspelt_keys",
+    "nearest_name",
+    "plugin_only_key_problems",
+]
 
 
 def nearest_name(name: str, keys: Keys | Iterable[str]) -> str | None:
@@ -159,3 +165,50 @@ def misspelt_key_problem(key: str, meant: str) -> str:
         why = ""
     readers = "the provider" if namespace == PACKAGE else "pulumi-github or this provider"
     return f"{shown} is no key {readers} reads{why}: did you mean {meant}?"
+
+
+# What the dynamic provider does instead when a setting is given only under the plugin's key.
+_INSTEAD: Final = {
+    "baseUrl": f"it would send the token to {DEFAULT_BASE_URL}",
+    "token": "it would take the token from the environment, or have none",
+    "appAuth": "it would not authenticate as the GitHub App",
+    "owner": "a registry that names no org would have none",
+    "writeDelayMs": "it would wait the default time between writes",
+}
+# The settings that stand for one another: a GitHub App serves where a token would, and back.
+_CREDENTIALS: Final = ("token", "appAuth")
+
+
+def plugin_only_key_problems(
+    config_keys: Iterable[Any], environment: Mapping[str, str] | None = None
+) -> list[str]:
+    """The plugin's keys in a configuration the dynamic provider reads whose own key is not set:
+    ``github-private-registry:baseUrl`` without ``github:baseUrl`` would send the token to
+    api.github.com, silently. One line each.
+
+    ``config_keys``: the keys set. ``environment``: the environment the dynamic provider reads its
+    settings from too (its ``configure``); None when it is not known (``validate``, offline). A
+    stack that sets both keys (one moving to the plugin) is fine; so is a token given as a GitHub
+    App in the dynamic door's key, and the other way round.
+    """
+    given = {str(key) for key in config_keys}
+    lines: list[str] = []
+    for attribute, plugin in PLUGIN.items():
+        dynamic = getattr(DYNAMIC, attribute)
+        if plugin.key == dynamic.key or plugin.key not in given:
+            continue
+        names = _CREDENTIALS if plugin.name in _CREDENTIALS else (plugin.name,)
+        serving = [getattr(DYNAMIC, a) for a, s in DYNAMIC.items() if s.name in names]
+        env = [s.env for s in serving] + (list(APP_ENV) if plugin.name in _CREDENTIALS else [])
+        if any(s.key in given for s in serving) or (
+            environment is not None and any(environment.get(name) for name in env)
+        ):
+            continue
+        # Where the environment is known and leaves the token unset, there is none to take.
+        instead = "it would have no token" if plugin.name == "token" and environment is not None else None
+        lines.append(
+            f"{plugin.key} is the plugin's key; the dynamic provider reads {dynamic.key}, so "
+            f"{instead or _INSTEAD[plugin.name]}: set {dynamic.key} (or remove {plugin.key} if no "
+            "resource of the plugin uses it)"
+        )
+    return lines

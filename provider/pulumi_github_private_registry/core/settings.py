@@ -51,7 +51,7 @@ from .config_values import (
     parse_owner,
     parse_tokens,
 )
-from .misspelt_keys import misspelt_key_problem, misspelt_keys, nearest_name
+from .misspelt_keys import misspelt_key_problem, misspelt_keys, nearest_name, plugin_only_key_problems
 
 __all__ = [
     "ALL",
@@ -84,6 +84,7 @@ __all__ = [
     "parse_number",
     "parse_owner",
     "parse_tokens",
+    "plugin_only_key_problems",
     "problems",
     "resolve",
     "where",

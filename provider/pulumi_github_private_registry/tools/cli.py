@@ -54,3 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.status
     status: int = args.run(args, sys.stdout, sys.stderr)
     return status
+
+
+if __name__ == "__main__":  # `python -m pulumi_github_private_registry.tools.cli`, as the package runs it
+    sys.exit(main())

@@ -26,9 +26,10 @@ import yaml
 
 from ..core import schema, settings
 from ..core.access import Access, connect, has_credential
+from ..core.answers import registry_url
 from ..core.errors import MAX_DETAIL, MAX_LINE, GitHubError, NotFound, affects_every_org, bounded
 from ..plugin.package import RESOURCE
-from . import stackconfig
+from . import stackconfig, stackfile
 from .invocation import add_token_env, no_token
 
 __all__ = [
@@ -107,6 +108,13 @@ def render_discoveries(found: Found, base_url: str, stack: str | None, *, unread
     for org, records in found:
         for record in records:
             entry = stackconfig.entry_from_record(org, record)
+            dropped = _url_left_out(entry)
+            if dropped:
+                lines.append(
+                    f"# {_left_out(org, record, dropped)} here (this file is committed): the registry's "
+                    f"credentials belong in its secret (`{stackconfig.SECRET_FIELD}:`); `pulumi up` sets "
+                    "the URL as written here."
+                )
             entries.append(entry)
             if stackconfig.REPOSITORY_NAMES_FIELD in entry:
                 lines.append(
@@ -126,6 +134,29 @@ def render_discoveries(found: Found, base_url: str, stack: str | None, *, unread
         ]
         lines += [f"#   {stackconfig.set_secret_command(key, stack)}" for key in keys]
     return "\n".join(lines) + "\n"
+
+
+def _url_left_out(entry: dict[str, Any]) -> tuple[str, ...]:
+    """Take out of ``entry``'s ``url`` what may hold a credential (:func:`~..core.answers.registry_url`:
+    its user-info, query and fragment); returns what was left out."""
+    url = entry.get("url")
+    if not isinstance(url, str):
+        return ()
+    entry["url"], dropped = registry_url(url)
+    return dropped
+
+
+def _left_out(org: str, record: Mapping[str, Any], dropped: Sequence[str]) -> str:
+    """``acme/NPM_REGISTRY_SECRET: the user-info and query of its URL at GitHub (they may hold a
+    credential) are left out``."""
+    parts = ", ".join(dropped[:-1]) + (" and " if len(dropped) > 1 else "") + dropped[-1]
+    they, are = ("they", "are") if len(dropped) > 1 else ("it", "is")
+    # A URL that cannot be taken apart keeps its scheme and host alone (answers.registry_url).
+    the = "" if parts.startswith("everything") else "the "
+    return (
+        f"{_registry_id(org, record)}: {the}{parts.replace('its host', 'the host')} of its URL at GitHub "
+        f"({they} may hold a credential) {are} left out"
+    )
 
 
 def _registry_id(org: str, record: Mapping[str, Any]) -> str:
@@ -236,6 +267,8 @@ def discover(
         return fail("give --org or --all-orgs, not both")
     if not all_orgs and not orgs:
         return fail("give the organizations with --org (repeatable), or --all-orgs")
+    if stack is not None:
+        stack = stackfile.stack_name(stack)  # its stack file named instead: `--stack Pulumi.prod.yaml`
     if stack is not None and not _STACK_NAME_RE.fullmatch(stack):
         return fail("--stack: not a stack name (letters, digits, '_', '.', '-' and '/')")
     try:
@@ -324,6 +357,15 @@ def _walk(
     if output_format == "import":
         out.write(_json_text(import_documents(found)))
     else:
+        for org, records in found:
+            for record in records:
+                dropped = _url_left_out({"url": record.get("url")})
+                if dropped:
+                    print(
+                        f"note: {_left_out(org, record, dropped)} of the config: put the registry's "
+                        "credentials in its secret",
+                        file=err,
+                    )
         out.write(render_discoveries(found, client.base_url, stack, unread=unread))
     return EXIT_PARTIAL if unread else EXIT_OK
 

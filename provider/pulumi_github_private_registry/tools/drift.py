@@ -13,6 +13,11 @@ registries once (the orgs of the declared registries and the stack's default org
   field GitHub's answer leaves out is not compared. GitHub never returns a registry's secret value
   nor which repositories a ``selected`` registry has: neither is compared, and the report says so.
 
+A ``url`` is reported, in every format, as ``scheme://host/path`` with a mark where its user-info,
+query or fragment was (``https://***@host/path?…#…``): any of them may carry a deploy token, and
+a CI log, a job summary or a JSON file kept as an artifact is no place for one. The comparison is on
+the whole URL; two alike but for those parts are said to "differ in what is not shown".
+
 Nothing is written anywhere. Credentials come from the environment as ``discover`` reads them
 (``--token-env``, ``GITHUB_TOKEN`` by default, or a GitHub App's ``GITHUB_APP_*``); the base URL from
 ``--base-url``, else the stack file's ``github:baseUrl``, else ``GITHUB_BASE_URL``, else github.com.
@@ -34,6 +39,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -42,6 +48,7 @@ from typing import Any, Final, Literal, TextIO
 
 from ..core import schema, settings
 from ..core.access import connect, has_credential
+from ..core.answers import registry_url_marked
 from ..core.comparing import normalized  # the diff's own comparison
 from ..core.errors import MAX_LINE, GitHubError, affects_every_org, bounded, redact
 from . import stackconfig, stackfile
@@ -197,7 +204,9 @@ class Report:
         value} (the undeclared registry's reported fields, else {})}], "summary": {"declared",
         "at_github", "missing", "undeclared", "changed", "in_sync", "not_checked", "failed_orgs"},
         "notes": [str]}``. Orgs are sorted case-insensitively, registries by org then name;
-        ``declared`` and ``github`` values are normalized as compared (defaults made explicit).
+        ``declared`` and ``github`` values are normalized as compared (defaults made explicit), a
+        ``url`` without its user-info, query and fragment (marked ``***@``, ``?…``, ``#…``): machine
+        output is still kept in CI, so it holds no query a token may ride in.
         """
         document: dict[str, Any] = {
             "version": JSON_VERSION,
@@ -306,6 +315,13 @@ def _record_name(record: Mapping[str, Any]) -> str:
     return schema.configuration_name(str(record.get("registry_type")))
 
 
+def _reported(name: str, value: Any) -> Any:
+    """A value as the report holds it, in every format: a ``url`` without its user-info, query and
+    fragment (:func:`~..core.answers.registry_url_marked`: ``https://***@host/path?…``), which may
+    carry a credential; the comparison itself is on the whole URL."""
+    return registry_url_marked(value) if name == "url" and isinstance(value, str) else value
+
+
 def _compare(org: str, entry: stackconfig.RegistryEntry, record: Mapping[str, Any]) -> RegistryDrift:
     """A declared registry against GitHub's record of it, field by reported field."""
     differences = []
@@ -321,7 +337,7 @@ def _compare(org: str, entry: stackconfig.RegistryEntry, record: Mapping[str, An
             continue
         theirs = normalized(name, record[name])
         if mine != theirs:
-            differences.append(Difference(name, mine, theirs))
+            differences.append(Difference(name, _reported(name, mine), _reported(name, theirs)))
     not_compared = list(left_out)
     if entry.takes_secret:
         not_compared.append(VALUE)
@@ -354,7 +370,7 @@ def _compare_org(
             results.append(_compare(org, entry, found))
     for name, record in at_github.items():
         if name not in declared:
-            reported = {f: record[f] for f in schema.REPORTED_FIELDS if f in record}
+            reported = {f: _reported(f, record[f]) for f in schema.REPORTED_FIELDS if f in record}
             registry_type = record.get("registry_type")
             results.append(
                 RegistryDrift(
@@ -466,17 +482,29 @@ def _missing(registry: RegistryDrift) -> str:
     return "declared, and GitHub has no such registry (`pulumi up` would create it)"
 
 
-def _undeclared(registry: RegistryDrift) -> str:
+def _undeclared(registry: RegistryDrift, base_url: str | None) -> str:
     return (
-        f"at GitHub, not in the stack file (`{invoked_as()} discover --org {registry.org}` prints an "
+        f"at GitHub, not in the stack file (`{_discover_command(registry.org, base_url)}` prints an "
         "entry that adopts it)"
     )
 
 
+def _discover_command(org: str, base_url: str | None) -> str:
+    """The ``discover`` that reads ``org`` where drift read it: without ``--base-url`` it would ask
+    github.com, sending there a token meant for another server."""
+    command = f"{invoked_as()} discover --org {org}"  # an org login: no shell quoting needed
+    if base_url and base_url != settings.DEFAULT_BASE_URL:
+        command += f" --base-url {shlex.quote(base_url)}"
+    return command
+
+
 def _difference(difference: Difference) -> str:
-    return (
+    text = (
         f"{difference.field}: declared {_shown(difference.declared)}, GitHub has {_shown(difference.github)}"
     )
+    if difference.declared == difference.github:  # two URLs alike but for what is not shown
+        text += " (they differ in what is not shown)"
+    return text
 
 
 def _org_failure(org: OrgResult) -> str:
@@ -525,7 +553,7 @@ def render_text(result: Report) -> tuple[list[str], list[str]]:
         if registry.status == "missing":
             out.append(f"{registry.label}: missing: {_missing(registry)}")
         elif registry.status == "undeclared":
-            out.append(f"{registry.label}: undeclared: {_undeclared(registry)}")
+            out.append(f"{registry.label}: undeclared: {_undeclared(registry, result.base_url)}")
         out.extend(f"{registry.label}: {_difference(d)}" for d in registry.differences)
     err = [f"error: {o.org}: {_org_failure(o)}" for o in result.failed_orgs]
     out.extend(f"note: {note}" for note in result.notes())
@@ -583,9 +611,10 @@ def _markdown(value: Any, limit: int = _TITLE) -> str:
 
 
 def render_github(result: Report) -> tuple[list[str], str]:
-    """``--format github``: the workflow commands (one annotation per missing, undeclared or
-    changed registry, per org that could not be read, per problem of the stack file; a notice per
-    note; then the verdict as a notice), and the job summary in Markdown."""
+    """``--format github``: the workflow commands (one per missing, undeclared or changed registry,
+    per org that could not be read, per problem of the stack file up to :data:`MAX_ANNOTATIONS`; a
+    notice per note; then the verdict as a notice), and the job summary in Markdown. GitHub shows the
+    first 10 errors and 10 warnings of a step as annotations; the log has every one."""
     name = result.stack_file
     out: list[str] = []
     if result.errors:
@@ -608,7 +637,10 @@ def render_github(result: Report) -> tuple[list[str], str]:
         elif registry.status == "undeclared":
             out.append(
                 _annotation(
-                    "warning", name, f"undeclared: {where}", f"{registry.label}: {_undeclared(registry)}"
+                    "warning",
+                    name,
+                    f"undeclared: {where}",
+                    f"{registry.label}: {_undeclared(registry, result.base_url)}",
                 )
             )
         elif registry.status == "changed":
@@ -670,14 +702,18 @@ def _summary(result: Report) -> str:
     if rows:
         lines += ["", "| Org | Registry | Drift | Details |", "| --- | --- | --- | --- |", *rows]
         if total > MAX_SUMMARY_ROWS:
-            lines += [
-                "",
-                f"{total - MAX_SUMMARY_ROWS} more rows are in the annotations (and in `--json`).",
-            ]
+            # Not "in the annotations": GitHub shows 10 error and 10 warning annotations a step.
+            where = f"the step's log has every one, and {_every_row(result)}"
+            lines += ["", f"{total - MAX_SUMMARY_ROWS} more rows are left out: {_markdown(where, MAX_LINE)}"]
     notes = result.notes()
     if notes:
         lines += ["", *(f"- Note: {_markdown(note, MAX_LINE)}" for note in notes)]
     return "\n".join(lines) + "\n"
+
+
+def _every_row(result: Report) -> str:
+    """Where the registries left out of the summary's table are all listed."""
+    return f"`{invoked_as()} drift {result.stack_file} --format text` (or `--json`) lists them"
 
 
 def _every_problem(result: Report) -> str:
@@ -774,7 +810,8 @@ def _write_summary(summary: str, out: TextIO, err: TextIO) -> None:
     except OSError as exc:
         reason = (exc.strerror or type(exc).__name__).lower()
         print(
-            bounded(f"error: cannot write the job summary to ${SUMMARY_ENV} ({path}): {reason}", MAX_LINE),
+            # A warning: the exit status stays the drift's (the annotations are written).
+            bounded(f"warning: cannot write the job summary to ${SUMMARY_ENV} ({path}): {reason}", MAX_LINE),
             file=err,
         )
 

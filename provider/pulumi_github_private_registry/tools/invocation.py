@@ -13,6 +13,7 @@ from ..core import settings
 
 __all__ = [
     "CONSOLE_SCRIPT",
+    "GH_TOKEN",
     "PACKAGE_MODULE",
     "CommandParser",
     "Exit",
@@ -53,11 +54,22 @@ def add_token_env(parser: argparse.ArgumentParser) -> None:
     )
 
 
+GH_TOKEN: Final = "GH_TOKEN"
+"""The GitHub CLI's token variable (``gh``; some CI set it rather than ``GITHUB_TOKEN``): named in
+:func:`no_token` when it is set, never read unless ``--token-env`` names it."""
+
+
 def no_token(token_env: str) -> str:
-    """What ``discover`` and ``drift`` say when the environment holds no credential they can use."""
+    """What ``discover`` and ``drift`` say when the environment holds no credential they can use;
+    with ``$GH_TOKEN`` set, how to use it (never its value)."""
+    hint = (
+        f"; {GH_TOKEN} is set: use --token-env {GH_TOKEN}"
+        if token_env != GH_TOKEN and os.environ.get(GH_TOKEN)
+        else ""
+    )
     return (
         f"no GitHub token in ${token_env}: export it (or name another variable with --token-env), "
-        f"or a GitHub App's {', '.join(settings.APP_ENV)}"
+        f"or a GitHub App's {', '.join(settings.APP_ENV)}{hint}"
     )
 
 

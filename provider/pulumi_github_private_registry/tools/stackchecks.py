@@ -25,13 +25,6 @@ from .stackconfig import SecretStatus
 
 __all__ = ["DESCRIPTION", "HELP", "add_arguments", "config_problems", "run", "validate", "validate_file"]
 
-_STACK_FILE_RE: Final = re.compile(r"^Pulumi\.(?P<stack>.+)\.ya?ml$")
-
-
-def _stack_name(path: Path) -> str | None:
-    match = _STACK_FILE_RE.match(path.name)
-    return match.group("stack") if match else None
-
 
 def _is_secure(value: Any) -> bool:
     """Whether a config value is encrypted (``secure: ...``), as ``pulumi config set --secret`` writes it."""
@@ -63,9 +56,12 @@ def _set_secret(key: str, stack: str | None, *, path: bool = False) -> str:
     return f"pulumi config set --secret{flags} {key}"
 
 
+_remove: Final = stackconfig.remove_command
+
+
 def _plaintext(key: str, stack: str | None, what: str = "") -> str:
     return (
-        f"{key} is in plaintext{what}: remove it with `pulumi config rm {key}` and set it with "
+        f"{key} is in plaintext{what}: remove it with `{_remove(key, stack)}` and set it with "
         f"`{_set_secret(key, stack)}`"
     )
 
@@ -100,7 +96,7 @@ def _app_problems(setting: settings.Setting, value: Any, stack: str | None) -> l
         elif name == "pemFile" and item is not None and not _is_secure(item):
             lines.append(
                 f"{key}.pemFile holds the App's private key in plaintext: remove it with "
-                f"`pulumi config rm --path {key}.pemFile` and set it with "
+                f"`{_remove(f'{key}.pemFile', stack, path=True)}` and set it with "
                 f"`cat app.pem | {_set_secret(f'{key}.pemFile', stack, path=True)}`"
             )
             visible[name] = _PLACEHOLDER_PEM
@@ -130,7 +126,8 @@ def _tokens_problems(setting: settings.Setting, value: Any, stack: str | None) -
         if token is not None and not _is_secure(token):
             name = f"{key}.{org}" if isinstance(org, str) and schema.org_problem(org) is None else key
             lines.append(
-                f"{name} is in plaintext: remove it with `pulumi config rm --path {name}` and set it with "
+                f"{name} is in plaintext: remove it with `{_remove(name, stack, path=True)}` "
+                f"and set it with "
                 f"`{_set_secret(name, stack, path=True)}`"
                 if name != key
                 else f"{key} holds a token in plaintext: set each org's token with "
@@ -257,6 +254,7 @@ def config_problems(
                 f"{_shown(key)} is no key the program reads (no registry names it as its secret): "
                 f"did you mean `{registries_key}`?"
             )
+    lines.extend(stackconfig.provider_setting_problems([str(key) for key in config], named))
     return lines
 
 
@@ -310,7 +308,7 @@ def _misspelt(
         setting = _SETTINGS_BY_KEY[meant]
         if setting.secret and _in_plaintext(setting, config[key]):
             line += (
-                f"; it is in plaintext: remove it with `pulumi config rm {_shown(key)}` and set {meant} "
+                f"; it is in plaintext: remove it with `{_remove(_shown(key), stack)}` and set {meant} "
                 f"with `{_set_secret(meant, stack)}`"
             )
         elif not setting.secret and meant not in config:
@@ -346,11 +344,12 @@ def _check(path: Path) -> tuple[int, list[str], str | None]:
     read = stackfile.read_stack_file(path)
     if read.unusable:
         return 0, [_line(line) for line in read.unusable], None
-    stack = _stack_name(path)
+    stack = stackfile.stack_of(path.name)
     config = dict(read.config)
     lines = _misplaced(read.document, config)
     taken: dict[str, str] = {}  # a key meant, to the misspelt key that gave its value
-    project = stackfile.project_name(path)
+    found = stackfile.read_project(path)
+    project = found.name if found is not None else None
     registries_key = stackconfig.full_key(stackconfig.REGISTRIES_KEY)
     if not stackconfig.declares_in_config(project, config):
         if project is not None:
@@ -359,6 +358,8 @@ def _check(path: Path) -> tuple[int, list[str], str | None]:
                 config.setdefault(f"{project}:{key}", config.pop(key))
         lines.extend(_misspelt(config, stack, project, taken))
         lines.extend(config_problems(config, stack, taken=taken))
+        if found is not None and found.dynamic:  # a program of its own on the dynamic provider
+            lines.extend(settings.plugin_only_key_problems(_set(config)))
         where = f"project {_shown(project)}'s program" if project else "the program"
         note = f"the registries are declared in {where}, not in this file: `pulumi preview` checks them"
         return 0, [_line(line) for line in lines], note
@@ -375,6 +376,8 @@ def _check(path: Path) -> tuple[int, list[str], str | None]:
         config_keys=[str(key) for key in config],
     )
     lines.extend(config_problems(config, stack, entries, taken))
+    # The stack program runs on the dynamic provider.
+    lines.extend(settings.plugin_only_key_problems(_set(config)))
     lines.extend(list_problems)
     status = _status_in(config)
     # The keys set that no registry names: one may be a secret key misspelt, or in another namespace.
@@ -388,6 +391,11 @@ def _check(path: Path) -> tuple[int, list[str], str | None]:
         ]
         lines.extend(entry.describe(p) for p in problems)
     return len(entries), [_line(line) for line in lines], None
+
+
+def _set(config: Mapping[str, Any]) -> list[str]:
+    """The keys ``config`` sets: a key written with no value (``github:baseUrl:``) sets nothing."""
+    return [str(key) for key, value in config.items() if value not in (None, "")]
 
 
 def _line(text: str) -> str:

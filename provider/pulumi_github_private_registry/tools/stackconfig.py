@@ -59,6 +59,8 @@ __all__ = [
     "missing_registries_problem",
     "near_registries_keys",
     "parse_registries",
+    "provider_setting_problems",
+    "remove_command",
     "repository_full_name",
     "secret_problems",
     "set_secret_command",
@@ -127,12 +129,12 @@ ENTRY_MESSAGES: Final[Mapping[str, str]] = {
     "in {org}",
     "entry_secret_unset": "the secret {key} is not set: run `{command}`",
     "entry_secret_unset_elsewhere": "the secret {key} is not set, but {near_key} is: the program reads "
-    "its secrets in the {namespace} namespace; move it there (`pulumi config rm {near_key}`, then "
+    "its secrets in the {namespace} namespace; move it there (`{remove}`, then "
     "`{command}`)",
     "entry_secret_unset_near": "the secret {key} is not set, but {near_key} is: did you mean "
     "`secret: {near}`?",
-    "entry_secret_plaintext": "{key} is set in plaintext: remove it with `pulumi config rm {key}` and set "
-    "it with `{command}`",
+    "entry_secret_plaintext": "{key} is set in plaintext: remove it with `{remove}` and set it with "
+    "`{command}`",
     "entry_org_needed": "set `org` on the registry or `pulumi config set github:owner ORG`",
     "entry_selected_needs_ids": "visibility 'selected' needs at least one id in {field} "
     "(or repository names in {q[selected_repositories]})",
@@ -181,6 +183,13 @@ def set_secret_command(key: str, stack: str | None = None) -> str:
     """The command that sets a secret config key; it prompts for the value, which stays out of history."""
     stack_flag = f" --stack {stack}" if stack else ""
     return f"pulumi config set --secret{stack_flag} {full_key(key)}"
+
+
+def remove_command(key: str, stack: str | None = None, *, path: bool = False) -> str:
+    """The command that removes the config key ``key`` (a full key; ``path``: a key inside a
+    structured value) from the stack ``stack``, as :func:`set_secret_command` names it."""
+    flags = f"{f' --stack {stack}' if stack else ''}{' --path' if path else ''}"
+    return f"pulumi config rm{flags} {key}"
 
 
 @dataclass(frozen=True)
@@ -401,8 +410,10 @@ def _parse_entry(raw: Any, index: int, default_org: str | None) -> RegistryEntry
     suggested = default_secret_key(inputs.get("org"), inputs.get("registry_type"))
 
     problems: list[Problem] = []
+    secret_in_file = False
     for key, value in written.items():
         if _is_secret_input(key):
+            secret_in_file = True
             params = {"suggested": suggested, "command": set_secret_command(suggested)}
             problems.append(Problem("entry_secret_in_file", str(key), params))
         elif key not in ENTRY_FIELDS:
@@ -418,7 +429,8 @@ def _parse_entry(raw: Any, index: int, default_org: str | None) -> RegistryEntry
     elif secret_key is not None and not _has_secret(raw) and _auth_type(raw) in schema.AUTH_TYPES:
         problems.append(Problem("entry_secret_not_taken", SECRET_FIELD, {"auth_type": _auth_type(raw)}))
         secret_key = None
-    elif secret_key is None and _has_secret(raw):
+    elif secret_key is None and _has_secret(raw) and not secret_in_file:
+        # A secret written in the file has its own problem, which says to name a key instead.
         params = {
             "auth_type": _auth_type(raw),
             "suggested": suggested,
@@ -472,6 +484,28 @@ def near_registries_keys(config_keys: Iterable[str]) -> list[str]:
             )
         )
     ]
+
+
+# A provider setting's name, by its lower case: the dynamic provider's key for it.
+_SETTINGS_BY_NAME: Final = {setting.name.lower(): setting.key for setting in settings.DYNAMIC.all}
+
+
+def provider_setting_problems(config_keys: Iterable[str], named: Iterable[str] = ()) -> list[str]:
+    """Keys of :data:`PROJECT`'s namespace named as a provider setting is, in any case
+    (``github-private-registries:requestTimeout``), that no registry names as its secret (``named``,
+    keys without their namespace): the program reads only its registries and their secrets there,
+    so the setting would silently stay at its default. One line each, with the key meant."""
+    secrets = set(named)
+    lines = []
+    for key in dict.fromkeys(config_keys):
+        namespace, _, name = key.partition(":")
+        # ASCII only: a key of other letters is shown as it is, and `\u212a`.lower() is a 'k'.
+        if namespace != PROJECT or name in secrets or not name.isascii():
+            continue
+        meant = _SETTINGS_BY_NAME.get(name.lower())
+        if meant is not None:
+            lines.append(f"{key} is a setting of the provider: did you mean {meant}?")
+    return lines
 
 
 def missing_registries_problem(config_keys: Iterable[str] = ()) -> str:
@@ -562,9 +596,11 @@ def secret_problems(
         elsewhere = [k for k in keys if k.partition(":")[2] == entry.secret_key]
         if elsewhere:
             params = {**params, "near_key": elsewhere[0], "namespace": PROJECT}
+            params["remove"] = remove_command(elsewhere[0], stack)
             return [Problem("entry_secret_unset_elsewhere", SECRET_FIELD, params)]
         return [Problem("entry_secret_unset", SECRET_FIELD, params)]
     if where == "plaintext":
+        params["remove"] = remove_command(full_key(entry.secret_key), stack)
         return [Problem("entry_secret_plaintext", SECRET_FIELD, params)]
     return []
 

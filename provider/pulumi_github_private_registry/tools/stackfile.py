@@ -18,15 +18,20 @@ from typing import Any, Final
 import yaml
 
 from ..core import schema
+from ..core.config_keys import PACKAGE
 from ..core.misspelt_keys import edit_distance
 
 __all__ = [
     "MAX_STACK_FILE",
     "MAX_STACK_NODES",
+    "Project",
     "StackFile",
     "load_stack_file",
     "project_name",
+    "read_project",
     "read_stack_file",
+    "stack_name",
+    "stack_of",
 ]
 
 MAX_STACK_FILE: Final = 1024 * 1024
@@ -95,6 +100,45 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
     return f": {reason}"
 
 
+def _at(mark: Any) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+# What was left open when the file ended, by PyYAML's context: a quoted value, a [list] or a {map}.
+_UNCLOSED: Final = {
+    "while scanning a quoted scalar": "a quoted value",
+    "while parsing a flow sequence": "a [ list",
+    "while parsing a flow mapping": "a { mapping",
+}
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> str:
+    """Why PyYAML refused the file, where: one line that quotes nothing of it (PyYAML's message
+    quotes the file around the error, which may be a token)."""
+    context, problem = getattr(exc, "context", None), getattr(exc, "problem", None)
+    context_mark = getattr(exc, "context_mark", None)
+    mark = getattr(exc, "problem_mark", None) or context_mark
+    ended = isinstance(problem, str) and ("end of stream" in problem or "<stream end>" in problem)
+    if context_mark is not None and ended and context in _UNCLOSED:
+        # PyYAML points at the end of the file; the mistake is where the value opened.
+        return f"not valid YAML at {_at(context_mark)}: {_UNCLOSED[context]} starts here and is never closed"
+    if context_mark is not None and isinstance(context, str) and context.startswith("found duplicate anchor"):
+        return (
+            f"not valid YAML at {_at(mark)}: an anchor (&name) is defined a second time here, first at "
+            f"{_at(context_mark)}: give each anchor its own name"
+        )
+    if mark is not None:
+        where = _at(mark)
+    else:  # a character YAML refuses (a control): the reader counts characters only
+        position = min(getattr(exc, "position", 0), len(text))
+        line = text.count("\n", 0, position) + 1
+        where = f"line {line}, column {position - text.rfind(chr(10), 0, position)}"
+    reason = _yaml_reason(exc)
+    if problem == "expected <block end>, but found '-'":
+        reason += " (a list item is indented differently from the one above it)"
+    return f"not valid YAML at {where}{reason}"
+
+
 class _DuplicateKey(yaml.YAMLError):
     """A key given twice in one mapping, which Pulumi's YAML reader refuses (PyYAML keeps the last)."""
 
@@ -159,6 +203,9 @@ def read_stack_file(path: Path) -> StackFile:
     return StackFile(config, document, tuple(unusable))
 
 
+_PROJECT_FILE: Final = "this is the project file; give a stack file, Pulumi.<stack>.yaml"
+
+
 def _read(path: Path) -> tuple[Mapping[str, Any], Mapping[Any, Any], list[str]]:
     try:
         if not path.is_file():
@@ -166,6 +213,9 @@ def _read(path: Path) -> tuple[Mapping[str, Any], Mapping[Any, Any], list[str]]:
                 return {}, {}, ["cannot read it: no such file"]
             what = "a directory" if path.is_dir() else "not a regular file"
             return {}, {}, [f"cannot read it: {what}"]
+        if path.name in _PROJECT_FILES:
+            # Its `config:` declares the project's settings, not a stack's values.
+            return {}, {}, [_PROJECT_FILE]
         with path.open("rb") as stream:
             raw = stream.read(MAX_STACK_FILE + 1)
         if len(raw) > MAX_STACK_FILE:
@@ -205,17 +255,11 @@ def _read(path: Path) -> tuple[Mapping[str, Any], Mapping[Any, Any], list[str]]:
             ],
         )
     except yaml.YAMLError as exc:
-        # Where only: PyYAML's message quotes the file around the error, which may be a token.
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        if mark is not None:
-            line, column = mark.line + 1, mark.column + 1
-        else:  # a character YAML refuses (a control): the reader counts characters only
-            position = min(getattr(exc, "position", 0), len(text))
-            line = text.count("\n", 0, position) + 1
-            column = position - text.rfind("\n", 0, position)
-        return {}, {}, [f"not valid YAML at line {line}, column {column}{_yaml_reason(exc)}"]
+        return {}, {}, [_yaml_problem(exc, text)]
     if data is None:
         data = {}
+    if isinstance(data, Mapping) and "name" in data and "runtime" in data:  # no stack file has either
+        return {}, {}, [_PROJECT_FILE]
     near = _near_config_key(data) if isinstance(data, Mapping) and "config" not in data else None
     if near is not None:
         return {}, {}, [f"`{schema.plain(near, 40)}` is no key of a stack file: did you mean `config:`?"]
@@ -241,6 +285,23 @@ def _near_config_key(document: Mapping[Any, Any]) -> str | None:
     return None
 
 
+# A stack's name has letters, digits, '-', '_' and '.' only: it goes into the commands suggested,
+# which a shell would read (a file named `Pulumi.$(...).yaml` names no stack).
+_STACK_FILE_RE: Final = re.compile(r"Pulumi\.(?P<stack>[A-Za-z0-9_.\-]{1,100})\.ya?ml")
+
+
+def stack_of(name: str) -> str | None:
+    """The stack a stack file is of, by its name (``stacks/Pulumi.prod.yaml`` -> ``prod``), or None."""
+    match = _STACK_FILE_RE.fullmatch(name.replace("\\", "/").rpartition("/")[2])
+    return match["stack"] if match else None
+
+
+def stack_name(given: str) -> str:
+    """A stack's name as ``--stack`` takes it (``prod``), also when its stack file is given instead
+    (``Pulumi.prod.yaml``, ``stacks/Pulumi.prod.yaml``): the commands suggested name the stack."""
+    return stack_of(given) or given
+
+
 _PROJECT_FILES: Final = ("Pulumi.yaml", "Pulumi.yml")
 _MAX_PROJECT_FILE: Final = 64 * 1024
 # How far up from a stack file its project file is looked for: Pulumi's `stackConfigDir` puts stack
@@ -248,12 +309,29 @@ _MAX_PROJECT_FILE: Final = 64 * 1024
 _PROJECT_LEVELS: Final = 6
 
 
+@dataclass(frozen=True)
+class Project:
+    """What a stack file's project file says of its program: its name, and which of this
+    provider's doors it uses."""
+
+    name: str | None
+    dynamic: bool
+    """Whether its program uses the dynamic provider: a Python program that does not name the
+    plugin's package (under ``packages:`` or ``plugins: providers:``)."""
+
+
 def project_name(stack_file: Path) -> str | None:
-    """The name of the Pulumi project a stack file belongs to, as Pulumi places stack files: the
-    nearest ``Pulumi.yaml`` in the stack file's folder or up to five folders above, if its stack files
-    are in that folder (beside it, or in its ``stackConfigDir``); else None. The nearest project file
+    """The name of the Pulumi project a stack file belongs to (:func:`read_project`), or None."""
+    project = read_project(stack_file)
+    return project.name if project is not None else None
+
+
+def read_project(stack_file: Path) -> Project | None:
+    """The Pulumi project a stack file belongs to, as Pulumi places stack files: the nearest
+    ``Pulumi.yaml`` in the stack file's folder or up to five folders above, if its stack files are
+    in that folder (beside it, or in its ``stackConfigDir``); else None. The nearest project file
     decides, so that one further up (a stray ``/tmp/Pulumi.yaml``) never does; None also when it
-    cannot be read or has no name."""
+    cannot be read."""
     try:
         folder = stack_file.resolve().parent
     except (OSError, RuntimeError):
@@ -273,6 +351,27 @@ def project_name(stack_file: Path) -> str | None:
                 home = (candidate / stacks).resolve() if isinstance(stacks, str) and stacks else candidate
             except (OSError, RuntimeError, yaml.YAMLError, *_CONSTRUCTOR_ERRORS, RecursionError):
                 return None  # UnicodeDecodeError is a ValueError; a path with NUL one too
+            if home != folder:
+                return None
             found = data.get("name")
-            return found if home == folder and isinstance(found, str) and found else None
+            return Project(found if isinstance(found, str) and found else None, _uses_dynamic(data))
     return None
+
+
+def _uses_dynamic(project: Mapping[Any, Any]) -> bool:
+    """Whether a project file's program uses the dynamic provider: Python, without the plugin."""
+    runtime = project.get("runtime")
+    if isinstance(runtime, Mapping):
+        runtime = runtime.get("name")
+    if runtime != "python":
+        return False
+    packages = project.get("packages")
+    # `pulumi package add` from a repository names the package OWNER-github-private-registry.
+    if isinstance(packages, Mapping) and any(str(name).endswith(PACKAGE) for name in packages):
+        return False
+    plugins = project.get("plugins")
+    providers = plugins.get("providers") if isinstance(plugins, Mapping) else None
+    return not (
+        isinstance(providers, list)
+        and any(isinstance(p, Mapping) and p.get("name") == PACKAGE for p in providers)
+    )
