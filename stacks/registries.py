@@ -73,14 +73,18 @@ def _secret_status(config: pulumi.Config) -> Callable[[str], SecretStatus]:
     return status
 
 
-def _config_keys() -> list[str]:
-    """Every key of the stack config, of any namespace, for the hint at a misnamed registries key.
+def _stack_config() -> dict[str, Any]:
+    """Every key of the stack config, of any namespace, with its value (for the checks of keys set
+    under a name nobody reads).
 
     The Pulumi CLI hands a program its config as JSON in ``PULUMI_CONFIG``; the Automation API's
     inline programs and ``pulumi.runtime.set_all_config`` (the tests, under mocks) fill the
     runtime's config map instead. ``pulumi.Config`` reads both, but only looks keys up by name.
     """
-    return [*dict.fromkeys([*pulumi.runtime.config.CONFIG.get(), *pulumi.runtime.get_config_env()])]
+    every = dict(pulumi.runtime.config.CONFIG.get())
+    for key, value in pulumi.runtime.get_config_env().items():
+        every.setdefault(key, value)
+    return every
 
 
 def _repository_ids(entry: RegistryEntry, providers: GitHubProviders) -> list[pulumi.Output[int]]:
@@ -103,7 +107,8 @@ def main() -> None:
     # A misspelt provider key first, as `validate` says it (and the provider's configure would fail
     # on it); its value stands for the key meant, so that nothing follows from the misspelling
     # alone (`github:ower`: no "set org" on each registry that needs one).
-    misspelt = settings.misspelt_keys(_config_keys(), project=pulumi.get_project())
+    every = _stack_config()
+    misspelt = settings.misspelt_keys(every, project=pulumi.get_project())
     lines = [settings.misspelt_key_problem(key, meant) for key, meant in misspelt]
     owner = github_config.get("owner")
     for key, meant in misspelt:
@@ -113,20 +118,20 @@ def main() -> None:
     owner = settings.OWNER.resolve(owner)
 
     entries, list_problems = stackconfig.parse_registries(
-        config.get_object(stackconfig.REGISTRIES_KEY), default_org=owner, config_keys=_config_keys()
+        config.get_object(stackconfig.REGISTRIES_KEY), default_org=owner, config_keys=list(every)
     )
     status = _secret_status(config)
     # A setting under a key nobody reads here: the plugin's (`github-private-registry:baseUrl`
     # would leave the provider on api.github.com; the provider reads the environment too), or this
     # program's namespace.
-    lines.extend(settings.plugin_only_key_problems(_config_keys(), os.environ))
+    lines.extend(settings.plugin_only_key_problems(every, os.environ))
     named_secrets = [entry.secret_key for entry in entries if entry.secret_key]
-    lines.extend(stackconfig.provider_setting_problems(_config_keys(), named_secrets))
+    lines.extend(stackconfig.provider_setting_problems(every, named_secrets))
     lines.extend(list_problems)
     # The keys set that no registry names: a secret key not set may be one of them misspelt, or set
     # in another namespace (as `validate` says too).
     named = {stackconfig.full_key(entry.secret_key) for entry in entries if entry.secret_key}
-    unnamed = [key for key in _config_keys() if key not in named]
+    unnamed = [key for key in every if key not in named]
     for entry in entries:
         problems = [*entry.problems, *stackconfig.secret_problems(entry, status, stack, unnamed)]
         if entry.org is None and "org" not in entry.hinted and (entry.repository_names or entry.codespaces):

@@ -33,8 +33,6 @@ def _modules(folder: str) -> list[Path]:
 
 
 OURS = PACKAGE.name
-ROOT = "__init__"
-"""The package's own ``__init__`` (what ``from .. import __version__`` reads)."""
 
 # The one direction (provider/ARCHITECTURE.md): each part of the package and the parts of ours it
 # may import. A part is a folder or a module of the package, named as in an import.
@@ -53,11 +51,6 @@ TOP = frozenset({"__init__.py", "__main__.py"})
 def _within(name: str, part: str) -> bool:
     """Whether an imported name is of ``part``: a module under it, or a name one of them defines."""
     rest = name.removeprefix(OURS).removeprefix(".")
-    first = rest.split(".")[0]
-    if part == ROOT:  # the package itself, or a name its __init__ defines (__version__)
-        return name.split(".")[0] == OURS and not (
-            first and ((PACKAGE / first).is_dir() or (PACKAGE / f"{first}.py").is_file())
-        )
     return name.startswith(f"{OURS}.") and (rest == part or rest.startswith(part + "."))
 
 

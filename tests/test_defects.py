@@ -46,6 +46,27 @@ def test_an_unexpected_defect_is_one_clean_line_and_its_traceback_is_in_the_debu
     assert LEAKED not in caplog.text and TOKEN not in logged
 
 
+def test_a_defect_quoting_a_plaintext_value_shows_none_of_it_in_the_line_or_the_traceback(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The dynamic door hands the core no Secret set: `value` is secret by the field table alone.
+    plain = "s3cr3t-plain-VALUE-123"
+
+    def quoting_the_value(*_args: Any, **_kwargs: Any) -> Any:
+        raise ValueError(f"cannot use {plain} here")
+
+    caplog.set_level(logging.DEBUG, logger=PACKAGE_LOGGER)
+    monkeypatch.setattr(schema, "declaration_problems", quoting_the_value)
+    runtime = lifecycle.Runtime(Settings(token=TOKEN, base_url="https://api.github.com/", write_delay_ms=0))
+
+    with pytest.raises(lifecycle.RegistryError) as raised:
+        lifecycle.check(runtime, declaration("token", "defect-org", value=plain))
+
+    assert plain not in str(raised.value)
+    assert plain not in caplog.text
+    assert "ValueError: cannot use" in caplog.text
+
+
 def test_a_traceback_is_redacted_line_by_line_and_keeps_its_indentation() -> None:
     remember_secret("a-known-credential")
 

@@ -231,6 +231,20 @@ def test_the_stack_program_says_it_would_not_read_the_plugins_base_url() -> None
     ]
 
 
+def test_the_stack_program_takes_a_plugin_key_written_with_no_value_as_unset_as_validate_does() -> None:
+    # `github-private-registry:baseUrl:` with nothing after it sets nothing, in every door alike;
+    # the program then fails only on what remains (here the repository names without an org).
+    lines = _program_fails(
+        {
+            REGISTRIES: [{**ENTRY, "visibility": "selected", "selected_repositories": ["web"]}],
+            NPM_TOKEN_KEY: "x",
+            "github-private-registry:baseUrl": "",
+        }
+    )
+
+    assert not any("github-private-registry:baseUrl" in line for line in lines), lines
+
+
 def test_validate_names_a_provider_setting_in_the_programs_namespace(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

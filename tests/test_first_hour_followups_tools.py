@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -95,6 +96,24 @@ def test_drift_suggests_discover_with_the_base_url_the_stack_file_gave(
         f"::warning file={stack},title=undeclared%3A {ORG}/NPM_REGISTRY_SECRET::{ORG}/NPM_REGISTRY_SECRET: "
         f"{suggestion}" in commands.splitlines()
     )
+
+
+def test_drift_suggests_discover_with_the_token_variable_it_read(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Followed as printed, a discover without --token-env would find no token in $GITHUB_TOKEN.
+    emulator.put_registry(ORG, **NPM_AT_GITHUB)
+    stack = _stack(tmp_path / "Pulumi.prod.yaml", emulator.base_url, [])
+    monkeypatch.setenv("GHE_TOKEN", os.environ["GITHUB_TOKEN"])
+    monkeypatch.delenv("GITHUB_TOKEN")
+
+    status, out, _ = _drift(stack, "--token-env", "GHE_TOKEN")
+
+    assert status == 2
+    assert (
+        f"{ORG}/NPM_REGISTRY_SECRET: undeclared: at GitHub, not in the stack file (`{COMMAND} discover "
+        f"--org {ORG} --base-url {emulator.base_url} --token-env GHE_TOKEN` prints an entry that adopts it)"
+    ) in out.splitlines()
 
 
 def _undeclared_line(base_url: str) -> str:

@@ -103,9 +103,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         if isinstance(every, Mapping):
             # A key only the plugin reads (`github-private-registry:baseUrl`) whose own key is unset
             # would otherwise send the token to api.github.com.
-            found += settings.plugin_only_key_problems(
-                [key for key, value in every.items() if value not in (None, "")], os.environ
-            )
+            found += settings.plugin_only_key_problems(every, os.environ)
         if found:
             problems = "; ".join(found[:5])
             problems += f"; and {len(found) - 5} more" if len(found) > 5 else ""

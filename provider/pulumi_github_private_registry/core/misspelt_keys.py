@@ -23,14 +23,14 @@ __all__ = [
 ]
 
 
-def nearest_name(name: str, keys: Keys | Iterable[str]) -> str | None:
-    """The setting of ``keys`` (or the name among ``keys``) a misspelled ``name`` most resembles
+def nearest_name(name: str, keys: Keys) -> str | None:
+    """The setting of ``keys`` a misspelled ``name`` most resembles
     (``baseURL`` -> ``baseUrl``, ``ower`` -> ``owner``), or None. Case never counts."""
     import difflib  # only for a misspelled key: kept off the start-up path
 
     if len(name) > 64:  # no setting's name comes near; difflib's work grows with the length
         return None
-    names = [setting.name for setting in keys.all] if isinstance(keys, Keys) else list(keys)
+    names = [setting.name for setting in keys.all]
     lowered = {known.lower(): known for known in names}
     if name.lower() in lowered:
         return lowered[name.lower()]
@@ -180,18 +180,19 @@ _CREDENTIALS: Final = ("token", "appAuth")
 
 
 def plugin_only_key_problems(
-    config_keys: Iterable[Any], environment: Mapping[str, str] | None = None
+    config: Mapping[Any, Any], environment: Mapping[str, str] | None = None
 ) -> list[str]:
     """The plugin's keys in a configuration the dynamic provider reads whose own key is not set:
     ``github-private-registry:baseUrl`` without ``github:baseUrl`` would send the token to
     api.github.com, silently. One line each.
 
-    ``config_keys``: the keys set. ``environment``: the environment the dynamic provider reads its
+    ``config``: the configuration; a key written with no value (``github:baseUrl:``) sets nothing.
+    ``environment``: the environment the dynamic provider reads its
     settings from too (its ``configure``); None when it is not known (``validate``, offline). A
     stack that sets both keys (one moving to the plugin) is fine; so is a token given as a GitHub
     App in the dynamic door's key, and the other way round.
     """
-    given = {str(key) for key in config_keys}
+    given = {str(key) for key, value in config.items() if value not in (None, "")}
     lines: list[str] = []
     for attribute, plugin in PLUGIN.items():
         dynamic = getattr(DYNAMIC, attribute)

@@ -133,8 +133,9 @@ def github_words(exc: GitHubError | str) -> str:
     """GitHub's words about a failure, without what a message must not quote.
 
     GitHub's refusals may quote what was sent (``"https://…/deploy-token/" is not a uri``): a url
-    keeps only its ``scheme://host``, and a value that arrived secret (the operation's
-    :data:`Secret` set) none of it. Only GitHub's part of a message is changed, never our words.
+    keeps only its ``scheme://host``, and a secret field's value (``value``, whether or not it came
+    in the operation's :data:`Secret` set) or any value that came secret, none of it. Only GitHub's
+    part of a message is changed, never our words.
     """
     arguments: list[Any] = getattr(_operation, "arguments", [])
     secret = next((a for a in arguments if isinstance(a, frozenset)), frozenset())
@@ -144,6 +145,8 @@ def github_words(exc: GitHubError | str) -> str:
         for field, value in props.items():
             if isinstance(value, str) and field == "url":
                 urls[value] = "url" in secret
-            elif isinstance(value, str) and field in secret:
+            elif isinstance(value, str) and (field in secret or field in schema.SECRET_OUTPUTS):
+                # A secret field (`value`) is secret whether or not it arrived marked so (the dynamic
+                # door passes no Secret set).
                 values.add(value)
     return schema.unquoted(str(exc), urls.items(), sorted(values, key=len, reverse=True))

@@ -142,6 +142,8 @@ class Report:
 
     stack_file: str
     base_url: str | None = None
+    token_env: str = settings.TOKEN.env
+    """The variable the token was read from: a command suggested to follow reads it too."""
     errors: tuple[str, ...] = ()
     """Problems with the stack file, the credentials or the base URL (nothing was asked of GitHub)."""
     orgs: tuple[OrgResult, ...] = ()
@@ -467,7 +469,9 @@ def report(
             )
     finally:
         client.close()
-    return Report(shown, base_url=client.base_url, orgs=tuple(orgs), registries=tuple(registries))
+    return Report(
+        shown, base_url=client.base_url, token_env=token_env, orgs=tuple(orgs), registries=tuple(registries)
+    )
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -482,19 +486,22 @@ def _missing(registry: RegistryDrift) -> str:
     return "declared, and GitHub has no such registry (`pulumi up` would create it)"
 
 
-def _undeclared(registry: RegistryDrift, base_url: str | None) -> str:
+def _undeclared(registry: RegistryDrift, result: Report) -> str:
     return (
-        f"at GitHub, not in the stack file (`{_discover_command(registry.org, base_url)}` prints an "
+        f"at GitHub, not in the stack file (`{_discover_command(registry.org, result)}` prints an "
         "entry that adopts it)"
     )
 
 
-def _discover_command(org: str, base_url: str | None) -> str:
-    """The ``discover`` that reads ``org`` where drift read it: without ``--base-url`` it would ask
-    github.com, sending there a token meant for another server."""
+def _discover_command(org: str, result: Report) -> str:
+    """The ``discover`` that reads ``org`` where and as drift read it: without ``--base-url`` it
+    would ask github.com, sending there a token meant for another server; without ``--token-env``
+    it would find no token."""
     command = f"{invoked_as()} discover --org {org}"  # an org login: no shell quoting needed
-    if base_url and base_url != settings.DEFAULT_BASE_URL:
-        command += f" --base-url {shlex.quote(base_url)}"
+    if result.base_url and result.base_url != settings.DEFAULT_BASE_URL:
+        command += f" --base-url {shlex.quote(result.base_url)}"
+    if result.token_env != settings.TOKEN.env:
+        command += f" --token-env {shlex.quote(result.token_env)}"
     return command
 
 
@@ -502,7 +509,7 @@ def _difference(difference: Difference) -> str:
     text = (
         f"{difference.field}: declared {_shown(difference.declared)}, GitHub has {_shown(difference.github)}"
     )
-    if difference.declared == difference.github:  # two URLs alike but for what is not shown
+    if difference.field == "url" and difference.declared == difference.github:  # alike but for what is hidden
         text += " (they differ in what is not shown)"
     return text
 
@@ -553,7 +560,7 @@ def render_text(result: Report) -> tuple[list[str], list[str]]:
         if registry.status == "missing":
             out.append(f"{registry.label}: missing: {_missing(registry)}")
         elif registry.status == "undeclared":
-            out.append(f"{registry.label}: undeclared: {_undeclared(registry, result.base_url)}")
+            out.append(f"{registry.label}: undeclared: {_undeclared(registry, result)}")
         out.extend(f"{registry.label}: {_difference(d)}" for d in registry.differences)
     err = [f"error: {o.org}: {_org_failure(o)}" for o in result.failed_orgs]
     out.extend(f"note: {note}" for note in result.notes())
@@ -640,7 +647,7 @@ def render_github(result: Report) -> tuple[list[str], str]:
                     "warning",
                     name,
                     f"undeclared: {where}",
-                    f"{registry.label}: {_undeclared(registry, result.base_url)}",
+                    f"{registry.label}: {_undeclared(registry, result)}",
                 )
             )
         elif registry.status == "changed":
@@ -713,12 +720,17 @@ def _summary(result: Report) -> str:
 
 def _every_row(result: Report) -> str:
     """Where the registries left out of the summary's table are all listed."""
-    return f"`{invoked_as()} drift {result.stack_file} --format text` (or `--json`) lists them"
+    return f"{_text_command(result)} (or `--json`) lists them"
 
 
 def _every_problem(result: Report) -> str:
     """Where a stack file's problems left out of the summary and the annotations are all listed."""
-    return f"`{invoked_as()} drift {result.stack_file} --format text` lists every one"
+    return f"{_text_command(result)} lists every one"
+
+
+def _text_command(result: Report) -> str:
+    """The text report of the same stack file, as a command to copy (the file's name quoted)."""
+    return f"`{invoked_as()} drift {shlex.quote(result.stack_file)} --format text`"
 
 
 def _lines(lines: list[str]) -> list[str]:

@@ -359,7 +359,7 @@ def _check(path: Path) -> tuple[int, list[str], str | None]:
         lines.extend(_misspelt(config, stack, project, taken))
         lines.extend(config_problems(config, stack, taken=taken))
         if found is not None and found.dynamic:  # a program of its own on the dynamic provider
-            lines.extend(settings.plugin_only_key_problems(_set(config)))
+            lines.extend(settings.plugin_only_key_problems(config))
         where = f"project {_shown(project)}'s program" if project else "the program"
         note = f"the registries are declared in {where}, not in this file: `pulumi preview` checks them"
         return 0, [_line(line) for line in lines], note
@@ -377,7 +377,7 @@ def _check(path: Path) -> tuple[int, list[str], str | None]:
     )
     lines.extend(config_problems(config, stack, entries, taken))
     # The stack program runs on the dynamic provider.
-    lines.extend(settings.plugin_only_key_problems(_set(config)))
+    lines.extend(settings.plugin_only_key_problems(config))
     lines.extend(list_problems)
     status = _status_in(config)
     # The keys set that no registry names: one may be a secret key misspelt, or in another namespace.
@@ -391,11 +391,6 @@ def _check(path: Path) -> tuple[int, list[str], str | None]:
         ]
         lines.extend(entry.describe(p) for p in problems)
     return len(entries), [_line(line) for line in lines], None
-
-
-def _set(config: Mapping[str, Any]) -> list[str]:
-    """The keys ``config`` sets: a key written with no value (``github:baseUrl:``) sets nothing."""
-    return [str(key) for key, value in config.items() if value not in (None, "")]
 
 
 def _line(text: str) -> str:

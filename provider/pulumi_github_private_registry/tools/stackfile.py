@@ -18,8 +18,8 @@ from typing import Any, Final
 import yaml
 
 from ..core import schema
-from ..core.config_keys import PACKAGE
 from ..core.misspelt_keys import edit_distance
+from ..core.settings import PACKAGE
 
 __all__ = [
     "MAX_STACK_FILE",
