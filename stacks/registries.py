@@ -125,6 +125,9 @@ def main() -> None:
     # would leave the provider on api.github.com; the provider reads the environment too), or this
     # program's namespace.
     lines.extend(settings.plugin_only_key_problems(every, os.environ))
+    # Every value the dynamic provider's configure would refuse (it reads the environment too), as
+    # it says them, beside the keys above: one run names them all.
+    lines.extend(str(error) for error in settings.problems(every))
     named_secrets = [entry.secret_key for entry in entries if entry.secret_key]
     lines.extend(stackconfig.provider_setting_problems(every, named_secrets))
     lines.extend(list_problems)

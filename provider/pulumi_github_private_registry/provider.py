@@ -81,7 +81,8 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         """Take the stack config (``github:token``, ``github:baseUrl``, ``github:owner``, limits).
 
         A value that cannot be used (a plain-http base URL, a token with a control character
-        inside, a timeout of ``inf``) fails here, naming the setting, before any request.
+        inside, a timeout of ``inf``) or a misspelt key fails here, before any request: every one
+        at once, each naming its setting.
         """
         # Only the engine configures, in the provider's own process. The engine shows a dynamic
         # provider's stderr to the user (not at debug level only, as a plugin's), so an internal
@@ -104,11 +105,12 @@ class OrgPrivateRegistryProvider(ResourceProvider):
             # A key only the plugin reads (`github-private-registry:baseUrl`) whose own key is unset
             # would otherwise send the token to api.github.com.
             found += settings.plugin_only_key_problems(every, os.environ)
+        config = {s.key: req.config.get(s.key) for s in settings.ALL}
+        # Every problem in one answer: the keys misspelt, then each value refused.
+        found += [str(error) for error in settings.problems(config)]
         if found:
-            problems = "; ".join(found[:5])
-            problems += f"; and {len(found) - 5} more" if len(found) > 5 else ""
-            raise RegistryError(f"configuration: {problems}")
-        self._runtime = Runtime.shared(_settings({s.key: req.config.get(s.key) for s in settings.ALL}))
+            raise RegistryError(f"configuration: {settings.joined(found)}")
+        self._runtime = Runtime.shared(_settings(config))
 
     @property
     def runtime(self) -> Runtime:

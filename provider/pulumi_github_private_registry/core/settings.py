@@ -1,7 +1,8 @@
 """Where the provider, the CLI and the stack program find GitHub: the settings in force.
 
 :func:`resolve` reads a door's config (else the environment, else the defaults) into
-:class:`Settings`; :func:`problems` reports every value it would refuse at once;
+:class:`Settings`, or raises :class:`SettingErrors` naming every value it refuses at once (a list
+:func:`problems` returns instead);
 :func:`from_environment` serves the command-line tools. The settings family has three more modules,
 each importing only those before it: :mod:`.config_keys` (the table of keys and their facts) <-
 :mod:`.config_values` (one value read and checked) <- :mod:`.misspelt_keys` (keys nobody reads) <-
@@ -17,9 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from .config_keys import (
     ALL,
@@ -70,11 +71,13 @@ __all__ = [
     "Keys",
     "Setting",
     "SettingError",
+    "SettingErrors",
     "Settings",
     "base_url_problem",
     "clean_token",
     "from_environment",
     "is_loopback",
+    "joined",
     "misspelt_key_problem",
     "misspelt_keys",
     "nearest_name",
@@ -180,37 +183,60 @@ def _both_set(token_source: str, app: AppAuth) -> str:
     )
 
 
+_MAX_SHOWN: Final = 5
+"""The problems a configuration's refusal spells out; the rest are counted ("and N more")."""
+
+
+def joined(problems: Sequence[str]) -> str:
+    """Problems as one message, as a door's configure refuses them: the first few joined by "; ",
+    then how many more there are."""
+    text = "; ".join(problems[:_MAX_SHOWN])
+    return text + (f"; and {len(problems) - _MAX_SHOWN} more" if len(problems) > _MAX_SHOWN else "")
+
+
+class SettingErrors(SettingError):
+    """Every value of a configuration that cannot be used, at once: what :func:`resolve` raises.
+
+    ``errors``: one :class:`SettingError` per problem, each naming its setting. The message joins
+    theirs (:func:`joined`), so that one problem reads as it always did; so does ``setting`` (None
+    when there are several).
+    """
+
+    def __init__(self, errors: Sequence[SettingError]) -> None:
+        super().__init__(
+            joined([str(error) for error in errors]), errors[0].setting if len(errors) == 1 else None
+        )
+        self.errors: tuple[SettingError, ...] = tuple(errors)
+
+
 def problems(config: Mapping[str, Any], keys: Keys = DYNAMIC) -> list[SettingError]:
     """Everything :func:`resolve` would refuse in ``config`` (else the environment), all at once:
     each :class:`SettingError` names its setting (the plugin's CheckConfig reports every one)."""
-    found: list[SettingError] = []
-    _settle(config, keys, found.append)
-    return found
+    return _settle(config, keys)[1]
 
 
 def resolve(config: Mapping[str, Any], keys: Keys = DYNAMIC) -> Settings:
     """The settings in force: ``config`` (by the full keys of ``keys``), else the environment, else defaults.
 
-    Raises :class:`SettingError` naming the source (config key or environment variable) of the
-    first value that cannot be used; a token's characters are never shown.
+    Raises :class:`SettingErrors` naming every value that cannot be used, each by its source
+    (config key or environment variable); a token's characters are never shown.
     """
+    resolved, found = _settle(config, keys)
+    if found:
+        raise SettingErrors(found)
+    return resolved
 
-    def refuse(error: SettingError) -> None:
-        raise error
 
-    return _settle(config, keys, refuse)
-
-
-def _settle(config: Mapping[str, Any], keys: Keys, report: Callable[[SettingError], None]) -> Settings:
-    """The settings of ``config``; each value that cannot be used goes to ``report`` (naming its
-    setting) and leaves its default in what is returned."""
+def _settle(config: Mapping[str, Any], keys: Keys) -> tuple[Settings, list[SettingError]]:
+    """The settings of ``config``, and every value that cannot be used (each naming its setting,
+    and leaving its default in the settings returned)."""
+    found: list[SettingError] = []
 
     def attempt(setting: Setting, parse: Callable[..., Any], *args: Any, default: Any = None) -> Any:
         try:
             return parse(*args)
         except SettingError as exc:
-            error = SettingError(str(exc), setting)
-        report(error)  # outside the handler: a raised refusal carries no context
+            found.append(SettingError(str(exc), setting))
         return default
 
     numbers = {}
@@ -234,12 +260,12 @@ def _settle(config: Mapping[str, Any], keys: Keys, report: Callable[[SettingErro
     ):
         app = attempt(keys.app_auth, _app_of, configured_app, keys.app_auth)
     if app is not None and token:
-        report(SettingError(_both_set(token_source, app), keys.token))
+        found.append(SettingError(_both_set(token_source, app), keys.token))
     tokens = attempt(keys.tokens, parse_tokens, config.get(keys.tokens.key), keys.tokens, default=())
     api_version = attempt(
         keys.api_version, parse_api_version, *keys.api_version.lookup(config.get(keys.api_version.key))
     )
-    return Settings(
+    resolved = Settings(
         token=token,
         base_url=base_url,
         owner=owner,
@@ -255,6 +281,7 @@ def _settle(config: Mapping[str, Any], keys: Keys, report: Callable[[SettingErro
         tokens_key=keys.tokens.key,
         api_version=api_version,
     )
+    return resolved, found
 
 
 def from_environment(token_env: str = TOKEN.env) -> Settings:
