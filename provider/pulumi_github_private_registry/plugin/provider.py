@@ -215,7 +215,8 @@ class RegistryProvider(Provider):
         return CheckResponse(inputs=inputs, failures=failures)
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
-        """Take the provider's configuration (its inputs, else the namespaced variables, else env)."""
+        """Take the provider's configuration (its inputs, else the namespaced variables, else env);
+        a configuration with values that cannot be used fails naming every one, as CheckConfig does."""
         # A value not known yet (an explicit provider's token from another resource, in a preview)
         # is left to its environment variable until the real run configures again.
         plain = {k: _plain(v) for k, v in request.args.items()}
