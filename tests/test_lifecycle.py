@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from pulumi_github_private_registry.audiences.dynamic import DYNAMIC
 from pulumi_github_private_registry.core import lifecycle, pacing, schema
 from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.crypto import PublicKey, seal
@@ -28,13 +29,15 @@ NPM = "NPM_REGISTRY_SECRET"  # the registry of the sample "token" declaration (n
 
 def runtime(emulator: Emulator, owner: str | None = None) -> lifecycle.Runtime:
     """A provider process's runtime, pointed at ``emulator``, with no pause between writes."""
-    return lifecycle.Runtime(Settings(token=TOKEN, base_url=emulator.base_url, owner=owner, write_delay_ms=0))
+    return lifecycle.Runtime(
+        Settings(token=TOKEN, base_url=emulator.base_url, owner=owner, write_delay_ms=0), DYNAMIC
+    )
 
 
 def checked(rt: lifecycle.Runtime, news: dict[str, Any]) -> dict[str, Any]:
     """The declaration as `check` leaves it, which must find no problem."""
     result = lifecycle.check(rt, news)
-    assert result.problems == (), [schema.render(p) for p in result.problems]
+    assert result.problems == (), [schema.render(p, DYNAMIC) for p in result.problems]
     return result.inputs
 
 
@@ -63,6 +66,7 @@ def test_an_existing_registry_is_refused_without_adopt_and_left_untouched(emulat
         lifecycle.create(rt, inputs)
 
     message = str(failure.value)
+    assert (failure.value.code, failure.value.registry) == ("exists", (org, NPM))
     assert f"OrgPrivateRegistry {org}/{NPM}:" in message
     assert "`adopt: true`" in message and "already has" in message
     assert writes(emulator) == 0, calls(emulator)
@@ -96,7 +100,7 @@ def test_adopt_takes_an_existing_registry_over_and_updates_it_to_the_declaration
     assert outs["updated_at"] == outs["remote_updated_at"] == stored["updated_at"]
     # The next `pulumi up` (a new process) sees nothing to do.
     plan = lifecycle.diff(runtime(emulator), written.id, outs, inputs)
-    assert plan == lifecycle.Plan(changes=False, replaces=(), delete_before_replace=True)
+    assert plan == lifecycle.Plan(changes=False, replaces=(), delete_first=True)
 
 
 # --- a create whose outcome is unknown ------------------------------------------------------------------
@@ -241,6 +245,7 @@ def test_an_update_of_a_registry_deleted_outside_pulumi_says_to_refresh(emulator
             rt, created.id, created.outputs, checked(rt, dict(news, url="https://n.example.com"))
         )
 
+    assert (failure.value.code, failure.value.registry) == ("gone", (org, NPM))
     assert f"OrgPrivateRegistry {org}/{NPM}: it no longer exists at GitHub" in str(failure.value)
     assert "`pulumi refresh`" in str(failure.value)
     assert emulator.count("POST") == 1 and emulator.registries(org) == {}, "not made again behind the plan"
@@ -306,6 +311,7 @@ def test_a_user_sealed_value_with_a_rotated_key_fails_naming_value_encrypted_and
             lifecycle.update(rt, created.id, created.outputs, checked(rt, sealed("second")))
 
     message = str(failure.value)
+    assert (failure.value.code, failure.value.registry) == ("sealed_refused", (org, NPM))
     assert f"OrgPrivateRegistry {org}/{NPM}:" in message
     assert "value_encrypted" in message and f"GET /orgs/{org}/private-registries/public-key" in message
     assert writes(emulator) == 1, "a value only the user can seal again is not sent again"
@@ -370,6 +376,7 @@ def test_a_delete_answered_404_fails_while_github_still_lists_the_registry(emula
     with pytest.raises(lifecycle.RegistryError) as failure:
         lifecycle.delete(rt, created.id, created.outputs)
 
+    assert failure.value.code == "failed" and failure.value.params["action"] == "delete it"
     assert f"OrgPrivateRegistry {org}/{NPM}: could not delete it" in str(failure.value)
     assert "still lists it" in str(failure.value)
     assert emulator.decrypted_value(org, NPM) == news["value"], "still there, and the state keeps it"
@@ -409,7 +416,7 @@ def test_check_reports_every_problem_in_the_declarations_words(emulator: Emulato
 
     result = lifecycle.check(rt, news)
 
-    assert sorted(schema.render(p) for p in result.problems) == sorted(
+    assert sorted(schema.render(p, DYNAMIC) for p in result.problems) == sorted(
         [
             "unknown property 'urll'; did you mean 'url'?",
             "'org' is required: set it or configure github:owner / GITHUB_OWNER",
@@ -422,7 +429,7 @@ def test_check_reports_every_problem_in_the_declarations_words(emulator: Emulato
 
 def _state(auth_type: str, org: str) -> dict[str, Any]:
     """A declaration as checked during a preview, where no token is needed."""
-    result = lifecycle.check(lifecycle.Runtime(Settings(token=None)), declaration(auth_type, org))
+    result = lifecycle.check(lifecycle.Runtime(Settings(token=None), DYNAMIC), declaration(auth_type, org))
     assert result.problems == ()
     return result.inputs
 
@@ -448,7 +455,7 @@ def test_diff_replaces_on_type_and_org_changes_deleting_first_when_the_name_stay
 
     plan = lifecycle.diff(rt, f"{org}/{NPM}", olds, {**olds, **changes})
 
-    assert (plan.changes, plan.replaces, plan.delete_before_replace) == (True, replaces, delete_first)
+    assert (plan.changes, plan.replaces, plan.delete_first) == (True, replaces, delete_first)
     assert set(plan.fields) == set(changes)  # what `pulumi preview` shows as changing
     assert emulator.requests == []
 
@@ -461,7 +468,7 @@ def test_diff_plans_nothing_for_the_same_registry_written_otherwise(emulator: Em
 
     plan = lifecycle.diff(rt, "lc-diff-none/PYTHON_INDEX_SECRET", olds, news)
 
-    assert plan == lifecycle.Plan(changes=False, replaces=(), delete_before_replace=True)
+    assert plan == lifecycle.Plan(changes=False, replaces=(), delete_first=True)
     assert emulator.requests == []
 
 
@@ -471,7 +478,7 @@ def test_a_same_name_replacement_deleted_first_makes_the_new_auth_type(emulator:
     old = lifecycle.create(rt, checked(rt, declaration("token", org)))
     news = checked(rt, dict(declaration("token", org), auth_type="username_password", username="octocat"))
     plan = lifecycle.diff(rt, old.id, old.outputs, news)
-    assert plan.replaces == ("auth_type",) and plan.delete_before_replace
+    assert plan.replaces == ("auth_type",) and plan.delete_first
 
     lifecycle.delete(rt, old.id, old.outputs)
     new = lifecycle.create(rt, news)
@@ -522,6 +529,10 @@ def test_the_deletes_list_is_taken_again_once_it_is_older_than_a_burst(emulator:
     with pytest.raises(lifecycle.RegistryError) as failure:
         lifecycle.delete(first, maven.id, maven.outputs)
 
+    assert (failure.value.code, failure.value.registry) == (
+        "changed_since_seen",
+        (org, "MAVEN_REPOSITORY_SECRET"),
+    )
     assert "not deleted: it was changed at GitHub since this resource last saw it" in str(failure.value)
     assert emulator.decrypted_value(org, "MAVEN_REPOSITORY_SECRET") == "b"
 
@@ -569,6 +580,7 @@ def test_a_create_whose_value_cannot_be_sent_again_says_the_registry_is_its_own_
         lifecycle.create(rt, checked(rt, news))
 
     message = str(failure.value)
+    assert failure.value.code == "not_resent"
     assert message.startswith(f"OrgPrivateRegistry {org}/{NPM}: could not update it: PATCH ")
     assert message.endswith(
         "It exists at GitHub, made by this create (GitHub did not answer it, and a lookup found it "
@@ -614,6 +626,7 @@ def test_a_create_whose_registry_is_gone_when_its_value_is_resent_says_to_run_ag
     with pytest.raises(lifecycle.RegistryError) as failure:
         lifecycle.create(rt, checked(rt, declaration("token", org)))
 
+    assert failure.value.code == "gone_when_resent"
     assert str(failure.value) == (
         f"OrgPrivateRegistry {org}/{NPM}: GitHub did not answer the create, a lookup found the registry, "
         "and it was gone when its value was sent again (deleted at GitHub meanwhile). Nothing is in the "

@@ -33,6 +33,7 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
+from .audiences.dynamic import DYNAMIC
 from .core import diagnostics, lifecycle, schema, settings
 from .core.lifecycle import RegistryError, Runtime
 
@@ -107,18 +108,20 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         if found:
             problems = "; ".join(found[:5])
             problems += f"; and {len(found) - 5} more" if len(found) > 5 else ""
-            raise RegistryError(f"configuration: {problems}")
-        self._runtime = Runtime.shared(_settings({s.key: req.config.get(s.key) for s in settings.ALL}))
+            raise RegistryError("configuration", DYNAMIC, problems=problems)
+        self._runtime = Runtime.shared(
+            _settings({s.key: req.config.get(s.key) for s in settings.ALL}), DYNAMIC
+        )
 
     @property
     def runtime(self) -> Runtime:
         """The runtime from ``configure``; from the environment alone if the engine never configured."""
-        return self._runtime or Runtime.shared(_settings({}))
+        return self._runtime or Runtime.shared(_settings({}), DYNAMIC)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Fill defaults and report every invalid property; makes no request."""
         checked = lifecycle.check(self.runtime, _props(news))
-        failures = [CheckFailure(p.field, schema.render(p)) for p in checked.problems]
+        failures = [CheckFailure(p.field, schema.render(p, DYNAMIC)) for p in checked.problems]
         return CheckResult({k: _from_core(v) for k, v in checked.inputs.items()}, failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -127,7 +130,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         return DiffResult(
             changes=plan.changes,
             replaces=list(plan.replaces),
-            delete_before_replace=plan.delete_before_replace,
+            delete_before_replace=plan.delete_first,
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -153,4 +156,4 @@ def _settings(config: dict[str, Any]) -> settings.Settings:
     try:
         return settings.resolve(config)
     except settings.SettingError as exc:
-        raise RegistryError(f"configuration: {exc}") from None
+        raise RegistryError("configuration", DYNAMIC, problems=str(exc)) from None
