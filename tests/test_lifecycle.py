@@ -8,13 +8,18 @@ is the point, the requests GitHub received.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import string
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from pulumi_github_private_registry import audiences
 from pulumi_github_private_registry.audiences.dynamic import DYNAMIC
-from pulumi_github_private_registry.core import lifecycle, pacing, schema
+from pulumi_github_private_registry.audiences.plugin import PLUGIN
+from pulumi_github_private_registry.core import lifecycle, outcomes, pacing, schema
 from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.crypto import PublicKey, seal
 from pulumi_github_private_registry.core.inventory import Inventory
@@ -72,6 +77,72 @@ def test_an_existing_registry_is_refused_without_adopt_and_left_untouched(emulat
     assert writes(emulator) == 0, calls(emulator)
     assert emulator.registry(org, NPM) == theirs, "GitHub holds what it held"
     assert emulator.decrypted_value(org, NPM) == "t"
+
+
+# A third door (a plain Python API) is an audience: its own words and messages, no edit of the core.
+PLAIN_API = schema.Audience(
+    name=lambda name: name,
+    words={"rename": "the old name", "delete_first": "`delete_first=True`", "up": "`apply()`"},
+    failures={"exists": "{org}/{name} exists: call `apply(adopt=True)` to take it over"},
+)
+
+
+@pytest.mark.parametrize(
+    ("audience", "advice"),
+    [
+        (
+            DYNAMIC,
+            "give the resource `delete_before_replace=True` in its `ResourceOptions` and run `pulumi up`",
+        ),
+        (PLUGIN, "give the resource the resource option `deleteBeforeReplace: true` and run `pulumi up`"),
+        (PLAIN_API, "call `apply(adopt=True)` to take it over"),
+    ],
+    ids=["dynamic", "plugin", "plain-api"],
+)
+def test_one_failure_is_worded_for_each_doors_audience(
+    emulator: Emulator, audience: schema.Audience, advice: str
+) -> None:
+    org = "lc-audience"
+    emulator.put_registry(
+        org, registry_type="npm_registry", url="https://theirs.example.com", visibility="private", value="t"
+    )
+    rt = lifecycle.Runtime(Settings(token=TOKEN, base_url=emulator.base_url, write_delay_ms=0), audience)
+
+    with pytest.raises(lifecycle.RegistryError) as failure:
+        lifecycle.create(rt, checked(rt, declaration("token", org)))
+
+    assert (failure.value.code, failure.value.registry, failure.value.params) == ("exists", (org, NPM), {})
+    assert advice in str(failure.value)
+    assert ("pulumi" in str(failure.value)) is (audience is not PLAIN_API)
+
+
+def _door_audiences() -> dict[str, schema.Audience]:
+    """Every audience the ``audiences`` package declares, by module and name: a new door's too."""
+    found = {}
+    for info in pkgutil.iter_modules(audiences.__path__):
+        module = importlib.import_module(f"{audiences.__name__}.{info.name}")
+        found.update(
+            {f"{info.name}.{k}": v for k, v in vars(module).items() if isinstance(v, schema.Audience)}
+        )
+    return found
+
+
+@pytest.mark.parametrize("code", sorted(outcomes.FAILURES))
+@pytest.mark.parametrize("audience", list(_door_audiences().values()), ids=list(_door_audiences()))
+def test_every_failure_is_worded_for_every_doors_audience(code: str, audience: schema.Audience) -> None:
+    """Each slot of each message filled: a door's audience has every word the core's messages use."""
+    template = audience.failures.get(code) or outcomes.FAILURES[code]
+    slots = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    # A word may name the message's parameters too (`{token_key}`).
+    words = [audience.words.get(s[2:-1], "") for s in slots if s.startswith("w[")]
+    slots += [name for word in words for _, name, _, _ in string.Formatter().parse(word) if name]
+    params = {
+        name: "X" for name in slots if name.partition("[")[0] not in {"w", "u", "registry", "org", "name"}
+    }
+
+    failure = lifecycle.RegistryError(code, audience, ("acme", NPM), **params)  # a missing word: KeyError
+
+    assert (failure.code, failure.registry) == (code, ("acme", NPM)) and str(failure)
 
 
 def test_adopt_takes_an_existing_registry_over_and_updates_it_to_the_declaration(
