@@ -346,7 +346,7 @@ def declaration_problems(
     """Check an ``OrgPrivateRegistry`` declaration; each problem names the declared property.
 
     Values for which ``is_unknown`` is true are not failures. Keys starting with ``__`` belong
-    to Pulumi (``__provider``) and are ignored.
+    to a door's engine (its own bookkeeping beside the declaration) and are ignored.
     """
     problems = [
         unknown_property(key) for key in props if not key.startswith("__") and key not in FIELDS_BY_NAME
