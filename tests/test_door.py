@@ -11,6 +11,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
 from provider_host import configured_here
+from pulumi_github_private_registry.audiences.dynamic import DYNAMIC
 from pulumi_github_private_registry.core import schema, settings
 from pulumi_github_private_registry.core.errors import Redirected
 from pulumi_github_private_registry.emulator import Emulator
@@ -110,7 +111,7 @@ def test_ids_that_are_no_repository_id_are_named_as_the_engine_sent_them(
 def test_an_unknown_property_is_named_as_written() -> None:
     problems = schema.declaration_problems({"encrypted_value": "x"})
 
-    texts = [schema.render(p) for p in problems if p.field == "encrypted_value"]
+    texts = [schema.render(p, DYNAMIC) for p in problems if p.field == "encrypted_value"]
     assert texts == ["unknown property 'encrypted_value'; did you mean 'value_encrypted'?"]
 
 
@@ -127,7 +128,7 @@ def test_a_registry_url_with_a_credential_is_refused_without_quoting_it() -> Non
     problems = schema.declaration_problems(declared)
 
     assert [p.code for p in problems] == ["url_userinfo"]
-    assert "s3cr3t-canary" not in schema.render(problems[0])
+    assert "s3cr3t-canary" not in schema.render(problems[0], DYNAMIC)
 
 
 def test_a_stack_file_is_told_of_its_own_keys() -> None:

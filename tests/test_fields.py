@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from pulumi_github_private_registry import OrgPrivateRegistry, OrgPrivateRegistryArgs
+from pulumi_github_private_registry.audiences.dynamic import DYNAMIC
+from pulumi_github_private_registry.audiences.plugin import PLUGIN
 from pulumi_github_private_registry.core import lifecycle, schema, settings
 from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.errors import AuthenticationError
@@ -73,8 +75,8 @@ def test_derived_lists_follow_githubs_documented_rules() -> None:
 def test_one_problem_reads_in_each_audiences_names() -> None:
     problem = schema.Problem("not_base64", "value_encrypted")
 
-    assert schema.render(problem) == "'value_encrypted' must be standard, padded base64"
-    assert schema.render(problem, schema.CAMEL) == "'valueEncrypted' must be standard, padded base64"
+    assert schema.render(problem, DYNAMIC) == "'value_encrypted' must be standard, padded base64"
+    assert schema.render(problem, PLUGIN) == "'valueEncrypted' must be standard, padded base64"
     rest = schema.Problem("not_base64", "encrypted_value")
     assert schema.render(rest, schema.REST) == "'encrypted_value' must be standard, padded base64"
 
@@ -82,9 +84,11 @@ def test_one_problem_reads_in_each_audiences_names() -> None:
 def test_a_missing_secret_names_the_entrys_secret_key_in_a_stack_file() -> None:
     problem = schema.Problem("value_and_encrypted", "value")
 
-    assert schema.render(problem) == "give either 'value' or 'value_encrypted' with 'key_id', not both"
+    assert (
+        schema.render(problem, DYNAMIC) == "give either 'value' or 'value_encrypted' with 'key_id', not both"
+    )
     assert "'secret'" in schema.render(problem, stackconfig.ENTRY)
-    assert "'valueEncrypted'" in schema.render(problem, schema.CAMEL)
+    assert "'valueEncrypted'" in schema.render(problem, PLUGIN)
 
 
 BAD_DECLARATIONS: list[dict[str, Any]] = [
@@ -116,7 +120,7 @@ def test_every_problem_renders_for_every_audience(props: dict[str, Any]) -> None
     problems = schema.declaration_problems(props)
 
     assert problems
-    for audience in (schema.DECLARATION, schema.CAMEL, stackconfig.ENTRY):
+    for audience in (DYNAMIC, PLUGIN, stackconfig.ENTRY):
         for problem in problems:
             text = schema.render(problem, audience)
             assert text and "{" not in text and "}" not in text, (problem, text)
@@ -144,7 +148,7 @@ def test_an_empty_auth_type_is_refused_everywhere_and_a_missing_one_means_token(
     entry_problems = stackconfig.declaration_problems(entries[0])
     assert [(p.code, p.field) for p in entry_problems] == [("not_one_of", "auth_type")]
 
-    runtime = lifecycle.Runtime(settings.Settings(token=None))
+    runtime = lifecycle.Runtime(settings.Settings(token=None), DYNAMIC)
     checked = lifecycle.check(runtime, {**declared, "auth_type": ""})
     assert [p.field for p in checked.problems] == ["auth_type"]
     assert lifecycle.check(runtime, declared).inputs["auth_type"] == "token"

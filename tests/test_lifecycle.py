@@ -8,12 +8,18 @@ is the point, the requests GitHub received.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import string
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from pulumi_github_private_registry.core import lifecycle, pacing, schema
+from pulumi_github_private_registry import audiences
+from pulumi_github_private_registry.audiences.dynamic import DYNAMIC
+from pulumi_github_private_registry.audiences.plugin import PLUGIN
+from pulumi_github_private_registry.core import lifecycle, outcomes, pacing, schema
 from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.crypto import PublicKey, seal
 from pulumi_github_private_registry.core.inventory import Inventory
@@ -28,13 +34,15 @@ NPM = "NPM_REGISTRY_SECRET"  # the registry of the sample "token" declaration (n
 
 def runtime(emulator: Emulator, owner: str | None = None) -> lifecycle.Runtime:
     """A provider process's runtime, pointed at ``emulator``, with no pause between writes."""
-    return lifecycle.Runtime(Settings(token=TOKEN, base_url=emulator.base_url, owner=owner, write_delay_ms=0))
+    return lifecycle.Runtime(
+        Settings(token=TOKEN, base_url=emulator.base_url, owner=owner, write_delay_ms=0), DYNAMIC
+    )
 
 
 def checked(rt: lifecycle.Runtime, news: dict[str, Any]) -> dict[str, Any]:
     """The declaration as `check` leaves it, which must find no problem."""
     result = lifecycle.check(rt, news)
-    assert result.problems == (), [schema.render(p) for p in result.problems]
+    assert result.problems == (), [schema.render(p, DYNAMIC) for p in result.problems]
     return result.inputs
 
 
@@ -63,11 +71,78 @@ def test_an_existing_registry_is_refused_without_adopt_and_left_untouched(emulat
         lifecycle.create(rt, inputs)
 
     message = str(failure.value)
+    assert (failure.value.code, failure.value.registry) == ("exists", (org, NPM))
     assert f"OrgPrivateRegistry {org}/{NPM}:" in message
     assert "`adopt: true`" in message and "already has" in message
     assert writes(emulator) == 0, calls(emulator)
     assert emulator.registry(org, NPM) == theirs, "GitHub holds what it held"
     assert emulator.decrypted_value(org, NPM) == "t"
+
+
+# A third door (a plain Python API) is an audience: its own words and messages, no edit of the core.
+PLAIN_API = schema.Audience(
+    name=lambda name: name,
+    words={"rename": "the old name", "delete_first": "`delete_first=True`", "up": "`apply()`"},
+    failures={"exists": "{org}/{name} exists: call `apply(adopt=True)` to take it over"},
+)
+
+
+@pytest.mark.parametrize(
+    ("audience", "advice"),
+    [
+        (
+            DYNAMIC,
+            "give the resource `delete_before_replace=True` in its `ResourceOptions` and run `pulumi up`",
+        ),
+        (PLUGIN, "give the resource the resource option `deleteBeforeReplace: true` and run `pulumi up`"),
+        (PLAIN_API, "call `apply(adopt=True)` to take it over"),
+    ],
+    ids=["dynamic", "plugin", "plain-api"],
+)
+def test_one_failure_is_worded_for_each_doors_audience(
+    emulator: Emulator, audience: schema.Audience, advice: str
+) -> None:
+    org = "lc-audience"
+    emulator.put_registry(
+        org, registry_type="npm_registry", url="https://theirs.example.com", visibility="private", value="t"
+    )
+    rt = lifecycle.Runtime(Settings(token=TOKEN, base_url=emulator.base_url, write_delay_ms=0), audience)
+
+    with pytest.raises(lifecycle.RegistryError) as failure:
+        lifecycle.create(rt, checked(rt, declaration("token", org)))
+
+    assert (failure.value.code, failure.value.registry, failure.value.params) == ("exists", (org, NPM), {})
+    assert advice in str(failure.value)
+    assert ("pulumi" in str(failure.value)) is (audience is not PLAIN_API)
+
+
+def _door_audiences() -> dict[str, schema.Audience]:
+    """Every audience the ``audiences`` package declares, by module and name: a new door's too."""
+    found = {}
+    for info in pkgutil.iter_modules(audiences.__path__):
+        module = importlib.import_module(f"{audiences.__name__}.{info.name}")
+        found.update(
+            {f"{info.name}.{k}": v for k, v in vars(module).items() if isinstance(v, schema.Audience)}
+        )
+    return found
+
+
+@pytest.mark.parametrize("code", sorted(outcomes.FAILURES))
+@pytest.mark.parametrize("audience", list(_door_audiences().values()), ids=list(_door_audiences()))
+def test_every_failure_is_worded_for_every_doors_audience(code: str, audience: schema.Audience) -> None:
+    """Each slot of each message filled: a door's audience has every word the core's messages use."""
+    template = audience.failures.get(code) or outcomes.FAILURES[code]
+    slots = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    # A word may name the message's parameters too (`{token_key}`).
+    words = [audience.words.get(s[2:-1], "") for s in slots if s.startswith("w[")]
+    slots += [name for word in words for _, name, _, _ in string.Formatter().parse(word) if name]
+    params = {
+        name: "X" for name in slots if name.partition("[")[0] not in {"w", "u", "registry", "org", "name"}
+    }
+
+    failure = lifecycle.RegistryError(code, audience, ("acme", NPM), **params)  # a missing word: KeyError
+
+    assert (failure.code, failure.registry) == (code, ("acme", NPM)) and str(failure)
 
 
 def test_adopt_takes_an_existing_registry_over_and_updates_it_to_the_declaration(
@@ -96,7 +171,7 @@ def test_adopt_takes_an_existing_registry_over_and_updates_it_to_the_declaration
     assert outs["updated_at"] == outs["remote_updated_at"] == stored["updated_at"]
     # The next `pulumi up` (a new process) sees nothing to do.
     plan = lifecycle.diff(runtime(emulator), written.id, outs, inputs)
-    assert plan == lifecycle.Plan(changes=False, replaces=(), delete_before_replace=True)
+    assert plan == lifecycle.Plan(changes=False, replaces=(), delete_first=True)
 
 
 # --- a create whose outcome is unknown ------------------------------------------------------------------
@@ -241,6 +316,7 @@ def test_an_update_of_a_registry_deleted_outside_pulumi_says_to_refresh(emulator
             rt, created.id, created.outputs, checked(rt, dict(news, url="https://n.example.com"))
         )
 
+    assert (failure.value.code, failure.value.registry) == ("gone", (org, NPM))
     assert f"OrgPrivateRegistry {org}/{NPM}: it no longer exists at GitHub" in str(failure.value)
     assert "`pulumi refresh`" in str(failure.value)
     assert emulator.count("POST") == 1 and emulator.registries(org) == {}, "not made again behind the plan"
@@ -306,6 +382,7 @@ def test_a_user_sealed_value_with_a_rotated_key_fails_naming_value_encrypted_and
             lifecycle.update(rt, created.id, created.outputs, checked(rt, sealed("second")))
 
     message = str(failure.value)
+    assert (failure.value.code, failure.value.registry) == ("sealed_refused", (org, NPM))
     assert f"OrgPrivateRegistry {org}/{NPM}:" in message
     assert "value_encrypted" in message and f"GET /orgs/{org}/private-registries/public-key" in message
     assert writes(emulator) == 1, "a value only the user can seal again is not sent again"
@@ -370,6 +447,7 @@ def test_a_delete_answered_404_fails_while_github_still_lists_the_registry(emula
     with pytest.raises(lifecycle.RegistryError) as failure:
         lifecycle.delete(rt, created.id, created.outputs)
 
+    assert failure.value.code == "failed" and failure.value.params["action"] == "delete it"
     assert f"OrgPrivateRegistry {org}/{NPM}: could not delete it" in str(failure.value)
     assert "still lists it" in str(failure.value)
     assert emulator.decrypted_value(org, NPM) == news["value"], "still there, and the state keeps it"
@@ -409,7 +487,7 @@ def test_check_reports_every_problem_in_the_declarations_words(emulator: Emulato
 
     result = lifecycle.check(rt, news)
 
-    assert sorted(schema.render(p) for p in result.problems) == sorted(
+    assert sorted(schema.render(p, DYNAMIC) for p in result.problems) == sorted(
         [
             "unknown property 'urll'; did you mean 'url'?",
             "'org' is required: set it or configure github:owner / GITHUB_OWNER",
@@ -422,7 +500,7 @@ def test_check_reports_every_problem_in_the_declarations_words(emulator: Emulato
 
 def _state(auth_type: str, org: str) -> dict[str, Any]:
     """A declaration as checked during a preview, where no token is needed."""
-    result = lifecycle.check(lifecycle.Runtime(Settings(token=None)), declaration(auth_type, org))
+    result = lifecycle.check(lifecycle.Runtime(Settings(token=None), DYNAMIC), declaration(auth_type, org))
     assert result.problems == ()
     return result.inputs
 
@@ -448,7 +526,7 @@ def test_diff_replaces_on_type_and_org_changes_deleting_first_when_the_name_stay
 
     plan = lifecycle.diff(rt, f"{org}/{NPM}", olds, {**olds, **changes})
 
-    assert (plan.changes, plan.replaces, plan.delete_before_replace) == (True, replaces, delete_first)
+    assert (plan.changes, plan.replaces, plan.delete_first) == (True, replaces, delete_first)
     assert set(plan.fields) == set(changes)  # what `pulumi preview` shows as changing
     assert emulator.requests == []
 
@@ -461,7 +539,7 @@ def test_diff_plans_nothing_for_the_same_registry_written_otherwise(emulator: Em
 
     plan = lifecycle.diff(rt, "lc-diff-none/PYTHON_INDEX_SECRET", olds, news)
 
-    assert plan == lifecycle.Plan(changes=False, replaces=(), delete_before_replace=True)
+    assert plan == lifecycle.Plan(changes=False, replaces=(), delete_first=True)
     assert emulator.requests == []
 
 
@@ -471,7 +549,7 @@ def test_a_same_name_replacement_deleted_first_makes_the_new_auth_type(emulator:
     old = lifecycle.create(rt, checked(rt, declaration("token", org)))
     news = checked(rt, dict(declaration("token", org), auth_type="username_password", username="octocat"))
     plan = lifecycle.diff(rt, old.id, old.outputs, news)
-    assert plan.replaces == ("auth_type",) and plan.delete_before_replace
+    assert plan.replaces == ("auth_type",) and plan.delete_first
 
     lifecycle.delete(rt, old.id, old.outputs)
     new = lifecycle.create(rt, news)
@@ -522,6 +600,10 @@ def test_the_deletes_list_is_taken_again_once_it_is_older_than_a_burst(emulator:
     with pytest.raises(lifecycle.RegistryError) as failure:
         lifecycle.delete(first, maven.id, maven.outputs)
 
+    assert (failure.value.code, failure.value.registry) == (
+        "changed_since_seen",
+        (org, "MAVEN_REPOSITORY_SECRET"),
+    )
     assert "not deleted: it was changed at GitHub since this resource last saw it" in str(failure.value)
     assert emulator.decrypted_value(org, "MAVEN_REPOSITORY_SECRET") == "b"
 
@@ -569,6 +651,7 @@ def test_a_create_whose_value_cannot_be_sent_again_says_the_registry_is_its_own_
         lifecycle.create(rt, checked(rt, news))
 
     message = str(failure.value)
+    assert failure.value.code == "not_resent"
     assert message.startswith(f"OrgPrivateRegistry {org}/{NPM}: could not update it: PATCH ")
     assert message.endswith(
         "It exists at GitHub, made by this create (GitHub did not answer it, and a lookup found it "
@@ -614,6 +697,7 @@ def test_a_create_whose_registry_is_gone_when_its_value_is_resent_says_to_run_ag
     with pytest.raises(lifecycle.RegistryError) as failure:
         lifecycle.create(rt, checked(rt, declaration("token", org)))
 
+    assert failure.value.code == "gone_when_resent"
     assert str(failure.value) == (
         f"OrgPrivateRegistry {org}/{NPM}: GitHub did not answer the create, a lookup found the registry, "
         "and it was gone when its value was sent again (deleted at GitHub meanwhile). Nothing is in the "

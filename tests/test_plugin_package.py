@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pulumi_github_private_registry.audiences.dynamic import DYNAMIC
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.plugin import package
@@ -642,7 +643,7 @@ def _declaration_problems(props: Mapping[str, Any], default_org: str | None) -> 
     """The core's checks on a camelCase declaration, as the plugin runs them."""
     declaration = {TO_CORE.get(k, k): v for k, v in props.items()}
     return [
-        f"{p.field}: {schema.render(p)}"
+        f"{p.field}: {schema.render(p, DYNAMIC)}"
         for p in schema.declaration_problems(declaration, default_org=default_org)
     ]
 

@@ -21,6 +21,7 @@ import pulumi
 import pytest
 
 from pulumi_github_private_registry import OrgPrivateRegistry, OrgPrivateRegistryArgs, resource
+from pulumi_github_private_registry.audiences.dynamic import DYNAMIC
 from pulumi_github_private_registry.core import schema
 
 ROOT = Path(__file__).parent.parent
@@ -352,7 +353,7 @@ def test_a_keyword_left_out_still_reaches_the_provider_check_which_names_it(
         inputs = next(a for a in mocks.registered if a.name == "no-url").inputs
         assert inputs.get("url") is None and inputs["registry_type"] == "npm_registry"
         problems = schema.declaration_problems({k: v for k, v in inputs.items() if k != "__provider"})
-        assert "'url' is required" in [schema.render(p) for p in problems]
+        assert "'url' is required" in [schema.render(p, DYNAMIC) for p in problems]
 
     return registry.urn.apply(check)
 

@@ -33,6 +33,7 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
+from .audiences.dynamic import DYNAMIC
 from .core import diagnostics, lifecycle, schema, settings
 from .core.lifecycle import RegistryError, Runtime
 
@@ -109,18 +110,18 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         # Every problem in one answer: the keys misspelt, then each value refused.
         found += [str(error) for error in settings.problems(config)]
         if found:
-            raise RegistryError(f"configuration: {settings.joined(found)}")
-        self._runtime = Runtime.shared(_settings(config))
+            raise RegistryError("configuration", DYNAMIC, problems=settings.joined(found))
+        self._runtime = Runtime.shared(_settings(config), DYNAMIC)
 
     @property
     def runtime(self) -> Runtime:
         """The runtime from ``configure``; from the environment alone if the engine never configured."""
-        return self._runtime or Runtime.shared(_settings({}))
+        return self._runtime or Runtime.shared(_settings({}), DYNAMIC)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Fill defaults and report every invalid property; makes no request."""
         checked = lifecycle.check(self.runtime, _props(news))
-        failures = [CheckFailure(p.field, schema.render(p)) for p in checked.problems]
+        failures = [CheckFailure(p.field, schema.render(p, DYNAMIC)) for p in checked.problems]
         return CheckResult({k: _from_core(v) for k, v in checked.inputs.items()}, failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -129,7 +130,7 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         return DiffResult(
             changes=plan.changes,
             replaces=list(plan.replaces),
-            delete_before_replace=plan.delete_before_replace,
+            delete_before_replace=plan.delete_first,
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -155,4 +156,4 @@ def _settings(config: dict[str, Any]) -> settings.Settings:
     try:
         return settings.resolve(config)
     except settings.SettingError as exc:
-        raise RegistryError(f"configuration: {exc}") from None
+        raise RegistryError("configuration", DYNAMIC, problems=str(exc)) from None

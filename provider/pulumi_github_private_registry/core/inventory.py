@@ -88,10 +88,11 @@ class Claims:
     """Which resource of this deployment manages each registry, as far as this process has seen.
 
     GitHub holds one registry per type in an org. Two resources that declare the same one (both with
-    ``adopt``, or one renamed without ``aliases``) would each succeed, and their states would hold
-    different values while GitHub holds one; after a rename, the old resource's delete would remove
-    the registry the new one now owns. A resource is told apart by a fingerprint of its outputs
-    (GitHub's timestamps and the sealed value it sent), since the protocol does not name it.
+    ``adopt``, or one renamed without its old name given to the engine) would each succeed, and their
+    states would hold different values while GitHub holds one; after a rename, the old resource's
+    delete would remove the registry the new one now owns. A resource is told apart by a fingerprint
+    of its outputs (GitHub's timestamps and the sealed value it sent), since the protocol does not
+    name it.
     """
 
     def __init__(self) -> None:

@@ -5,7 +5,8 @@ the claims of one provider process) and plain mappings in the declaration's fiel
 see :mod:`.schema`), and returns a small result of its own: :class:`Checked`, :class:`Plan`,
 :class:`Written`, :class:`Refreshed`. A front door (the dynamic provider, the plugin) converts its
 protocol's values to these and back; values not known during preview arrive as
-:data:`.schema.UNKNOWN`. Failures the user sees are :class:`RegistryError`.
+:data:`.schema.UNKNOWN`. Failures the user sees are :class:`RegistryError`: a code, the registry and
+parameters, worded for the runtime's audience (the door's names and words: no door's words here).
 
 Requests per operation (the fewest possible): check and diff make none; create lists the org once
 per runtime and fetches its key once, then POSTs; read is served by the org's list; update PATCHes
@@ -61,7 +62,7 @@ __all__ = [
     "Unresolved",
     "Written",
     "cancel",
-    "cancelled_message",
+    "cancelled",
     "check",
     "create",
     "delete",
@@ -82,9 +83,9 @@ def cancel() -> None:
     process_cancellation().cancel()
 
 
-def cancelled_message(what: str = "OrgPrivateRegistry") -> str:
+def cancelled(runtime: Runtime, what: str = "OrgPrivateRegistry") -> RegistryError:
     """What an operation ended by a cancel answers when its door stops waiting for it."""
-    return f"{what}: {CANCELLED}."
+    return RegistryError("cancelled", runtime.audience, what=what, cancelled=CANCELLED)
 
 
 def _guarded(operation: Callable[..., T]) -> Callable[..., T]:
@@ -105,10 +106,13 @@ def _guarded(operation: Callable[..., T]) -> Callable[..., T]:
             except Exception as exc:  # the safety net itself
                 # The user's line stays one clean line; the traceback goes where a developer looks.
                 log_defect(log, operation.__name__, exc, github_words)
+                runtime: Runtime = args[0]  # every operation takes its runtime first
                 raise RegistryError(
-                    f"OrgPrivateRegistry: internal error in {operation.__name__} ({type(exc).__name__}: "
-                    f"{bounded(github_words(str(exc)), 300)}); nothing more was sent to GitHub. "
-                    "Please report it."
+                    "internal",
+                    runtime.audience,
+                    operation=operation.__name__,
+                    kind=type(exc).__name__,
+                    words=bounded(github_words(str(exc)), 300),
                 ) from None
 
     return guarded
@@ -151,7 +155,7 @@ def diff(
     else:
         other = runtime.claims.observe(org, name, label(olds, secret), fingerprint(olds))
         if other is not None:
-            raise two_resources(org, name, other, olds, secret)
+            raise two_resources(runtime.audience, org, name, other, olds, secret)
     replaces = []
     for field in schema.REPLACE_FIELDS:
         old, new = olds.get(field), news.get(field)
@@ -170,12 +174,12 @@ def diff(
     same_name = same_org(olds.get("org"), news.get("org")) and olds.get("registry_type") == news.get(
         "registry_type"
     )
-    # Also for a replacement the engine decides (replaceOnChanges, --target-replace): two
+    # Also for a replacement the engine decides on its own (a user's option or command): two
     # registries of one name cannot exist side by side.
     return Plan(
         changes=changes,
         replaces=tuple(replaces),
-        delete_before_replace=same_name,
+        delete_first=same_name,
         fields=tuple(fields),
         drifted=drifted(olds, news),
     )
@@ -195,7 +199,7 @@ def create(runtime: Runtime, props: Mapping[str, Any], secret: Secret = frozense
     org, name = locate("", props, runtime.audience, secret)
     made, seen = runtime.claims.begin(org, name, label(props, secret))
     if made is not None:
-        raise two_resources(org, name, made, props, secret)
+        raise two_resources(runtime.audience, org, name, made, props, secret)
     try:
         result = _create(runtime, org, name, props, seen, secret)
     except BaseException:
@@ -217,7 +221,7 @@ def _create(
     try:
         existing = runtime.inventory.lookup(org, name, client.list_registries)
     except GitHubError as exc:
-        raise fail(org, name, "list the org's registries", exc) from None
+        raise fail(runtime.audience, org, name, "list the org's registries", exc) from None
     if existing is None:
         created = post(runtime, client, org, name, props)
         if created is not None:
@@ -225,9 +229,9 @@ def _create(
         try:  # made since the org was listed
             existing = client.get_registry(org, name, expect_exists=True)
         except GitHubError as exc:
-            raise fail(org, name, "look it up", exc) from None
+            raise fail(runtime.audience, org, name, "look it up", exc) from None
     if seen is not None:
-        raise two_resources(org, name, seen, props, secret)
+        raise two_resources(runtime.audience, org, name, seen, props, secret)
     return take_over(runtime, client, org, name, props, existing, secret)
 
 
@@ -263,7 +267,7 @@ def update(
         try:
             current = _current(runtime.updating, client, org, name, since)  # None: the PATCH says so
         except GitHubError as exc:
-            raise fail(org, name, "list the org's registries", exc) from None
+            raise fail(runtime.audience, org, name, "list the org's registries", exc) from None
         moved = current is not None and changed_since(current, since)
     if moved:
         fields = [f for f in schema.UPDATABLE_FIELDS if news.get(f) is not None or olds.get(f) is not None]
@@ -322,7 +326,7 @@ def delete(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret 
     try:
         record = _current(runtime.deleting, client, org, name, seen)
     except GitHubError as exc:
-        raise fail(org, name, "delete it", exc) from None
+        raise fail(runtime.audience, org, name, "delete it", exc) from None
     if record is None:
         _forget(runtime, org, name)  # already gone
         return
@@ -340,12 +344,11 @@ def delete(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret 
         return
     if changed_since(record, seen):
         raise RegistryError(
-            f"OrgPrivateRegistry {org}/{name}: not deleted: it was changed at GitHub since this "
-            f"resource last saw it (updated at {schema.shown(record.get('updated_at'), 40)}; this "
-            f"resource's state has {schema.shown(seen, 40)}"
-            "). Another resource or stack may manage it now (an `adopt: true`, or a move to another "
-            "provider). To delete it anyway, run `pulumi refresh` and then run again; to leave it at "
-            "GitHub, remove this resource from the state instead (`pulumi state delete <urn>`)."
+            "changed_since_seen",
+            runtime.audience,
+            (org, name),
+            updated=schema.shown(record.get("updated_at"), 40),
+            seen=schema.shown(seen, 40),
         )
     try:
         client.delete_registry(org, name)
@@ -356,11 +359,13 @@ def delete(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret 
         try:
             listed = client.list_registries(org)
         except GitHubError as exc:
-            raise fail(org, name, "delete it", exc) from None
+            raise fail(runtime.audience, org, name, "delete it", exc) from None
         if any(str(r.get("name", "")).upper() == name.upper() for r in listed):
-            raise fail(org, name, "delete it", "GitHub answers 404 to DELETE but still lists it") from None
+            raise fail(
+                runtime.audience, org, name, "delete it", "GitHub answers 404 to DELETE but still lists it"
+            ) from None
     except GitHubError as exc:
-        raise fail(org, name, "delete it", exc) from None
+        raise fail(runtime.audience, org, name, "delete it", exc) from None
     _forget(runtime, org, name)
 
 
@@ -384,17 +389,13 @@ def registries(runtime: Runtime, org: str | None) -> list[dict[str, Any]]:
     org = org if org is not None else runtime.settings.owner
     problem = schema.org_problem(org)
     if problem is not None or org is None:
-        shown = schema.render(problem) if problem else "'org' is required"
-        raise RegistryError(
-            f"getOrgPrivateRegistries: {shown}: give `org`, or configure the provider's owner"
-        )
+        shown = schema.render(problem, runtime.audience) if problem else "'org' is required"
+        raise RegistryError("list_no_org", runtime.audience, problem=shown)
     client = runtime.client(org, "*")
     try:
         listed = client.list_registries(org)
     except GitHubError as exc:
-        raise RegistryError(
-            f"getOrgPrivateRegistries: could not list the registries of '{org}': {github_words(exc)}"
-        ) from None
+        raise RegistryError("list_failed", runtime.audience, org=org, words=github_words(exc)) from None
     return [
         {**{f: r[f] for f in schema.RESPONSE_FIELDS if f in r}, "id": f"{org}/{r['name']}"} for r in listed
     ]
@@ -419,7 +420,7 @@ def read(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret = 
         # and reading that as "gone" would drop every registry of the org from the state.
         record = runtime.inventory.lookup(org, name, client.list_registries)
     except GitHubError as exc:
-        raise fail(org, name, "list the org's registries", exc) from None
+        raise fail(runtime.audience, org, name, "list the org's registries", exc) from None
     try:
         if record is None:
             record = client.get_registry(org, name)  # gone, or too new for the list
@@ -436,16 +437,10 @@ def read(runtime: Runtime, id_: str, props: Mapping[str, Any], secret: Secret = 
                     runtime.learn_unreported([f for f in missing if f not in record])
     except NotFound:
         if importing:
-            raise RegistryError(
-                f"OrgPrivateRegistry {org}/{name}: GitHub has no private registry {name} in org "
-                f"'{org}' (or the token cannot see it): nothing to import. The id is "
-                "'{org}/{NAME}', the org's login and the configuration name, such as "
-                f"'{org}/NPM_REGISTRY_SECRET'; `python -m pulumi_github_private_registry discover "
-                f"--org {org} --format import` lists the org's registries with their ids."
-            ) from None
+            raise RegistryError("nothing_to_import", runtime.audience, (org, name)) from None
         return Refreshed("", {}, {})
     except GitHubError as exc:
-        raise fail(org, name, "read it", exc) from None
+        raise fail(runtime.audience, org, name, "read it", exc) from None
     if is_unresolved(props):
         # A create a cancel left unresolved: kept as it is (the next update finishes it) when GitHub
         # holds what it sent; dropped when the registry there is someone else's.

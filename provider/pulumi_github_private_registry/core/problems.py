@@ -1,12 +1,12 @@
 """Problems as data, and their messages per audience.
 
 A :class:`Problem` is a code, the field and parameters, never English; :func:`render` makes its
-message at the edge for one :class:`Audience`: GitHub's names (:data:`REST`), the declaration's
-(:data:`DECLARATION`), or the plugin's camelCase (:data:`CAMEL`); the stack-config reader adds its
-own. Any text from outside that a message quotes goes through :func:`shown`, :func:`plain`,
-:func:`url_shown` or :func:`unquoted`: redacted, bounded, printable, and never a URL's path or a
-secret. Imports :mod:`.errors` (the one redaction step) and :mod:`.fields` (how each audience names
-a field).
+message at the edge for one :class:`Audience`: GitHub's names (:data:`REST`, the one audience of no
+door), or a door's (the ``audiences`` package: each door's names for fields, and its words); the
+stack-config reader adds its own. Any text from outside that a message quotes goes through
+:func:`shown`, :func:`plain`, :func:`url_shown` or :func:`unquoted`: redacted, bounded, printable,
+and never a URL's path or a secret. Imports only :mod:`.errors` (the one redaction step): each
+audience brings its own way of naming a field.
 """
 
 from __future__ import annotations
@@ -19,16 +19,14 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from .errors import HIDDEN, redact
-from .fields import camel_name, declaration_name
 
 __all__ = [
-    "CAMEL",
-    "DECLARATION",
     "MESSAGES",
     "REST",
     "SECRET_SHOWN",
     "Audience",
     "Problem",
+    "field_names",
     "plain",
     "render",
     "shown",
@@ -100,25 +98,22 @@ unquoted ones, all named for the audience."""
 
 @dataclass(frozen=True)
 class Audience:
-    """Who reads a problem: how fields are named, and what else the messages refer to."""
+    """Who reads a problem or a failure: how fields are named, and what else the messages refer to."""
 
     name: Callable[[str], str]
     owner_setting: str = "github:owner / GITHUB_OWNER"
     messages: Mapping[str, str] = field(default_factory=lambda: MESSAGES)
-    delete_first: str = "`delete_before_replace=True` in its `ResourceOptions`"
-    """How the reader's program asks for the old resource to be deleted before its replacement."""
+    words: Mapping[str, str] = field(default_factory=dict)
+    """The door's phrases by name, which the core's messages name as ``{w[name]}``: the commands its
+    users run (``refresh``, ``up``, ``state_delete``...) and the options they set (``delete_first``,
+    ``rename``...). A phrase may name the message's parameters (``{token_key}``)."""
+    failures: Mapping[str, str] = field(default_factory=dict)
+    """Whole messages of the lifecycle's failures, by code, that replace the core's
+    (:data:`.outcomes.FAILURES`) for this audience."""
 
 
 REST: Final = Audience(name=lambda name: name)
 """GitHub's names (``encrypted_value``), as in a request body."""
-DECLARATION: Final = Audience(name=declaration_name)
-"""The names of ``OrgPrivateRegistry``'s inputs in Python (``value_encrypted``)."""
-CAMEL: Final = Audience(
-    name=camel_name,
-    owner_setting="github-private-registry:owner / GITHUB_OWNER",
-    delete_first="the resource option `deleteBeforeReplace: true`",
-)
-"""The plugin's camelCase names (``registryType``)."""
 
 
 class _Names:
@@ -129,6 +124,12 @@ class _Names:
         # A field is named as written, which may be a misspelling of any length and characters.
         shown = plain(self._audience.name(name))
         return f"'{shown}'" if self._quote else shown
+
+
+def field_names(audience: Audience, *, quote: bool) -> _Names:
+    """Fields by the core's name, named for ``audience`` (bounded, printable; quoted if ``quote``):
+    what a message's ``{q[...]}`` and ``{u[...]}`` slots look up."""
+    return _Names(audience, quote)
 
 
 # Parameters that quote a declared value, and the field each value comes from (None: the problem's).
@@ -256,7 +257,7 @@ def _is_word(character: str) -> bool:
     return character.isalnum() or character == "_"
 
 
-def render(problem: Problem, audience: Audience = DECLARATION, secret: Iterable[str] = ()) -> str:
+def render(problem: Problem, audience: Audience, secret: Iterable[str] = ()) -> str:
     """The problem's message for ``audience``.
 
     ``secret`` names the fields (as the problem names them) whose values arrived secret: a message

@@ -12,7 +12,7 @@ exists is taken over with ``adopt`` (:func:`take_over`), or the error says how. 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from . import schema
 from .comparing import normalized, unclearable
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from .client import GitHubClient
 
 __all__ = ["is_unresolved", "mismatched_fields", "post", "resume_create", "sent_by", "take_over"]
+
+_SECOND_CREATE: Final = "create it (second attempt after no answer)"
 
 
 def post(
@@ -42,9 +44,9 @@ def post(
     except ValidationFailed as exc:
         if already_exists(exc):
             return None
-        raise fail(org, name, "create it", exc) from None
+        raise fail(runtime.audience, org, name, "create it", exc) from None
     except GitHubError as exc:
-        raise fail(org, name, "create it", exc) from None
+        raise fail(runtime.audience, org, name, "create it", exc) from None
     runtime.wrote(org, record)
     return Written(f"{org}/{name}", outputs(props, record, sealed, None))
 
@@ -59,40 +61,28 @@ def take_over(
     secret: Secret,
 ) -> Written:
     """Adopt a registry that already exists (``adopt: true``), or explain how to."""
+    audience = runtime.audience
     if not props.get("adopt"):
-        raise RegistryError(
-            f"OrgPrivateRegistry {org}/{name}: org '{org}' already has the private registry "
-            f"configuration {name} (GitHub allows one per registry type). If this is a replacement of "
-            "this very resource (`pulumi up --replace`, `replaceWith`, `deletedWith`), "
-            "Pulumi creates the new registry before it deletes the old one, and GitHub cannot hold "
-            f"both: give the resource {runtime.audience.delete_first} and run `pulumi up` again. "
-            "Otherwise it was created outside this stack or by another one. "
-            "If you renamed this resource (or moved it into a component), "
-            "give it `aliases` with its old name instead: with `adopt`, the old resource's delete "
-            "would remove the registry the new one now owns. Otherwise, to manage it here, set "
-            "`adopt: true` on this resource (it will be updated to what you declare), or delete it "
-            f"at GitHub first. `python -m pulumi_github_private_registry discover --org {org}` "
-            "prints a config block for it."
-        )
+        raise RegistryError("exists", audience, (org, name))
     declared_auth = schema.auth_type_of(props)
     declared = schema.SECRET_SHOWN if "auth_type" in secret else schema.shown(declared_auth)
-    shown = runtime.audience.name
     # Compared only when GitHub reports it (its own example answers leave auth_type out).
     if existing.get("auth_type") is not None and existing["auth_type"] != declared_auth:
         raise RegistryError(
-            f"OrgPrivateRegistry {org}/{name}: cannot adopt: it exists with {shown('auth_type')} "
-            f"{schema.shown(existing.get('auth_type'))} and you declare "
-            f"{declared}, which GitHub cannot "
-            f"change in place. Declare its {shown('auth_type')} to adopt it, or delete it at GitHub first."
+            "adopt_auth_type",
+            audience,
+            (org, name),
+            existing=schema.shown(existing.get("auth_type")),
+            declared=declared,
         )
     stuck = unclearable(existing, props)
     if stuck:
         raise RegistryError(
-            f"OrgPrivateRegistry {org}/{name}: cannot adopt: it has "
-            + ", ".join(f"{shown(f)} {schema.shown(existing[f])}" for f in stuck)
-            + ", which you do not declare and GitHub cannot clear in place. Declare "
-            + ("them" if len(stuck) > 1 else "it")
-            + " to adopt it, or delete it at GitHub first."
+            "adopt_unclearable",
+            audience,
+            (org, name),
+            held=", ".join(f"{audience.name(f)} {schema.shown(existing[f])}" for f in stuck),
+            them="them" if len(stuck) > 1 else "it",
         )
     fields = [f for f in schema.UPDATABLE_FIELDS if props.get(f) is not None or existing.get(f) is not None]
     outs = patch(runtime, client, org, name, props, fields, send_value=True)
@@ -126,10 +116,7 @@ def _resolve_unknown_create(
             return _settle_cancelled_create(runtime, client, org, name, props, body)
         except GitHubError as exc:
             raise RegistryError(
-                f"OrgPrivateRegistry {org}/{name}: could not create it: GitHub gave no usable answer to "
-                f"the create, and looking it up failed too: {github_words(exc)} It may exist at GitHub now: "
-                f"if the next run says that {name} already exists, it is the one sent here: set "
-                "`adopt: true` to take it over."
+                "lookup_failed", runtime.audience, (org, name), words=github_words(exc)
             ) from None
         if found is not None:
             return _claim_unanswered(runtime, client, org, name, props, body, found)
@@ -148,20 +135,14 @@ def _resolve_unknown_create(
             continue  # look once more: it may have been applied
         except ValidationFailed as exc:
             if not already_exists(exc):
-                raise fail(org, name, "create it (second attempt after no answer)", exc) from None
+                raise fail(runtime.audience, org, name, _SECOND_CREATE, exc) from None
             second = "GitHub says it already exists."
             continue  # the first POST landed late: look again
         except GitHubError as exc:
-            raise fail(org, name, "create it (second attempt after no answer)", exc) from None
+            raise fail(runtime.audience, org, name, _SECOND_CREATE, exc) from None
         runtime.wrote(org, record)
         return Written(f"{org}/{name}", outputs(props, record, sealed, None))
-    raise RegistryError(
-        f"OrgPrivateRegistry {org}/{name}: could not create it: GitHub gave no usable answer to two "
-        f"creates (the second: {second}), and it does not list the registry. Nothing is in the state; "
-        "try again later (see https://www.githubstatus.com). If the next run says that "
-        f"{name} already exists, a create landed late and it is the one sent here: set `adopt: true` "
-        "to take it over."
-    )
+    raise RegistryError("no_answer", runtime.audience, (org, name), second=second)
 
 
 def _settle_cancelled_create(
@@ -186,14 +167,11 @@ def _settle_cancelled_create(
         runtime.wrote(org, found)
         return Written(f"{org}/{name}", outputs(props, found, None, None))
     raise Unresolved(
-        f"OrgPrivateRegistry {org}/{name}: {CANCELLED} before GitHub answered the create, so its "
-        "outcome is unknown"
-        + (" (the registry exists, but its value must be sent again)" if found is not None else "")
-        + ". It is kept in the state as not created yet: the next `pulumi up` looks it up, keeps the "
-        "registry this create made or creates it (GitHub allows one per type: no duplicate); "
-        "`pulumi refresh` drops it from the state if it was not made, or was made by someone else.",
-        f"{org}/{name}",
+        runtime.audience,
+        (org, name),
         outputs(props, {"name": name}, None, None),
+        cancelled=CANCELLED,
+        found=" (the registry exists, but its value must be sent again)" if found is not None else "",
     )
 
 
@@ -230,10 +208,10 @@ def _claim_unanswered(
     mismatched = mismatched_fields(body, record)
     if mismatched:
         raise RegistryError(
-            f"OrgPrivateRegistry {org}/{name}: GitHub did not answer the create, and a registry "
-            f"{name} now exists whose {', '.join(map(runtime.audience.name, mismatched))} differ from "
-            "what was sent: it was made by someone else. Delete it at GitHub or set `adopt: true`, "
-            "then run again."
+            "someone_elses",
+            runtime.audience,
+            (org, name),
+            fields=", ".join(map(runtime.audience.name, mismatched)),
         )
     runtime.wrote(org, record)
     if not schema.takes_secret(props):
@@ -243,18 +221,10 @@ def _claim_unanswered(
     try:
         return Written(f"{org}/{name}", patch(runtime, client, org, name, props, [], send_value=True))
     except Gone:
-        raise RegistryError(
-            f"OrgPrivateRegistry {org}/{name}: GitHub did not answer the create, a lookup found the "
-            "registry, and it was gone when its value was sent again (deleted at GitHub meanwhile). "
-            "Nothing is in the state: run again to create it."
-        ) from None
+        raise RegistryError("gone_when_resent", runtime.audience, (org, name)) from None
     except RegistryError as exc:
         # The registry stays, and no state would hold it: say whose it is and how to take it over.
-        raise RegistryError(
-            f"{exc} It exists at GitHub, made by this create (GitHub did not answer it, and a lookup "
-            "found it with the fields declared), but its value could not be sent again, so it is not "
-            "in the state: set `adopt: true` on this resource and run again to take it over."
-        ) from None
+        raise RegistryError("not_resent", runtime.audience, (org, name), cause=str(exc)) from None
 
 
 def resume_create(
@@ -274,7 +244,9 @@ def resume_create(
     except NotFound:
         found = None
     except GitHubError as exc:
-        raise fail(org, name, "look up the create an earlier run left unresolved", exc) from None
+        raise fail(
+            runtime.audience, org, name, "look up the create an earlier run left unresolved", exc
+        ) from None
     if found is None:
         created = post(runtime, client, org, name, news)
         if created is not None:
@@ -282,14 +254,14 @@ def resume_create(
         try:  # made since the lookup: the earlier create landed late, or someone else's
             found = client.get_registry(org, name, expect_exists=True)
         except GitHubError as exc:
-            raise fail(org, name, "look it up", exc) from None
+            raise fail(runtime.audience, org, name, "look it up", exc) from None
     mismatched = mismatched_fields(sent_by(olds), found)
     if mismatched and not news.get("adopt"):
         raise RegistryError(
-            f"OrgPrivateRegistry {org}/{name}: an earlier run's create went unanswered, and the "
-            f"registry {name} at GitHub has {', '.join(map(runtime.audience.name, mismatched))} other "
-            "than that create sent: it was made by someone else. Delete it at GitHub or set "
-            "`adopt: true`, then run again."
+            "resumed_someone_elses",
+            runtime.audience,
+            (org, name),
+            fields=", ".join(map(runtime.audience.name, mismatched)),
         )
     fields = [f for f in schema.UPDATABLE_FIELDS if news.get(f) is not None or found.get(f) is not None]
     return Written(f"{org}/{name}", patch(runtime, client, org, name, news, fields, send_value=True))

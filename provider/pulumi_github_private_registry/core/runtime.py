@@ -43,7 +43,7 @@ class Runtime:
     _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
     @classmethod
-    def shared(cls, settings: Settings, audience: schema.Audience = schema.DECLARATION) -> Runtime:
+    def shared(cls, settings: Settings, audience: schema.Audience) -> Runtime:
         """The process's runtime for ``settings`` (compared with the token as a digest).
 
         A door may hold several instances in one process: Pulumi's dynamic-provider host makes one
@@ -59,10 +59,11 @@ class Runtime:
                 runtime = cls._shared[key] = cls(settings, audience)
             return runtime
 
-    def __init__(self, settings: Settings, audience: schema.Audience = schema.DECLARATION) -> None:
+    def __init__(self, settings: Settings, audience: schema.Audience) -> None:
         self.settings = settings
         self.audience = audience
-        """Who reads this runtime's errors: how they name the resource's fields."""
+        """Who reads this runtime's errors (the door's users): how they name the resource's fields,
+        and the door's words for what to do."""
         self.keys = PublicKeyCache()
         self.inventory = Inventory()
         self.updating = Inventory(ttl=FRESH_LIST_SECONDS)
@@ -93,12 +94,11 @@ class Runtime:
         current = self.settings
         if not has_credential(current, org):
             raise RegistryError(
-                f"OrgPrivateRegistry {org}/{name}: no GitHub token: set it with "
-                f"`pulumi config set --secret {current.token_key}` (it prompts for the token, which "
-                "keeps it out of your shell history), or export GITHUB_TOKEN from a file or a "
-                'credential helper (`export GITHUB_TOKEN="$(cat ~/.config/github-token)"` or '
-                '`export GITHUB_TOKEN="$(gh auth token)"`); or give a token for this org in '
-                f"{current.tokens_key}, or a GitHub App"
+                "no_token",
+                self.audience,
+                (org, name),
+                token_key=current.token_key,
+                tokens_key=current.tokens_key,
             )
         with self._lock:
             if self._client is None:

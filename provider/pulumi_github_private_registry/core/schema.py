@@ -60,13 +60,12 @@ from .fields import (
     whole_ids,
 )
 from .problems import (
-    CAMEL,
-    DECLARATION,
     MESSAGES,
     REST,
     SECRET_SHOWN,
     Audience,
     Problem,
+    field_names,
     plain,
     render,
     shown,
@@ -77,8 +76,6 @@ from .problems import (
 __all__ = [
     "AUTH_RULES",
     "AUTH_TYPES",
-    "CAMEL",
-    "DECLARATION",
     "DECLARATION_DEFAULTS",
     "FIELDS",
     "FIELDS_BY_NAME",
@@ -105,6 +102,7 @@ __all__ = [
     "auth_type_of",
     "configuration_name",
     "declaration_problems",
+    "field_names",
     "is_configuration_name",
     "is_standard_base64",
     "is_unknown",
@@ -348,7 +346,7 @@ def declaration_problems(
     """Check an ``OrgPrivateRegistry`` declaration; each problem names the declared property.
 
     Values for which ``is_unknown`` is true are not failures. Keys starting with ``__`` belong
-    to Pulumi (``__provider``) and are ignored.
+    to a door's engine (its own bookkeeping beside the declaration) and are ignored.
     """
     problems = [
         unknown_property(key) for key in props if not key.startswith("__") and key not in FIELDS_BY_NAME

@@ -47,22 +47,14 @@ def locate(
         org, _, name = id_.partition("/")
         if schema.org_problem(org) is None and schema.is_configuration_name(name):
             return org, name
-        raise RegistryError(
-            f"OrgPrivateRegistry: the id {bounded(repr(id_), 120)} is not '{{org}}/{{NAME}}' (an "
-            "organization login, then a configuration name such as NPM_REGISTRY_SECRET): nothing was "
-            "sent to GitHub and nothing changed. Fix the id in the state (`pulumi state edit`) or the "
-            "one given to import."
-        )
+        raise RegistryError("bad_id", audience, id=bounded(repr(id_), 120))
     where, registry_type = props.get("org"), props.get("registry_type")
     if schema.org_problem(where) is not None or registry_type not in schema.REGISTRY_TYPES:
         org_shown, type_shown = (
             schema.SECRET_SHOWN if field in secret else schema.shown(value, 60)
             for field, value in (("org", where), ("registry_type", registry_type))
         )
-        raise RegistryError(
-            f"OrgPrivateRegistry: the state holds no usable org and {audience.name('registry_type')} "
-            f"({org_shown}, {type_shown}): nothing was sent to GitHub and nothing changed."
-        )
+        raise RegistryError("unusable_state", audience, org_shown=org_shown, type_shown=type_shown)
     return str(where), schema.configuration_name(str(registry_type))
 
 
@@ -86,21 +78,22 @@ def fingerprint(outs: Mapping[str, Any]) -> str:
 
 
 def two_resources(
-    org: str, name: str, other: Claim, props: Mapping[str, Any], secret: Secret = frozenset()
+    audience: schema.Audience,
+    org: str,
+    name: str,
+    other: Claim,
+    props: Mapping[str, Any],
+    secret: Secret = frozenset(),
 ) -> RegistryError:
     """The error for a registry that another resource of this deployment manages."""
-    return RegistryError(
-        f"OrgPrivateRegistry {org}/{name}: two OrgPrivateRegistry resources of this deployment "
-        f"declare it: one with {other.label}, and this one with {label(props, secret)}. GitHub allows one "
-        "registry per type in an org: keep one declaration (with `adopt`, both would succeed and "
-        "their states would disagree with GitHub and with each other). If you renamed the resource, "
-        "give the new one `aliases` with the old name."
-    )
+    return RegistryError("two_resources", audience, (org, name), other=other.label, this=label(props, secret))
 
 
-def fail(org: str, name: str, action: str, exc: GitHubError | str) -> RegistryError:
+def fail(
+    audience: schema.Audience, org: str, name: str, action: str, exc: GitHubError | str
+) -> RegistryError:
     """The error of a request that failed: what could not be done, in GitHub's words."""
-    return RegistryError(f"OrgPrivateRegistry {org}/{name}: could not {action}: {github_words(exc)}")
+    return RegistryError("failed", audience, (org, name), action=action, words=github_words(exc))
 
 
 def rejects_key(exc: ValidationFailed) -> bool:

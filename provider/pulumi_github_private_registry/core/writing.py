@@ -69,13 +69,9 @@ def patch(
         except NotFound:
             for snapshot in (runtime.inventory, runtime.updating):
                 snapshot.forget(org, name)
-            raise Gone(
-                f"OrgPrivateRegistry {org}/{name}: it no longer exists at GitHub (deleted outside "
-                "Pulumi). Run `pulumi refresh` to drop it from the state, then `pulumi up` to "
-                "create it again."
-            ) from None
+            raise Gone("gone", runtime.audience, (org, name)) from None
         except GitHubError as exc:
-            raise fail(org, name, "update it", exc) from None
+            raise fail(runtime.audience, org, name, "update it", exc) from None
         runtime.wrote(org, record)
     else:
         # Nothing GitHub holds changes (say, only `adopt`): no request, and the state keeps what
@@ -111,15 +107,8 @@ def send_secret(
             if props.get("value") is None:
                 # Sealed by the user: only they can seal it again.
                 name = schema.configuration_name(str(props["registry_type"]))
-                sealed_field, key_field = map(runtime.audience.name, ("value_encrypted", "key_id"))
                 raise RegistryError(
-                    f"OrgPrivateRegistry {org}/{name}: GitHub refused {sealed_field} "
-                    f"({github_words(exc.detail)}): "
-                    "it must be sealed with the org's current private-registries key, which may have "
-                    "been rotated. Seal the value again with the key from "
-                    f"GET /orgs/{org}/private-registries/public-key and set {sealed_field} and "
-                    f"{key_field} to match, or declare the plaintext `value` as a secret and let the "
-                    "provider seal it."
+                    "sealed_refused", runtime.audience, (org, name), words=github_words(exc.detail)
                 ) from None
             if attempt == 0:
                 runtime.keys.drop(org, sealed.key_id)

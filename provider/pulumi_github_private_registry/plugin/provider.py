@@ -3,7 +3,7 @@
 It translates and nothing else: Pulumi's property values (camelCase names, secrets, computed values,
 numbers as floats) to the core's plain mappings (GitHub's names, :data:`~..core.schema.UNKNOWN`,
 ids as ints), and the core's results to the protocol's responses. Problems are rendered for the
-plugin's readers (:data:`~..core.schema.CAMEL`). The core is blocking (an HTTP client), so every
+plugin's readers (:data:`~..audiences.plugin.PLUGIN`). The core is blocking (an HTTP client), so every
 operation that may talk to GitHub runs in a worker thread, leaving the server's event loop free to
 answer the engine's other calls.
 """
@@ -42,6 +42,7 @@ from pulumi.provider.experimental.provider import (
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
+from ..audiences.plugin import PLUGIN
 from ..core import lifecycle, schema, settings
 from ..core.lifecycle import RegistryError, Runtime
 from .package import FUNCTION, RESOURCE, schema_text
@@ -123,7 +124,7 @@ def _holds_unknown(value: Any) -> bool:
 
 
 def _camel(name: str) -> str:
-    return schema.CAMEL.name(name)
+    return PLUGIN.name(name)
 
 
 def _kind(field: str, plan: lifecycle.Plan, olds: Mapping[str, Any], news: Mapping[str, Any]) -> PropertyDiff:
@@ -177,13 +178,13 @@ class RegistryProvider(Provider):
         if not work.done():
             # The thread ends on its own, starting no request (the core's cancellation).
             work.add_done_callback(lambda done: done.cancelled() or done.exception())
-            raise RegistryError(lifecycle.cancelled_message())
+            raise lifecycle.cancelled(self.runtime)
         return work.result()
 
     @property
     def runtime(self) -> Runtime:
         """The runtime from Configure; from the environment alone before it."""
-        return self._runtime or Runtime.shared(_resolve({}), schema.CAMEL)
+        return self._runtime or Runtime.shared(_resolve({}), PLUGIN)
 
     # --- the package and its configuration ------------------------------------------------------
 
@@ -226,7 +227,7 @@ class RegistryProvider(Provider):
             namespace, _, name = key.partition(":config:")
             if namespace == settings.PACKAGE and name not in config:
                 config[name] = value
-        self._runtime = Runtime.shared(_resolve(_config_keys(config)), schema.CAMEL)
+        self._runtime = Runtime.shared(_resolve(_config_keys(config)), PLUGIN)
         return ConfigureResponse(accept_secrets=True, supports_preview=False)
 
     # --- the resource ---------------------------------------------------------------------------
@@ -237,7 +238,7 @@ class RegistryProvider(Provider):
         checked = lifecycle.check(self.runtime, _inbound(news))
         problems = [*_strangers(news), *checked.problems]
         secret = _secret_keys(news)  # never quoted: "the value (secret)"
-        failures = [CheckFailure(_camel(p.field), schema.render(p, schema.CAMEL, secret)) for p in problems]
+        failures = [CheckFailure(_camel(p.field), schema.render(p, PLUGIN, secret)) for p in problems]
         return CheckResponse(inputs=_outbound(checked.inputs, secret), failures=failures)
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
@@ -252,7 +253,7 @@ class RegistryProvider(Provider):
         return DiffResponse(
             changes=plan.changes,
             replaces=[_camel(f) for f in plan.replaces],
-            delete_before_replace=plan.delete_before_replace,
+            delete_before_replace=plan.delete_first,
             diffs=list(detailed),
             detailed_diff=detailed,
         )
@@ -273,7 +274,7 @@ class RegistryProvider(Provider):
                 id=exc.id, properties=outputs, inputs=PropertyValue.marshal_map(request.properties)
             )
             detail.reasons.append(str(exc))
-            raise PartialFailure(str(exc), detail) from None
+            raise PartialFailure(exc, detail) from None
         return CreateResponse(resource_id=written.id, properties=_outbound(written.outputs, secret))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
@@ -308,7 +309,7 @@ class RegistryProvider(Provider):
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
         """``getOrgPrivateRegistries``: every registry of an org, as GitHub reports it."""
         if request.tok != FUNCTION:
-            raise RegistryError(f"unknown function {request.tok!r}: this provider has {FUNCTION}")
+            raise RegistryError("unknown_function", PLUGIN, function=repr(request.tok), known=FUNCTION)
         org = _plain(request.args["org"]) if "org" in request.args else None
         records = await self._in_thread(lifecycle.registries, self.runtime, org)
         listed = [{_RECORD_FIELDS[k]: v for k, v in r.items() if k in _RECORD_FIELDS} for r in records]
@@ -343,4 +344,4 @@ def _resolve(config: Mapping[str, Any]) -> settings.Settings:
     try:
         return settings.resolve(config, settings.PLUGIN)
     except settings.SettingError as exc:
-        raise RegistryError(f"configuration: {exc}") from None
+        raise RegistryError("configuration", PLUGIN, problems=str(exc)) from None

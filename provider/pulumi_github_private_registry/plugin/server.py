@@ -42,8 +42,8 @@ class PartialFailure(RegistryError):
     """A create that failed after GitHub may have made the resource: the engine keeps ``detail``'s
     id and properties in the state, with the error, and updates the resource on the next run."""
 
-    def __init__(self, message: str, detail: provider_pb2.ErrorResourceInitFailed) -> None:
-        super().__init__(message)
+    def __init__(self, cause: RegistryError, detail: provider_pb2.ErrorResourceInitFailed) -> None:
+        super().__init__(cause.code, cause.audience, cause.registry, **cause.params)
         self.detail = detail
 
 

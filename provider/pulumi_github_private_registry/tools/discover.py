@@ -280,7 +280,9 @@ def discover(
     for name in orgs:
         problem = schema.org_problem(name)
         if problem:
-            return fail(f"--org: {schema.render(problem)}" + (f" ({name!r})" if len(orgs) > 1 else ""))
+            return fail(
+                f"--org: {schema.render(problem, schema.REST)}" + (f" ({name!r})" if len(orgs) > 1 else "")
+            )
     url, source = (base_url, "--base-url") if base_url else settings.BASE_URL.lookup(None)
     if url is None:
         source = f"--base-url or {settings.BASE_URL.env}"
