@@ -38,11 +38,12 @@ OURS = PACKAGE.name
 # may import. A part is a folder or a module of the package, named as in an import.
 MAY_IMPORT: dict[str, frozenset[str]] = {
     "core": frozenset({"core"}),
+    "audiences": frozenset({"core", "audiences"}),
     "emulator": frozenset({"emulator"}),
-    "tools": frozenset({"core", "tools", "plugin.package"}),
-    "plugin": frozenset({"core", "plugin"}),
-    "provider": frozenset({"core"}),
-    "resource": frozenset({"core", "provider"}),
+    "tools": frozenset({"core", "audiences", "tools", "plugin.package"}),
+    "plugin": frozenset({"core", "audiences", "plugin"}),
+    "provider": frozenset({"core", "audiences"}),
+    "resource": frozenset({"core", "audiences", "provider"}),
 }
 TOP = frozenset({"__init__.py", "__main__.py"})
 """The package's own entry points, above every part: they may import any of them."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS
 from pulumi_github_private_registry.core import lifecycle, pacing, schema
 from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.crypto import PublicKey, seal
@@ -28,7 +29,9 @@ NPM = "NPM_REGISTRY_SECRET"  # the registry of the sample "token" declaration (n
 
 def runtime(emulator: Emulator, owner: str | None = None) -> lifecycle.Runtime:
     """A provider process's runtime, pointed at ``emulator``, with no pause between writes."""
-    return lifecycle.Runtime(Settings(token=TOKEN, base_url=emulator.base_url, owner=owner, write_delay_ms=0))
+    return lifecycle.Runtime(
+        Settings(token=TOKEN, base_url=emulator.base_url, owner=owner, write_delay_ms=0, keys=DYNAMIC_KEYS)
+    )
 
 
 def checked(rt: lifecycle.Runtime, news: dict[str, Any]) -> dict[str, Any]:
@@ -422,7 +425,9 @@ def test_check_reports_every_problem_in_the_declarations_words(emulator: Emulato
 
 def _state(auth_type: str, org: str) -> dict[str, Any]:
     """A declaration as checked during a preview, where no token is needed."""
-    result = lifecycle.check(lifecycle.Runtime(Settings(token=None)), declaration(auth_type, org))
+    result = lifecycle.check(
+        lifecycle.Runtime(Settings(token=None, keys=DYNAMIC_KEYS)), declaration(auth_type, org)
+    )
     assert result.problems == ()
     return result.inputs
 

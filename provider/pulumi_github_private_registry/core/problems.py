@@ -56,7 +56,7 @@ class Problem:
             raise ValueError(f"a problem's parameters cannot be named {sorted(taken)}: render uses them")
 
 
-_RENDER_NAMES: Final = frozenset({"field", "q", "u", "owner_setting"})
+_RENDER_NAMES: Final = frozenset({"field", "q", "u"})
 
 MESSAGES: Final[Mapping[str, str]] = {
     "required": "{field} is required",
@@ -103,7 +103,6 @@ class Audience:
     """Who reads a problem: how fields are named, and what else the messages refer to."""
 
     name: Callable[[str], str]
-    owner_setting: str = "github:owner / GITHUB_OWNER"
     messages: Mapping[str, str] = field(default_factory=lambda: MESSAGES)
     delete_first: str = "`delete_before_replace=True` in its `ResourceOptions`"
     """How the reader's program asks for the old resource to be deleted before its replacement."""
@@ -115,7 +114,6 @@ DECLARATION: Final = Audience(name=declaration_name)
 """The names of ``OrgPrivateRegistry``'s inputs in Python (``value_encrypted``)."""
 CAMEL: Final = Audience(
     name=camel_name,
-    owner_setting="github-private-registry:owner / GITHUB_OWNER",
     delete_first="the resource option `deleteBeforeReplace: true`",
 )
 """The plugin's camelCase names (``registryType``)."""
@@ -278,6 +276,5 @@ def render(problem: Problem, audience: Audience = DECLARATION, secret: Iterable[
         field=quoted[problem.field],
         q=quoted,
         u=unquoted,
-        owner_setting=audience.owner_setting,
         **params,
     )
