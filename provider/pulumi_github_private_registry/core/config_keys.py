@@ -1,9 +1,9 @@
 """The settings table: every setting's name, environment variable, doc, kind, secrecy and bounds.
 
 A door names its settings by config keys in namespaces of its own: :func:`door_keys` builds its
-:class:`Keys` from the table and two namespaces the door gives (``pulumi_github_private_registry
-.audiences.keys`` holds them), :func:`environment_keys` the command-line tools', which read only
-the environment. Also here: the numeric settings' bounds and how a message names a setting's source.
+:class:`Keys` from the table and the two namespaces the door gives (the package's ``audiences``
+hold them); :func:`environment_keys` builds the command-line tools', which read only the
+environment. Also here: the numeric settings' bounds and how a message names a setting's source.
 Imports nothing of ours.
 """
 

@@ -212,7 +212,9 @@ class RateLimited(GitHubError):
 
 
 class Redirected(GitHubError):
-    """3xx: never followed (the token would go along, and a write would not be applied)."""
+    """3xx: never followed (the token would go along, and a write would not be applied).
+
+    ``base_url_source``: where the base URL is set, as the fix names it."""
 
     def __init__(
         self,
