@@ -19,6 +19,12 @@ import pulumi
 import pulumi_github as github
 
 from pulumi_github_private_registry import OrgPrivateRegistry
+from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS
+from pulumi_github_private_registry.audiences.misspelt_keys import (
+    misspelt_key_problem,
+    misspelt_keys,
+    plugin_only_key_problems,
+)
 from pulumi_github_private_registry.core import settings
 from pulumi_github_private_registry.core.errors import MAX_LINE, bounded
 from pulumi_github_private_registry.core.schema import Problem
@@ -108,14 +114,14 @@ def main() -> None:
     # on it); its value stands for the key meant, so that nothing follows from the misspelling
     # alone (`github:ower`: no "set org" on each registry that needs one).
     every = _stack_config()
-    misspelt = settings.misspelt_keys(every, project=pulumi.get_project())
-    lines = [settings.misspelt_key_problem(key, meant) for key, meant in misspelt]
+    misspelt = misspelt_keys(every, project=pulumi.get_project())
+    lines = [misspelt_key_problem(key, meant) for key, meant in misspelt]
     owner = github_config.get("owner")
     for key, meant in misspelt:
-        if owner is None and meant == settings.OWNER.key:
+        if owner is None and meant == DYNAMIC_KEYS.owner.key:
             namespace, _, name = key.partition(":")
             owner = pulumi.Config(namespace).get(name)
-    owner = settings.OWNER.resolve(owner)
+    owner = DYNAMIC_KEYS.owner.resolve(owner)
 
     entries, list_problems = stackconfig.parse_registries(
         config.get_object(stackconfig.REGISTRIES_KEY), default_org=owner, config_keys=list(every)
@@ -124,10 +130,10 @@ def main() -> None:
     # A setting under a key nobody reads here: the plugin's (`github-private-registry:baseUrl`
     # would leave the provider on api.github.com; the provider reads the environment too), or this
     # program's namespace.
-    lines.extend(settings.plugin_only_key_problems(every, os.environ))
+    lines.extend(plugin_only_key_problems(every, os.environ))
     # Every value the dynamic provider's configure would refuse (it reads the environment too), as
     # it says them, beside the keys above: one run names them all.
-    lines.extend(str(error) for error in settings.problems(every))
+    lines.extend(str(error) for error in settings.problems(every, DYNAMIC_KEYS))
     named_secrets = [entry.secret_key for entry in entries if entry.secret_key]
     lines.extend(stackconfig.provider_setting_problems(every, named_secrets))
     lines.extend(list_problems)

@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Final
 
 import pytest
 
@@ -213,35 +212,7 @@ DOOR_WORDS: dict[str, re.Pattern[str]] = {
 }
 
 
-# TEMPORARY, for branch w20-a2 alone: the config keys' half of #20 (helper A1's branch) takes these
-# modules' key names out. Strict: once merged, each passes, fails as XPASS, and this set goes.
-_KEYS_HALF_PENDING: Final = frozenset(
-    {
-        "answers",
-        "client",
-        "config_keys",
-        "config_values",
-        "credentials",
-        "errors",
-        "misspelt_keys",
-        "problems",
-    }
-)
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(
-            p,
-            marks=[pytest.mark.xfail(strict=True, reason="A1's half of #20")]
-            if p.stem in _KEYS_HALF_PENDING
-            else [],
-        )
-        for p in _modules("core")
-    ],
-    ids=lambda p: p.name,
-)
+@pytest.mark.parametrize("path", _modules("core"), ids=lambda p: p.name)
 def test_no_core_module_holds_a_doors_words(path: Path) -> None:
     """Code, messages, docstrings and comments alike: a grep, naming each line."""
     found = [

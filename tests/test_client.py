@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS
 from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.crypto import PublicKey, seal
 from pulumi_github_private_registry.core.errors import (
@@ -38,7 +39,8 @@ FAST = Limits(write_interval=0, max_retry_wait=2, backoff_factor=0.01, backoff_m
 
 
 def make_client(emulator: Emulator, token: str = "test-token", limits: Limits = FAST) -> GitHubClient:
-    return GitHubClient(token, emulator.base_url, limits=limits)
+    # The dynamic door's keys: its messages name them (`github:token`).
+    return GitHubClient(token, emulator.base_url, limits=limits, keys=DYNAMIC_KEYS)
 
 
 def create_body(
@@ -74,12 +76,12 @@ def canary_emulator() -> Iterator[Emulator]:
     ],
 )
 def test_base_urls_of_github_com_enterprise_server_and_ghe_com(configured: str | None, expected: str) -> None:
-    assert normalize_base_url(configured) == expected
+    assert normalize_base_url(configured, DYNAMIC_KEYS.base_url.key) == expected
 
 
 def test_a_base_url_that_is_not_http_is_refused() -> None:
     with pytest.raises(ValueError, match="baseUrl"):
-        normalize_base_url("api.github.com")
+        normalize_base_url("api.github.com", DYNAMIC_KEYS.base_url.key)
 
 
 def test_requests_carry_githubs_headers(emulator: Emulator) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from provider_host import configured_here
 from pulumi_github_private_registry.audiences.dynamic import DYNAMIC
+from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS
 from pulumi_github_private_registry.core import lifecycle, schema
 from pulumi_github_private_registry.core.diagnostics import PACKAGE_LOGGER, log_defect, traceback_text
 from pulumi_github_private_registry.core.errors import remember_secret
@@ -32,7 +33,8 @@ def test_an_unexpected_defect_is_one_clean_line_and_its_traceback_is_in_the_debu
     caplog.set_level(logging.DEBUG, logger=PACKAGE_LOGGER)
     monkeypatch.setattr(schema, "declaration_problems", _broken_problems)
     runtime = lifecycle.Runtime(
-        Settings(token=TOKEN, base_url="https://api.github.com/", write_delay_ms=0), DYNAMIC
+        Settings(token=TOKEN, base_url="https://api.github.com/", write_delay_ms=0, keys=DYNAMIC_KEYS),
+        DYNAMIC,
     )
 
     with pytest.raises(lifecycle.RegistryError) as raised:
@@ -62,7 +64,8 @@ def test_a_defect_quoting_a_plaintext_value_shows_none_of_it_in_the_line_or_the_
     caplog.set_level(logging.DEBUG, logger=PACKAGE_LOGGER)
     monkeypatch.setattr(schema, "declaration_problems", quoting_the_value)
     runtime = lifecycle.Runtime(
-        Settings(token=TOKEN, base_url="https://api.github.com/", write_delay_ms=0), DYNAMIC
+        Settings(token=TOKEN, base_url="https://api.github.com/", write_delay_ms=0, keys=DYNAMIC_KEYS),
+        DYNAMIC,
     )
 
     with pytest.raises(lifecycle.RegistryError) as raised:

@@ -133,10 +133,10 @@ def test_the_table_generator_says_when_a_page_is_stale_and_writes_it_again(
 
 
 def test_the_configuration_table_names_every_key_of_both_doors() -> None:
-    from pulumi_github_private_registry.core import settings
+    from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS, PLUGIN_KEYS
 
     table = _section(REPO / configdoc.PAGE, "## Configuration keys")
-    for setting in (*settings.DYNAMIC.all, *settings.PLUGIN.all):
+    for setting in (*DYNAMIC_KEYS.all, *PLUGIN_KEYS.all):
         assert f"`{setting.key}`" in table, setting.key
         assert f"`{setting.env}`" in table, setting.env
 

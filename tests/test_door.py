@@ -12,6 +12,7 @@ from pulumi.output import Unknown
 
 from provider_host import configured_here
 from pulumi_github_private_registry.audiences.dynamic import DYNAMIC
+from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS
 from pulumi_github_private_registry.core import schema, settings
 from pulumi_github_private_registry.core.errors import Redirected
 from pulumi_github_private_registry.emulator import Emulator
@@ -159,7 +160,7 @@ def test_a_stack_file_is_told_of_its_own_keys() -> None:
 def test_a_redirect_with_no_base_url_set_names_both_places_to_set_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_BASE_URL", raising=False)
 
-    resolved = settings.resolve({})
+    resolved = settings.resolve({}, DYNAMIC_KEYS)
     error = Redirected("GET /x", 301, "https://elsewhere/", None, settings.where(resolved.base_url_source))
 
     assert "(github:baseUrl or GITHUB_BASE_URL)" in str(error)

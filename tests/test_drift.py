@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pulumi_github_private_registry.audiences.keys import COMMAND_KEYS, DYNAMIC_KEYS
 from pulumi_github_private_registry.core import settings
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.tools import drift, stackconfig
@@ -54,8 +55,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "GITHUB_BASE_URL",
         "GITHUB_OWNER",
         "OTHER_TOKEN",
-        settings.DYNAMIC.tokens.env,
-        settings.DYNAMIC.api_version.env,
+        COMMAND_KEYS.tokens.env,
+        COMMAND_KEYS.api_version.env,
         *settings.APP_ENV,
     }
     for name in names:
@@ -85,7 +86,7 @@ def _stack(
     """A stack file declaring ``registries``, with every secret key set as a secret."""
     data: dict[str, Any] = {}
     if owner is not None:
-        data[settings.OWNER.key] = owner
+        data[DYNAMIC_KEYS.owner.key] = owner
     if registries is not None:
         data[REGISTRIES] = registries
         for entry in registries if isinstance(registries, list) else []:
@@ -542,10 +543,10 @@ def test_token_and_base_url_come_from_the_environment_and_the_stack_file(
 ) -> None:
     _github(emulator_v3, "acme", DOCKER)
     monkeypatch.setenv("OTHER_TOKEN", TOKEN)
-    in_file = _stack(tmp_path, [DOCKER], config={settings.BASE_URL.key: emulator_v3.base_url})
+    in_file = _stack(tmp_path, [DOCKER], config={DYNAMIC_KEYS.base_url.key: emulator_v3.base_url})
     plain = _stack(tmp_path, [DOCKER], name="Pulumi.env.yaml")
     wrong = _stack(
-        tmp_path, [DOCKER], name="Pulumi.flag.yaml", config={settings.BASE_URL.key: "http://example.com/"}
+        tmp_path, [DOCKER], name="Pulumi.flag.yaml", config={DYNAMIC_KEYS.base_url.key: "http://example.com/"}
     )
 
     from_file = _drift(in_file, "--token-env", "OTHER_TOKEN")
@@ -558,7 +559,7 @@ def test_token_and_base_url_come_from_the_environment_and_the_stack_file(
     assert [r[0] for r in (from_file, from_env, from_flag)] == [0, 0, 0]
     assert emulator_v3.count("GET", "/orgs/acme/private-registries") == 3
     assert refused[0] == 1
-    assert f"{settings.BASE_URL.key} uses plain http://" in refused[2]
+    assert f"{DYNAMIC_KEYS.base_url.key} uses plain http://" in refused[2]
 
 
 def test_a_usage_error_exits_1_not_2_which_means_drift() -> None:

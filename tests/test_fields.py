@@ -9,6 +9,7 @@ import pytest
 
 from pulumi_github_private_registry import OrgPrivateRegistry, OrgPrivateRegistryArgs
 from pulumi_github_private_registry.audiences.dynamic import DYNAMIC
+from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS
 from pulumi_github_private_registry.audiences.plugin import PLUGIN
 from pulumi_github_private_registry.core import lifecycle, schema, settings
 from pulumi_github_private_registry.core.client import GitHubClient
@@ -148,7 +149,7 @@ def test_an_empty_auth_type_is_refused_everywhere_and_a_missing_one_means_token(
     entry_problems = stackconfig.declaration_problems(entries[0])
     assert [(p.code, p.field) for p in entry_problems] == [("not_one_of", "auth_type")]
 
-    runtime = lifecycle.Runtime(settings.Settings(token=None), DYNAMIC)
+    runtime = lifecycle.Runtime(settings.Settings(token=None, keys=DYNAMIC_KEYS), DYNAMIC)
     checked = lifecycle.check(runtime, {**declared, "auth_type": ""})
     assert [p.field for p in checked.problems] == ["auth_type"]
     assert lifecycle.check(runtime, declared).inputs["auth_type"] == "token"
@@ -161,8 +162,10 @@ def test_settings_come_from_the_config_else_the_environment(monkeypatch: pytest.
     monkeypatch.setenv("GITHUB_TOKEN", "env-token")
     monkeypatch.setenv("GITHUB_OWNER", "env-org")
 
-    from_env = settings.resolve({})
-    from_config = settings.resolve({"github:token": "config-token", "github:writeDelayMs": "250"})
+    from_env = settings.resolve({}, DYNAMIC_KEYS)
+    from_config = settings.resolve(
+        {"github:token": "config-token", "github:writeDelayMs": "250"}, DYNAMIC_KEYS
+    )
 
     assert (from_env.token, from_env.token_source, from_env.owner) == ("env-token", "GITHUB_TOKEN", "env-org")
     assert (from_config.token, from_config.token_source) == ("config-token", "github:token")
@@ -180,7 +183,7 @@ def test_a_bad_token_from_a_variable_is_told_to_fix_that_variable() -> None:
 
 def test_a_bad_token_from_the_config_is_told_to_set_that_key_again() -> None:
     with pytest.raises(settings.SettingError) as failure:
-        settings.clean_token("gh p_x", "github:token")
+        settings.clean_token("gh p_x", "github:token", DYNAMIC_KEYS.set_secret)
 
     assert "`pulumi config set --secret github:token`" in str(failure.value)
 

@@ -28,7 +28,7 @@ import yaml
 
 from doors import Plugins
 from provider_host import ProviderError, ProviderHost
-from pulumi_github_private_registry.core import settings
+from pulumi_github_private_registry.audiences.keys import PULUMI_GITHUB_KEYS
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.tools import cli
 from samples import declaration
@@ -251,7 +251,7 @@ def _vars_keys() -> set[str]:
 
 
 def test_the_pulumi_github_keys_never_flagged_are_those_of_the_installed_pulumi_github() -> None:
-    assert _vars_keys() == settings.PULUMI_GITHUB_KEYS
+    assert _vars_keys() == PULUMI_GITHUB_KEYS
 
 
 def test_validate_never_flags_a_key_pulumi_github_reads(

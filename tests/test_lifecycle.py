@@ -18,6 +18,7 @@ import pytest
 
 from pulumi_github_private_registry import audiences
 from pulumi_github_private_registry.audiences.dynamic import DYNAMIC
+from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS
 from pulumi_github_private_registry.audiences.plugin import PLUGIN
 from pulumi_github_private_registry.core import lifecycle, outcomes, pacing, schema
 from pulumi_github_private_registry.core.client import GitHubClient
@@ -35,7 +36,8 @@ NPM = "NPM_REGISTRY_SECRET"  # the registry of the sample "token" declaration (n
 def runtime(emulator: Emulator, owner: str | None = None) -> lifecycle.Runtime:
     """A provider process's runtime, pointed at ``emulator``, with no pause between writes."""
     return lifecycle.Runtime(
-        Settings(token=TOKEN, base_url=emulator.base_url, owner=owner, write_delay_ms=0), DYNAMIC
+        Settings(token=TOKEN, base_url=emulator.base_url, owner=owner, write_delay_ms=0, keys=DYNAMIC_KEYS),
+        DYNAMIC,
     )
 
 
@@ -106,7 +108,9 @@ def test_one_failure_is_worded_for_each_doors_audience(
     emulator.put_registry(
         org, registry_type="npm_registry", url="https://theirs.example.com", visibility="private", value="t"
     )
-    rt = lifecycle.Runtime(Settings(token=TOKEN, base_url=emulator.base_url, write_delay_ms=0), audience)
+    rt = lifecycle.Runtime(
+        Settings(token=TOKEN, base_url=emulator.base_url, write_delay_ms=0, keys=DYNAMIC_KEYS), audience
+    )
 
     with pytest.raises(lifecycle.RegistryError) as failure:
         lifecycle.create(rt, checked(rt, declaration("token", org)))
@@ -500,7 +504,9 @@ def test_check_reports_every_problem_in_the_declarations_words(emulator: Emulato
 
 def _state(auth_type: str, org: str) -> dict[str, Any]:
     """A declaration as checked during a preview, where no token is needed."""
-    result = lifecycle.check(lifecycle.Runtime(Settings(token=None), DYNAMIC), declaration(auth_type, org))
+    result = lifecycle.check(
+        lifecycle.Runtime(Settings(token=None, keys=DYNAMIC_KEYS), DYNAMIC), declaration(auth_type, org)
+    )
     assert result.problems == ()
     return result.inputs
 

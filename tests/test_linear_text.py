@@ -18,6 +18,7 @@ import pytest
 from clitools import clean_environment
 from doors import Door
 from provider_host import ProviderError
+from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS
 from pulumi_github_private_registry.core import settings
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.tools import drift, stackchecks
@@ -98,7 +99,7 @@ def test_a_pem_file_of_a_megabyte_of_headers_is_refused_promptly_without_showing
     pem = "-----BEGIN RSA PRIVATE KEY-----" * (MIB // 31)
 
     with pytest.raises(settings.SettingError) as refused:
-        settings.resolve({"github:appAuth": json.dumps({"id": "101", "pemFile": pem})})
+        settings.resolve({"github:appAuth": json.dumps({"id": "101", "pemFile": pem})}, DYNAMIC_KEYS)
 
     assert str(refused.value).startswith("github:appAuth.pemFile must hold the App's private key")
     assert "BEGIN RSA PRIVATE KEY-----BEGIN" not in str(refused.value)
@@ -108,7 +109,7 @@ def test_a_pem_file_of_a_megabyte_of_headers_is_refused_promptly_without_showing
 def test_a_token_map_of_60000_orgs_is_read_promptly() -> None:
     tokens = {f"org-{i}": f"ghp_token{i}" for i in range(60_000)}
 
-    found = settings.resolve({"github-private-registry:tokens": json.dumps(tokens)})
+    found = settings.resolve({"github-private-registry:tokens": json.dumps(tokens)}, DYNAMIC_KEYS)
 
     assert len(found.tokens) == 60_000 and ("org-0", "ghp_token0") in found.tokens
 
@@ -119,7 +120,7 @@ def test_a_token_map_of_60000_orgs_with_a_case_duplicate_at_its_end_is_refused_p
     tokens["ORG-0"] = "ghp_other"
 
     with pytest.raises(settings.SettingError) as refused:
-        settings.resolve({"github-private-registry:tokens": tokens})
+        settings.resolve({"github-private-registry:tokens": tokens}, DYNAMIC_KEYS)
 
     assert str(refused.value) == (
         "github-private-registry:tokens names the organization 'ORG-0' twice (logins ignore case)"

@@ -19,6 +19,7 @@ import pytest
 
 from clitools import clean_environment
 from doors import Door
+from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS, PLUGIN_KEYS
 from pulumi_github_private_registry.core import settings
 from pulumi_github_private_registry.tools import discover as discovery
 from pulumi_github_private_registry.tools import drift, stackchecks, stackconfig
@@ -216,7 +217,7 @@ def test_an_org_given_twice_in_the_tokens_variable_is_refused_as_json_text(
     assert "0815" not in err.getvalue()
 
 
-@pytest.mark.parametrize("keys", [settings.DYNAMIC, settings.PLUGIN])
+@pytest.mark.parametrize("keys", [DYNAMIC_KEYS, PLUGIN_KEYS])
 def test_an_org_given_twice_in_the_tokens_config_key_is_refused(keys: settings.Keys) -> None:
     text = '{"acme": "ghp_first0815", "acme": "ghp_second0815"}'
 
@@ -230,6 +231,6 @@ def test_a_key_given_twice_in_an_apps_json_text_is_refused() -> None:
     text = '{"id": "101", "id": "102", "pemFile": "x"}'
 
     with pytest.raises(settings.SettingError) as refused:
-        settings.resolve({"github:appAuth": text})
+        settings.resolve({"github:appAuth": text}, DYNAMIC_KEYS)
 
     assert str(refused.value) == "github:appAuth gives a key twice"

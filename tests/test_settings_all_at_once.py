@@ -22,15 +22,17 @@ from clitools import clean_environment
 from doors import DOORS, Plugins
 from hosted import refusal
 from provider_host import ProviderHost
+from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS as DYNAMIC
+from pulumi_github_private_registry.audiences.keys import PACKAGE
+from pulumi_github_private_registry.audiences.keys import PLUGIN_KEYS as PLUGIN
 from pulumi_github_private_registry.core import settings
-from pulumi_github_private_registry.core.settings import DYNAMIC, PLUGIN, SettingError, SettingErrors
+from pulumi_github_private_registry.core.settings import SettingError, SettingErrors
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider, RegistryError
 from pulumi_github_private_registry.tools import stackchecks, stackconfig
 from samples import declaration
 from test_first_hour_validate_review import _program_fails
 
-PACKAGE = settings.PACKAGE
 BAD: dict[str, Any] = {"maxConcurrency": "lots", "requestTimeout": "soon"}
 """Two values refused, by the plugin's names (the dynamic door's keys are in the package's namespace too)."""
 BAD_KEYS = {f"{PACKAGE}:{name}": value for name, value in BAD.items()}
@@ -72,7 +74,7 @@ def test_resolve_raises_every_problem_at_once_each_naming_its_setting(keys: sett
 
 def test_one_problem_reads_as_it_always_did() -> None:
     with pytest.raises(SettingError) as failure:
-        settings.resolve({f"{PACKAGE}:maxConcurrency": "lots"})
+        settings.resolve({f"{PACKAGE}:maxConcurrency": "lots"}, DYNAMIC)
 
     assert str(failure.value) == MAX_CONCURRENCY
     assert failure.value.setting == DYNAMIC.max_concurrency
@@ -89,7 +91,7 @@ def test_past_five_problems_the_rest_are_counted() -> None:
         f"{PACKAGE}:apiVersion": "yesterday",
     }
     with pytest.raises(SettingErrors) as failure:
-        settings.resolve(config)
+        settings.resolve(config, DYNAMIC)
 
     assert len(failure.value.errors) == 7
     message = str(failure.value)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS, PLUGIN_KEYS
 from pulumi_github_private_registry.core import settings
 from pulumi_github_private_registry.tools import cli, stackchecks, stackconfig
 
@@ -28,7 +29,7 @@ TOKEN_CANARY = "ghp_tokenCanary0815"
 _VALID = {"baseUrl": "https://github.acme.example", "owner": "acme", "writeDelayMs": 1000}
 _DYNAMIC_OWN = {
     plugin.key: (dynamic.key, SECURE if dynamic.secret else _VALID[dynamic.name])
-    for plugin, dynamic in zip(settings.PLUGIN.all, settings.DYNAMIC.all, strict=True)
+    for plugin, dynamic in zip(PLUGIN_KEYS.all, DYNAMIC_KEYS.all, strict=True)
     if plugin.key != dynamic.key
 }
 
@@ -114,7 +115,7 @@ def test_the_numeric_rules_are_the_providers(tmp_path: Path) -> None:
     """Every numeric setting of either door is checked, by the rule settings.resolve applies."""
     keys = {
         getattr(door, rule.name).key: rule
-        for door in (settings.DYNAMIC, settings.PLUGIN)
+        for door in (DYNAMIC_KEYS, PLUGIN_KEYS)
         for rule in settings.NUMBERS
     }
     for key, rule in keys.items():
@@ -324,7 +325,7 @@ def test_an_unknown_provider_key_lists_the_settings(tmp_path: Path) -> None:
 def test_every_setting_of_the_provider_namespace_is_known(tmp_path: Path) -> None:
     """The plugin's keys (its whole namespace) and the older `namespace:config:name` spelling."""
     config: dict[str, Any] = {
-        f"github-private-registry:{s.name}": SECURE for s in settings.PLUGIN.all if s.secret
+        f"github-private-registry:{s.name}": SECURE for s in PLUGIN_KEYS.all if s.secret
     }
     config["github-private-registry:token"] = ...  # an App and a token together are their own problem
     config["github-private-registry:config:owner"] = "acme"

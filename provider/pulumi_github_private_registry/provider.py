@@ -34,6 +34,8 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 
 from .audiences.dynamic import DYNAMIC
+from .audiences.keys import DYNAMIC_KEYS
+from .audiences.misspelt_keys import misspelt_key_problem, misspelt_keys, plugin_only_key_problems
 from .core import diagnostics, lifecycle, schema, settings
 from .core.lifecycle import RegistryError, Runtime
 
@@ -97,18 +99,18 @@ class OrgPrivateRegistryProvider(ResourceProvider):
         # project named `github`), which are no misspelling of ours.
         project = getattr(req.config, "_project_name", None)
         misspelt = (
-            settings.misspelt_keys(every, project=project if isinstance(project, str) else None)
+            misspelt_keys(every, project=project if isinstance(project, str) else None)
             if isinstance(every, Mapping)
             else []
         )
-        found = [settings.misspelt_key_problem(key, meant) for key, meant in misspelt]
+        found = [misspelt_key_problem(key, meant) for key, meant in misspelt]
         if isinstance(every, Mapping):
             # A key only the plugin reads (`github-private-registry:baseUrl`) whose own key is unset
             # would otherwise send the token to api.github.com.
-            found += settings.plugin_only_key_problems(every, os.environ)
-        config = {s.key: req.config.get(s.key) for s in settings.ALL}
+            found += plugin_only_key_problems(every, os.environ)
+        config = {s.key: req.config.get(s.key) for s in DYNAMIC_KEYS.all}
         # Every problem in one answer: the keys misspelt, then each value refused.
-        found += [str(error) for error in settings.problems(config)]
+        found += [str(error) for error in settings.problems(config, DYNAMIC_KEYS)]
         if found:
             raise RegistryError("configuration", DYNAMIC, problems=settings.joined(found))
         self._runtime = Runtime.shared(_settings(config), DYNAMIC)
@@ -154,6 +156,6 @@ class OrgPrivateRegistryProvider(ResourceProvider):
 
 def _settings(config: dict[str, Any]) -> settings.Settings:
     try:
-        return settings.resolve(config)
+        return settings.resolve(config, DYNAMIC_KEYS)
     except settings.SettingError as exc:
         raise RegistryError("configuration", DYNAMIC, problems=str(exc)) from None

@@ -16,7 +16,6 @@ __all__ = ["PLUGIN"]
 
 PLUGIN: Final = Audience(
     name=camel_name,
-    owner_setting="github-private-registry:owner / GITHUB_OWNER",
     words={**WORDS, "delete_first": "the resource option `deleteBeforeReplace: true`"},
 )
 """The plugin's camelCase names (``registryType``), and its words."""

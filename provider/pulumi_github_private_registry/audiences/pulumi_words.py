@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-__all__ = ["WORDS"]
+__all__ = ["SET_SECRET", "WORDS"]
+
+SET_SECRET: Final = "pulumi config set --secret {key}"
+"""How a Pulumi stack's user sets a secret config key (it prompts for the value)."""
 
 WORDS: Final[Mapping[str, str]] = {
     "up": "`pulumi up`",
     "refresh": "`pulumi refresh`",
     "state_edit": "`pulumi state edit`",
     "state_delete": "`pulumi state delete <urn>`",
-    "set_secret": "`pulumi config set --secret {token_key}` (it prompts for the token, which keeps it "
+    "set_secret": f"`{SET_SECRET.format(key='{token_key}')}` (it prompts for the token, which keeps it "
     "out of your shell history)",
     "replacements": "`pulumi up --replace`, `replaceWith`, `deletedWith`",
     "rename": "`aliases`",

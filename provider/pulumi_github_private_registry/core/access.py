@@ -85,5 +85,6 @@ def connect(settings: Settings, *, throttle: Throttle | None = None) -> Access:
         throttle=throttle,
         base_url_source=settings.base_url_source,
         api_version=settings.api_version,
+        keys=settings.keys,
     )
     return Access(settings, credentials, client)

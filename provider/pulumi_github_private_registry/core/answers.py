@@ -150,7 +150,14 @@ class Asked:
     """What an error about one request may say besides GitHub's answer."""
 
     token_source: str | None = None
-    """Where the token came from, for the 401 that asks to change it."""
+    """Where the token came from, for the 401 that asks to change it (else :attr:`token_setting`)."""
+    token_setting: str | None = None
+    """Where the door reads the token, in words (its config key or environment variable)."""
+    retry_wait_setting: str | None = None
+    """Where the most time to wait on rate limits is set, for the rate limit's message."""
+    api_version_setting: str | None = None
+    """Where the API version is set (its config key or environment variable), for the 400 that
+    refuses it."""
     refused: str | None = None
     """What a 401 means instead (a GitHub App's JWT refused: its key)."""
     permission_hint: str | None = None
@@ -174,10 +181,10 @@ def raise_for(method: str, request: str, response: requests.Response, asked: Ask
     message, errors, fields, refused = message_of(response)
     release = f"GitHub Enterprise Server {asked.enterprise_version}" if asked.enterprise_version else None
     if status == 401:
-        raise AuthenticationError(request, message, asked.token_source, asked.refused)
+        raise AuthenticationError(request, message, asked.token_source or asked.token_setting, asked.refused)
     wait = rate_limit_wait(status, response.headers, message, time.time())
     if wait is not None:
-        raise RateLimited(request, status, time.time() + wait, message)
+        raise RateLimited(request, status, time.time() + wait, message, asked.retry_wait_setting)
     if status == 403:
         raise PermissionDenied(request, message, asked.permission_hint)
     if status == 404:
@@ -200,7 +207,7 @@ def raise_for(method: str, request: str, response: requests.Response, asked: Ask
         raise GitHubError(
             request,
             f"GitHub does not accept API version {asked.api_version} ({'; '.join(errors) or message}): set "
-            "github-private-registry:apiVersion or GITHUB_API_VERSION to one this server supports "
+            f"{asked.api_version_setting or 'the API version'} to one this server supports "
             "(GitHub Enterprise Server: 2022-11-28)",
             status=status,
         )

@@ -48,7 +48,7 @@ from .errors import (
     remember_secret,
 )
 from .pacing import Cancellation, Limits, RetryBudget, Throttle, current_budget, http_date, rate_limit_wait
-from .settings import DEFAULT_BASE_URL, clean_token, normalize_base_url, where
+from .settings import DEFAULT_BASE_URL, Keys, clean_token, normalize_base_url, where
 from .transport import Transport
 from .version import __version__
 
@@ -97,7 +97,8 @@ class GitHubClient:
 
     Thread-safe; share one per (base URL, token). The token is kept in the session's headers only:
     it appears in no message, log line or repr. ``base_url_source`` names where the base URL came
-    from (a config key, an environment variable, a flag) in errors that ask to change it.
+    from (a config key, an environment variable, a flag) in errors that ask to change it; ``keys``,
+    the door's names for the settings, where the messages that ask to change one name it.
     """
 
     def __init__(
@@ -107,19 +108,27 @@ class GitHubClient:
         *,
         limits: Limits | None = None,
         throttle: Throttle | None = None,
-        base_url_source: str = "github:baseUrl",
+        base_url_source: str | None = None,
         token_source: str | None = None,
         api_version: str | None = None,
+        keys: Keys | None = None,
     ) -> None:
         from .credentials import StaticTokens
 
-        self.base_url = normalize_base_url(base_url, base_url_source)
+        source = base_url_source or (keys.base_url.key if keys else None)
+        self.base_url = normalize_base_url(
+            base_url, source or "the base URL", keys.token.anywhere if keys else None
+        )
         # Named in the errors that ask to change them: the config key, variable or flag in use.
-        self._base_url_source = where(base_url_source)
+        self._base_url_source = where(source) if source else "as configured"
+        self._keys = keys
         self.limits = limits or (throttle.limits if throttle else Limits())
         self._throttle = throttle or Throttle(self.limits)
         if token is None or isinstance(token, str):
-            token = StaticTokens(clean_token(token, token_source or "the token"), default_source=token_source)
+            token = StaticTokens(
+                clean_token(token, token_source or "the token", keys.set_secret if keys else None),
+                default_source=token_source,
+            )
         self._credentials: Credentials = token
         self.api_version = api_version or default_api_version(self.base_url)
         self.enterprise_version: str | None = None
@@ -299,6 +308,9 @@ class GitHubClient:
                     hint = self._credentials.permission_hint(org if app is None else None, self)
                 asked = Asked(
                     token_source=self._credentials.source(org) if app is None else None,
+                    token_setting=self._keys.token.places if self._keys else None,
+                    retry_wait_setting=self._keys.max_retry_wait.key if self._keys else None,
+                    api_version_setting=self._keys.api_version.anywhere if self._keys else None,
                     refused=app.refused_key(message) if app is not None and status == 401 else None,
                     permission_hint=hint,
                     enterprise_version=self.enterprise_version,

@@ -1,38 +1,29 @@
-"""The settings table: every config key of both doors, its environment variable and its facts.
+"""The settings table: every setting's name, environment variable, doc, kind, secrecy and bounds.
 
-pulumi-github's own keys come first (``github:token``, ``github:baseUrl``, ``github:owner``,
-``github:writeDelayMs``), so one stack config serves both providers; then this provider's tuning
-keys. Each falls back to an environment variable when the config does not set it. Also here: the
-numeric settings' bounds, the keys pulumi-github reads, and how a message names a setting's source.
+A door names its settings by config keys in namespaces of its own: :func:`door_keys` builds its
+:class:`Keys` from the table and the two namespaces the door gives (the package's ``audiences``
+hold them); :func:`environment_keys` builds the command-line tools', which read only the
+environment. Also here: the numeric settings' bounds and how a message names a setting's source.
 Imports nothing of ours.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
 __all__ = [
-    "ALL",
     "APP_ENV",
-    "BASE_URL",
     "DEFAULT_BASE_URL",
-    "DYNAMIC",
-    "GITHUB",
-    "MAX_CONCURRENCY",
-    "MAX_RETRY_WAIT",
     "NUMBERS",
-    "OWNER",
-    "PACKAGE",
-    "PLUGIN",
-    "PULUMI_GITHUB_KEYS",
-    "REQUEST_TIMEOUT",
-    "TOKEN",
-    "WRITE_DELAY_MS",
+    "SHARED",
     "Keys",
     "NumberRule",
     "Setting",
+    "door_keys",
+    "environment_keys",
     "where",
 ]
 
@@ -52,8 +43,26 @@ class Setting:
 
     @property
     def name(self) -> str:
-        """The key without its namespace: ``github:baseUrl`` -> ``baseUrl``."""
+        """The key without its namespace: ``NAMESPACE:baseUrl`` -> ``baseUrl``."""
         return self.key.rpartition(":")[2]
+
+    @property
+    def anywhere(self) -> str:
+        """Where it may be set, as a message asking to set it names both places: ``KEY or ENV``
+        (the environment variable alone when that is the key, as for the tools)."""
+        return self.env if self.key == self.env else f"{self.key} or {self.env}"
+
+    @property
+    def pair(self) -> str:
+        """``KEY / ENV``: both places, as a problem's message names them."""
+        return f"{self.key} / {self.env}"
+
+    @property
+    def places(self) -> str:
+        """:attr:`anywhere` in words: ``the KEY config key or the ENV environment variable``."""
+        if self.key == self.env:
+            return where(self.env)
+        return f"{where(self.key)} or {where(self.env)}"
 
     def resolve(self, configured: Any) -> Any:
         """``configured`` if set, else the environment variable's value, else None."""
@@ -65,15 +74,7 @@ class Setting:
             return configured, self.key
         value = os.environ.get(self.env) or None
         # Neither set: a message asking to set it names both places.
-        return value, (self.env if value is not None else f"{self.key} or {self.env}")
-
-
-PACKAGE: Final = "github-private-registry"
-"""The plugin's package name, and the namespace of this provider's own config keys."""
-
-
-def _in(namespace: str, name: str, env: str, *, secret: bool = False, kind: str = "string") -> Setting:
-    return Setting(f"{namespace}:{name}", env, _DOCS[name], secret, kind)
+        return value, (self.env if value is not None else self.anywhere)
 
 
 _DOCS: Final = {
@@ -94,6 +95,10 @@ _DOCS: Final = {
 APP_ENV: Final = ("GITHUB_APP_ID", "GITHUB_APP_INSTALLATION_ID", "GITHUB_APP_PEM_FILE")
 """The environment variables of a GitHub App's id, installation id and private key (pulumi-github's)."""
 
+SHARED: Final = frozenset({"token", "baseUrl", "owner", "writeDelayMs", "appAuth"})
+"""The settings pulumi-github reads too: a door may put them in pulumi-github's namespace, so that
+one stack config serves both providers."""
+
 
 @dataclass(frozen=True)
 class Keys:
@@ -109,6 +114,9 @@ class Keys:
     app_auth: Setting
     tokens: Setting
     api_version: Setting
+    set_secret: str | None = None
+    """How this door's users set a secret config key, ``{key}`` standing for the key (a command of
+    their tool); None: they set none (the tools read the environment)."""
 
     @property
     def all(self) -> tuple[Setting, ...]:
@@ -117,55 +125,50 @@ class Keys:
 
     def items(self) -> tuple[tuple[str, Setting], ...]:
         """(attribute, setting) pairs: the attribute is also the :class:`Settings` field it sets."""
-        return tuple((f.name, getattr(self, f.name)) for f in fields(self))
+        return tuple(
+            (f.name, value) for f in fields(self) if isinstance(value := getattr(self, f.name), Setting)
+        )
 
 
-def _keys(shared: str) -> Keys:
-    """The keys of a door: pulumi-github's four in ``shared``'s namespace, the tuning keys in ours."""
+# attribute, name, environment variable, kind, secret: the table's one row per setting.
+_TABLE: Final = (
+    ("token", "token", "GITHUB_TOKEN", "string", True),
+    ("base_url", "baseUrl", "GITHUB_BASE_URL", "string", False),
+    ("owner", "owner", "GITHUB_OWNER", "string", False),
+    ("write_delay_ms", "writeDelayMs", "GITHUB_WRITE_DELAY_MS", "number", False),
+    ("max_concurrency", "maxConcurrency", "GITHUB_PRIVATE_REGISTRY_MAX_CONCURRENCY", "integer", False),
+    ("max_retry_wait", "maxRetryWait", "GITHUB_PRIVATE_REGISTRY_MAX_RETRY_WAIT", "number", False),
+    ("request_timeout", "requestTimeout", "GITHUB_PRIVATE_REGISTRY_REQUEST_TIMEOUT", "number", False),
+    ("app_auth", "appAuth", APP_ENV[0], "app", True),
+    ("tokens", "tokens", "GITHUB_PRIVATE_REGISTRY_TOKENS", "map", True),
+    ("api_version", "apiVersion", "GITHUB_API_VERSION", "string", False),
+)
+
+
+def door_keys(shared: str, own: str, *, set_secret: str | None = None) -> Keys:
+    """A door's keys: the settings pulumi-github reads too (:data:`SHARED`) in the ``shared``
+    namespace, the others in ``own`` (both the same namespace: every key in it).
+
+    ``set_secret``: how the door's users set a secret config key, with ``{key}`` for the key (see
+    :attr:`Keys.set_secret`)."""
+    return _keys(lambda name, env: f"{shared if name in SHARED else own}:{name}", set_secret)
+
+
+def environment_keys() -> Keys:
+    """The keys of a reader of the environment alone (the command-line tools): each setting is
+    named by its environment variable."""
+    return _keys(lambda name, env: env, None)
+
+
+def _keys(key: Callable[[str, str], str], set_secret: str | None) -> Keys:
+    """Every setting of the table, each named ``key(name, env)``."""
     return Keys(
-        token=_in(shared, "token", "GITHUB_TOKEN", secret=True),
-        base_url=_in(shared, "baseUrl", "GITHUB_BASE_URL"),
-        owner=_in(shared, "owner", "GITHUB_OWNER"),
-        write_delay_ms=_in(shared, "writeDelayMs", "GITHUB_WRITE_DELAY_MS", kind="number"),
-        max_concurrency=_in(
-            PACKAGE,
-            "maxConcurrency",
-            "GITHUB_PRIVATE_REGISTRY_MAX_CONCURRENCY",
-            kind="integer",
-        ),
-        max_retry_wait=_in(
-            PACKAGE,
-            "maxRetryWait",
-            "GITHUB_PRIVATE_REGISTRY_MAX_RETRY_WAIT",
-            kind="number",
-        ),
-        request_timeout=_in(
-            PACKAGE,
-            "requestTimeout",
-            "GITHUB_PRIVATE_REGISTRY_REQUEST_TIMEOUT",
-            kind="number",
-        ),
-        app_auth=_in(shared, "appAuth", APP_ENV[0], secret=True, kind="app"),
-        tokens=_in(PACKAGE, "tokens", "GITHUB_PRIVATE_REGISTRY_TOKENS", secret=True, kind="map"),
-        api_version=_in(PACKAGE, "apiVersion", "GITHUB_API_VERSION"),
+        **{
+            attribute: Setting(key(name, env), env, _DOCS[name], secret, kind)
+            for attribute, name, env, kind, secret in _TABLE
+        },
+        set_secret=set_secret,
     )
-
-
-DYNAMIC: Final = _keys("github")
-"""The dynamic provider's keys: pulumi-github's own (``github:token``, ...), so that one stack config
-serves both providers, and this provider's tuning keys."""
-PLUGIN: Final = _keys(PACKAGE)
-"""The plugin's keys, all in its package's namespace (``github-private-registry:token``, ...)."""
-
-TOKEN: Final = DYNAMIC.token
-BASE_URL: Final = DYNAMIC.base_url
-OWNER: Final = DYNAMIC.owner
-WRITE_DELAY_MS: Final = DYNAMIC.write_delay_ms
-MAX_CONCURRENCY: Final = DYNAMIC.max_concurrency
-MAX_RETRY_WAIT: Final = DYNAMIC.max_retry_wait
-REQUEST_TIMEOUT: Final = DYNAMIC.request_timeout
-ALL: Final = DYNAMIC.all
-"""Every setting the dynamic provider reads in ``configure``."""
 
 
 def where(source: str) -> str:
@@ -201,32 +204,3 @@ NUMBERS: Final[tuple[NumberRule, ...]] = (
     NumberRule("request_timeout", 30.0, 0.1, 600.0),
 )
 """The numeric settings; every one bounded, so that no wait or pool is unbounded."""
-
-# --- pulumi-github's keys -------------------------------------------------------------------
-
-GITHUB: Final = "github"
-"""pulumi-github's config namespace, whose token, base URL, owner, write delay and App the dynamic
-provider reads too."""
-
-PULUMI_GITHUB_KEYS: Final = frozenset(
-    {
-        "appAuth",
-        "baseUrl",
-        "cachePath",
-        "insecure",
-        "legacyClient",
-        "maxPerPage",
-        "maxRetries",
-        "organization",
-        "owner",
-        "parallelRequests",
-        "readDelayMs",
-        "retryDelayMs",
-        "retryableErrors",
-        "token",
-        "writeDelayMs",
-    }
-)
-"""Every key pulumi-github reads in its namespace (``pulumi_github/config/vars.py``; a test keeps
-this in step with the installed package): a stack sets them for pulumi-github, so none is ever taken
-for a misspelling of ours (``readDelayMs`` is as near ``writeDelayMs`` as a typo)."""

@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
-from .config_keys import APP_ENV, BASE_URL, DEFAULT_BASE_URL, NumberRule, Setting
+from .config_keys import APP_ENV, DEFAULT_BASE_URL, NumberRule, Setting
 
 __all__ = [
     "AppAuth",
@@ -50,10 +50,13 @@ class SettingError(ValueError):
         self.setting = setting
 
 
-def _set_again(source: str) -> str:
-    """How to set a token again at ``source``, keeping it out of shell history."""
+def _set_again(source: str, set_secret: str | None) -> str:
+    """How to set a token again at ``source``, keeping it out of shell history: a config key by the
+    door's ``set_secret`` command (see :attr:`.config_keys.Keys.set_secret`)."""
     if ":" in source and not source.startswith("-"):
-        return f"`pulumi config set --secret {source}` prompts for it"
+        if set_secret is None:
+            return f"{source} takes it as a secret"
+        return f"`{set_secret.format(key=source)}` prompts for it"
     variable = source.lstrip("-").split()[-1] if source.startswith("-") else source
     return f'export {variable} from a file (`export {variable}="$(cat token.txt)"`)'
 
@@ -61,12 +64,13 @@ def _set_again(source: str) -> str:
 # --- tokens -----------------------------------------------------------------------------------
 
 
-def clean_token(raw: Any, source: str) -> str | None:
+def clean_token(raw: Any, source: str, set_secret: str | None = None) -> str | None:
     """A token as sent: surrounding whitespace stripped (a file with CRLF endings leaves ``\\r\\n``).
 
     A token with a space, a control or a non-ASCII character inside is refused: it cannot be a
     GitHub token, and the HTTP library would quote it whole in its error. ``source`` (the config
     key or environment variable it came from) is named; no character of the token is shown.
+    ``set_secret``: the door's command that sets a secret config key, to set it again.
     """
     if raw is None:
         return None
@@ -78,7 +82,7 @@ def clean_token(raw: Any, source: str) -> str | None:
     if any(not 0x21 <= ord(c) <= 0x7E for c in token):
         raise SettingError(
             f"{source} holds a space, a control character or a non-ASCII character inside the token; "
-            f"GitHub tokens have none. Set it again: {_set_again(source)}."
+            f"GitHub tokens have none. Set it again: {_set_again(source, set_secret)}."
         )
     return token
 
@@ -100,8 +104,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def base_url_problem(url: str, source: str = BASE_URL.key) -> str | None:
+def base_url_problem(url: str, source: str, token_setting: str | None = None) -> str | None:
     """What makes ``url`` unusable as GitHub's base URL, or None; the URL itself is never quoted.
+
+    ``source`` names where the URL came from; ``token_setting`` where the token goes instead of the
+    URL's user-info (the door's token key and variable).
 
     Refused: a scheme other than http(s); plain http to a host other than loopback (the token would
     travel in cleartext); user-info (it would replace the token with Basic auth); a query, a
@@ -131,8 +138,8 @@ def base_url_problem(url: str, source: str = BASE_URL.key) -> str | None:
         return f"{source} must be an absolute https:// URL (e.g. https://github.example.com), got {shown}"
     if "@" in parts.netloc:
         return (
-            f"{source} must not contain user-info (user:password@): put the token in github:token "
-            "or GITHUB_TOKEN instead"
+            f"{source} must not contain user-info (user:password@): put the token in "
+            f"{token_setting or 'its own setting'} instead"
         )
     try:
         port = parts.port
@@ -196,7 +203,7 @@ def _bare_host_problem(url: str, source: str) -> str | None:
     )
 
 
-def normalize_base_url(url: str | None, source: str = BASE_URL.key) -> str:
+def normalize_base_url(url: str | None, source: str, token_setting: str | None = None) -> str:
     """The REST API root for a configured base URL, always ending in ``/``.
 
     ``https://github.com`` and ``https://api.github.com`` mean github.com; ``https://NAME.ghe.com``
@@ -209,7 +216,7 @@ def normalize_base_url(url: str | None, source: str = BASE_URL.key) -> str:
         return DEFAULT_BASE_URL
     if not isinstance(url, str):
         raise SettingError(f"{source} must be a URL string")
-    problem = base_url_problem(url, source)
+    problem = base_url_problem(url, source, token_setting)
     if problem:
         raise SettingError(problem)
     url = url.strip()
@@ -383,8 +390,11 @@ def parse_api_version(raw: Any, source: str) -> str | None:
     return raw.strip()
 
 
-def parse_tokens(configured: Any, setting: Setting) -> tuple[tuple[str, str], ...]:
-    """The token per org of ``setting`` (config value, else its environment variable as JSON)."""
+def parse_tokens(
+    configured: Any, setting: Setting, set_secret: str | None = None
+) -> tuple[tuple[str, str], ...]:
+    """The token per org of ``setting`` (config value, else its environment variable as JSON);
+    ``set_secret`` as for :func:`clean_token`."""
     raw, source = setting.lookup(configured)
     if raw is None:
         return ()
@@ -398,7 +408,7 @@ def parse_tokens(configured: Any, setting: Setting) -> tuple[tuple[str, str], ..
         if org.lower() in seen:
             raise SettingError(f"{source} names the organization '{org}' twice (logins ignore case)")
         seen.add(org.lower())
-        cleaned = clean_token(token, f"{source}[{org}]")
+        cleaned = clean_token(token, f"{source}[{org}]", set_secret)
         if cleaned:
             tokens.append((org.lower(), cleaned))
     return tuple(sorted(tokens))

@@ -86,7 +86,10 @@ class AppSigner(Protocol):
 
 
 class StaticTokens:
-    """A token, and optionally a token per org that takes precedence for that org."""
+    """A token, and optionally a token per org that takes precedence for that org.
+
+    ``default_source``: where the token came from; ``map_key``: the map's setting as the door names
+    it: messages that ask to change a token name them."""
 
     def __init__(
         self,
@@ -94,7 +97,7 @@ class StaticTokens:
         per_org: Mapping[str, str] | None = None,
         *,
         default_source: str | None = None,
-        map_key: str = "github-private-registry:tokens",
+        map_key: str = "the token map",
     ) -> None:
         self._default = default
         self._per_org = {org.lower(): token for org, token in (per_org or {}).items()}
@@ -139,7 +142,7 @@ class AppTokens:
         app: AppAuth,
         per_org: Mapping[str, str] | None = None,
         *,
-        map_key: str = "github-private-registry:tokens",
+        map_key: str = "the token map",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._app = app

@@ -142,14 +142,10 @@ class AuthenticationError(GitHubError):
     def __init__(
         self, request: str, message: str, token_source: str | None = None, fix: str | None = None
     ) -> None:
-        # Named as where the token came from (`discover --token-env MYTOK` is not told of github:token).
+        # Named as where the token came from (`discover --token-env MYTOK` is not told of a config
+        # key), else where the door reads it (the caller names both places).
         if fix is None:
-            fix = (
-                f"Set a valid token in {token_source}"
-                if token_source
-                else "Set a valid token in the github:token config key or the GITHUB_TOKEN environment "
-                "variable"
-            )
+            fix = f"Set a valid token in {token_source}" if token_source else "Set a valid token"
         super().__init__(request, f"GitHub rejected the token ({message}). {fix}.")
 
 
@@ -197,22 +193,28 @@ class ValidationFailed(GitHubError):
 
 
 class RateLimited(GitHubError):
-    """403 or 429 from GitHub's primary or secondary rate limit, waited on as long as allowed."""
+    """403 or 429 from GitHub's primary or secondary rate limit, waited on as long as allowed.
 
-    def __init__(self, request: str, status: int, retry_at: float, message: str) -> None:
+    ``setting``: where the most time to wait is set (the door's key, or the tools' variable)."""
+
+    def __init__(
+        self, request: str, status: int, retry_at: float, message: str, setting: str | None = None
+    ) -> None:
         self.retry_at = retry_at
         when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(retry_at))
         wait = max(0, round(retry_at - time.time()))
+        longer = f", or raise {setting} to wait longer" if setting else ""
         super().__init__(
             request,
-            f"GitHub's rate limit ({message}): retry after {when} (in {wait} s), or raise "
-            "github-private-registry:maxRetryWait to wait longer.",
+            f"GitHub's rate limit ({message}): retry after {when} (in {wait} s){longer}.",
             status=status,
         )
 
 
 class Redirected(GitHubError):
-    """3xx: never followed (the token would go along, and a write would not be applied)."""
+    """3xx: never followed (the token would go along, and a write would not be applied).
+
+    ``base_url_source``: where the base URL is set, as the fix names it."""
 
     def __init__(
         self,
@@ -220,7 +222,7 @@ class Redirected(GitHubError):
         status: int,
         location: str,
         suggestion: str | None,
-        base_url_source: str = "github:baseUrl or GITHUB_BASE_URL",
+        base_url_source: str,
     ) -> None:
         where = f" to {location}" if location else ""
         target = suggestion or "the URL GitHub's API is served at"

@@ -131,7 +131,9 @@ def check(runtime: Runtime, news: Mapping[str, Any]) -> Checked:
     owner = runtime.settings.owner
     if inputs.get("org") is None and owner:
         inputs["org"] = owner
-    problems = schema.declaration_problems(inputs, default_org=owner)
+    problems = schema.declaration_problems(
+        inputs, default_org=owner, owner_setting=runtime.settings.keys.owner.pair
+    )
     return Checked(inputs, tuple(problems))
 
 

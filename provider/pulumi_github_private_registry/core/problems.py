@@ -54,7 +54,7 @@ class Problem:
             raise ValueError(f"a problem's parameters cannot be named {sorted(taken)}: render uses them")
 
 
-_RENDER_NAMES: Final = frozenset({"field", "q", "u", "owner_setting"})
+_RENDER_NAMES: Final = frozenset({"field", "q", "u"})
 
 MESSAGES: Final[Mapping[str, str]] = {
     "required": "{field} is required",
@@ -101,7 +101,6 @@ class Audience:
     """Who reads a problem or a failure: how fields are named, and what else the messages refer to."""
 
     name: Callable[[str], str]
-    owner_setting: str = "github:owner / GITHUB_OWNER"
     messages: Mapping[str, str] = field(default_factory=lambda: MESSAGES)
     words: Mapping[str, str] = field(default_factory=dict)
     """The door's phrases by name, which the core's messages name as ``{w[name]}``: the commands its
@@ -279,6 +278,5 @@ def render(problem: Problem, audience: Audience, secret: Iterable[str] = ()) -> 
         field=quoted[problem.field],
         q=quoted,
         u=unquoted,
-        owner_setting=audience.owner_setting,
         **params,
     )

@@ -341,9 +341,13 @@ def declaration_problems(
     props: Mapping[str, Any],
     *,
     default_org: str | None = None,
+    owner_setting: str = "the provider's owner",
     is_unknown: Callable[[Any], bool] = is_unknown,
 ) -> list[Problem]:
     """Check an ``OrgPrivateRegistry`` declaration; each problem names the declared property.
+
+    ``owner_setting``: where the settings in force read the owner (``KEY / ENV``), named when
+    neither the declaration nor the settings give an org.
 
     Values for which ``is_unknown`` is true are not failures. Keys starting with ``__`` belong
     to a door's engine (its own bookkeeping beside the declaration) and are ignored.
@@ -357,7 +361,7 @@ def declaration_problems(
 
     org = props.get("org") if props.get("org") is not None else default_org
     if org is None:
-        problems.append(Problem("org_required", "org"))
+        problems.append(Problem("org_required", "org", {"owner_setting": owner_setting}))
     elif not is_unknown(org) and (problem := org_problem(org)):
         problems.append(problem)
     if known("auth_type") and props["auth_type"] == "":

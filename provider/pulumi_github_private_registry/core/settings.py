@@ -2,11 +2,12 @@
 
 :func:`resolve` reads a door's config (else the environment, else the defaults) into
 :class:`Settings`, or raises :class:`SettingErrors` naming every value it refuses at once (a list
-:func:`problems` returns instead);
-:func:`from_environment` serves the command-line tools. The settings family has three more modules,
-each importing only those before it: :mod:`.config_keys` (the table of keys and their facts) <-
-:mod:`.config_values` (one value read and checked) <- :mod:`.misspelt_keys` (keys nobody reads) <-
-this one. Nothing heavier than the standard library is imported: ``validate`` stays light.
+:func:`problems` returns instead); :func:`from_environment` serves the command-line tools. Each is
+given the door's :class:`Keys` (its names for the settings), and the settings carry them, so that a
+message names a setting as that door's users write it. The settings family has two more modules,
+each importing only those before it: :mod:`.config_keys` (the table of settings and their facts) <-
+:mod:`.config_values` (one value read and checked) <- this one. Nothing heavier than the standard
+library is imported: ``validate`` stays light.
 
 This module also re-exports the names of those modules that code outside the family uses (the
 client, credentials, the doors, the tools, the stack program and tests), so that each keeps the one
@@ -22,23 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from .config_keys import (
-    ALL,
-    APP_ENV,
-    BASE_URL,
-    DEFAULT_BASE_URL,
-    DYNAMIC,
-    GITHUB,
-    NUMBERS,
-    OWNER,
-    PACKAGE,
-    PLUGIN,
-    PULUMI_GITHUB_KEYS,
-    TOKEN,
-    Keys,
-    Setting,
-    where,
-)
+from .config_keys import APP_ENV, DEFAULT_BASE_URL, NUMBERS, Keys, Setting, where
 from .config_values import (
     AppAuth,
     SettingError,
@@ -52,21 +37,11 @@ from .config_values import (
     parse_owner,
     parse_tokens,
 )
-from .misspelt_keys import misspelt_key_problem, misspelt_keys, nearest_name, plugin_only_key_problems
 
 __all__ = [
-    "ALL",
     "APP_ENV",
-    "BASE_URL",
     "DEFAULT_BASE_URL",
-    "DYNAMIC",
-    "GITHUB",
     "NUMBERS",
-    "OWNER",
-    "PACKAGE",
-    "PLUGIN",
-    "PULUMI_GITHUB_KEYS",
-    "TOKEN",
     "AppAuth",
     "Keys",
     "Setting",
@@ -78,16 +53,12 @@ __all__ = [
     "from_environment",
     "is_loopback",
     "joined",
-    "misspelt_key_problem",
-    "misspelt_keys",
-    "nearest_name",
     "normalize_base_url",
     "parse_api_version",
     "parse_app",
     "parse_number",
     "parse_owner",
     "parse_tokens",
-    "plugin_only_key_problems",
     "problems",
     "resolve",
     "where",
@@ -105,16 +76,35 @@ class Settings:
     max_concurrency: int = 4
     max_retry_wait: float = 120.0
     request_timeout: float = 30.0
-    token_source: str = TOKEN.key
-    base_url_source: str = BASE_URL.key
-    token_key: str = TOKEN.key
-    """The config key that sets the token, for the message that asks for one."""
+    token_source: str = ""
+    """Where the token came from (a config key, a variable, a flag); "": the door's token key."""
+    base_url_source: str = ""
+    """Where the base URL came from; "": the door's base URL key."""
     app: AppAuth | None = None
     tokens: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     """A token per org (login in lower case), before :attr:`token`."""
-    tokens_key: str = DYNAMIC.tokens.key
     api_version: str | None = None
     """The REST API version to send; None: the default for the server (see the client)."""
+    keys: Keys = field(kw_only=True, repr=False)
+    """The door's names for the settings, which its messages use (not part of :attr:`identity`:
+    they name the values, they are none)."""
+
+    def __post_init__(self) -> None:
+        # A frozen dataclass sets a derived default this way only.
+        if not self.token_source:
+            object.__setattr__(self, "token_source", self.keys.token.key)
+        if not self.base_url_source:
+            object.__setattr__(self, "base_url_source", self.keys.base_url.key)
+
+    @property
+    def token_key(self) -> str:
+        """The config key that sets the token, for the message that asks for one."""
+        return self.keys.token.key
+
+    @property
+    def tokens_key(self) -> str:
+        """The config key of the token per org."""
+        return self.keys.tokens.key
 
     @property
     def identity(self) -> tuple[Any, ...]:
@@ -209,13 +199,13 @@ class SettingErrors(SettingError):
         self.errors: tuple[SettingError, ...] = tuple(errors)
 
 
-def problems(config: Mapping[str, Any], keys: Keys = DYNAMIC) -> list[SettingError]:
+def problems(config: Mapping[str, Any], keys: Keys) -> list[SettingError]:
     """Everything :func:`resolve` would refuse in ``config`` (else the environment), all at once:
     each :class:`SettingError` names its setting (the plugin's CheckConfig reports every one)."""
     return _settle(config, keys)[1]
 
 
-def resolve(config: Mapping[str, Any], keys: Keys = DYNAMIC) -> Settings:
+def resolve(config: Mapping[str, Any], keys: Keys) -> Settings:
     """The settings in force: ``config`` (by the full keys of ``keys``), else the environment, else defaults.
 
     Raises :class:`SettingErrors` naming every value that cannot be used, each by its source
@@ -248,9 +238,12 @@ def _settle(config: Mapping[str, Any], keys: Keys) -> tuple[Settings, list[Setti
     given, token_source = keys.token.lookup(config.get(keys.token.key))
     # Configured, even if refused below: its refusal is the one to report, not an App's of the env.
     token_configured = not _unset(given) and token_source == keys.token.key
-    token = attempt(keys.token, clean_token, given, token_source)
+    token = attempt(keys.token, clean_token, given, token_source, keys.set_secret)
     base_url, base_url_source = keys.base_url.lookup(config.get(keys.base_url.key))
-    if base_url is not None and attempt(keys.base_url, normalize_base_url, base_url, base_url_source) is None:
+    if (
+        base_url is not None
+        and attempt(keys.base_url, normalize_base_url, base_url, base_url_source, keys.token.anywhere) is None
+    ):
         base_url = None
     owner = attempt(keys.owner, parse_owner, *keys.owner.lookup(config.get(keys.owner.key)))
     configured_app = config.get(keys.app_auth.key)
@@ -261,7 +254,9 @@ def _settle(config: Mapping[str, Any], keys: Keys) -> tuple[Settings, list[Setti
         app = attempt(keys.app_auth, _app_of, configured_app, keys.app_auth)
     if app is not None and token:
         found.append(SettingError(_both_set(token_source, app), keys.token))
-    tokens = attempt(keys.tokens, parse_tokens, config.get(keys.tokens.key), keys.tokens, default=())
+    tokens = attempt(
+        keys.tokens, parse_tokens, config.get(keys.tokens.key), keys.tokens, keys.set_secret, default=()
+    )
     api_version = attempt(
         keys.api_version, parse_api_version, *keys.api_version.lookup(config.get(keys.api_version.key))
     )
@@ -275,23 +270,23 @@ def _settle(config: Mapping[str, Any], keys: Keys) -> tuple[Settings, list[Setti
         request_timeout=numbers["request_timeout"],
         token_source=token_source,
         base_url_source=base_url_source,
-        token_key=keys.token.key,
         app=app,
         tokens=tokens,
-        tokens_key=keys.tokens.key,
         api_version=api_version,
+        keys=keys,
     )
     return resolved, found
 
 
-def from_environment(token_env: str = TOKEN.env) -> Settings:
-    """The settings of the command-line tools, from the environment: the token in ``token_env``, or a
-    GitHub App (``GITHUB_APP_*``), a token per org and the API version, as the providers read them.
+def from_environment(keys: Keys, token_env: str | None = None) -> Settings:
+    """The settings of the command-line tools, from the environment: the token in ``token_env``
+    (default: ``keys``' token variable), or a GitHub App (``GITHUB_APP_*``), a token per org and the
+    API version, as the providers read them; ``keys`` name them in messages.
 
     The tuning values come from their environment variables (``GITHUB_PRIVATE_REGISTRY_REQUEST_TIMEOUT``,
     ...). The base URL is left to the caller (a flag, a stack file or ``GITHUB_BASE_URL``).
     """
-    keys = DYNAMIC
+    token_env = token_env or keys.token.env
     token = clean_token(os.environ.get(token_env), token_env)
     numbers = {}
     for rule in NUMBERS:
@@ -307,10 +302,11 @@ def from_environment(token_env: str = TOKEN.env) -> Settings:
         token=token,
         token_source=token_env,
         app=app,
-        tokens=parse_tokens(None, keys.tokens),
+        tokens=parse_tokens(None, keys.tokens, keys.set_secret),
         api_version=parse_api_version(os.environ.get(keys.api_version.env), keys.api_version.env),
         write_delay_ms=numbers["write_delay_ms"],
         max_concurrency=int(numbers["max_concurrency"]),
         max_retry_wait=numbers["max_retry_wait"],
         request_timeout=numbers["request_timeout"],
+        keys=keys,
     )

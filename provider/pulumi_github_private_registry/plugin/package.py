@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
+from ..audiences.keys import PACKAGE, PLUGIN_KEYS
 from ..core import schema, settings
 from ..core.schema import Field
 from ..core.version import __version__
@@ -29,7 +30,6 @@ __all__ = [
     "schema_text",
 ]
 
-PACKAGE: Final = settings.PACKAGE
 RESOURCE: Final = f"{PACKAGE}:index:OrgPrivateRegistry"
 """The resource token."""
 FUNCTION: Final = f"{PACKAGE}:index:getOrgPrivateRegistries"
@@ -137,7 +137,7 @@ ENVIRONMENT_DEFAULT_TYPES: Final = frozenset({"string", "integer", "number", "bo
 
 def _config_variables() -> dict[str, Any]:
     variables: dict[str, Any] = {}
-    for setting in settings.PLUGIN.all:
+    for setting in PLUGIN_KEYS.all:
         spec: dict[str, Any] = {**_config_type(setting), "description": setting.doc}
         if setting.kind == "app":
             spec["description"] += f" Or the environment variables {', '.join(settings.APP_ENV)}."

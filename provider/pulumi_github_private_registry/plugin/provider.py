@@ -42,6 +42,8 @@ from pulumi.provider.experimental.provider import (
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
+from ..audiences.keys import PACKAGE, PLUGIN_KEYS
+from ..audiences.misspelt_keys import nearest_name
 from ..audiences.plugin import PLUGIN
 from ..core import lifecycle, schema, settings
 from ..core.lifecycle import RegistryError, Runtime
@@ -206,12 +208,12 @@ class RegistryProvider(Provider):
         # value as they came (a misspelled token set in plaintext, a key's control characters);
         # the reason names the key, bounded and printable.
         failures = [CheckFailure("", _unknown_key(k)) for k in strangers]
-        for exc in settings.problems(_config_keys(known), settings.PLUGIN):
+        for exc in settings.problems(_config_keys(known), PLUGIN_KEYS):
             name = exc.setting.name if exc.setting is not None else "token"
             failures.append(CheckFailure(name, str(exc)))
         # The engine sends CheckConfig's secrets unwrapped: they go back secret, and so does a key
         # that is none of ours (a misspelled token's value).
-        secret = {s.name for s in settings.PLUGIN.all if s.secret}.union(strangers)
+        secret = {s.name for s in PLUGIN_KEYS.all if s.secret}.union(strangers)
         inputs = {k: v.with_secret(True) if k in secret else v for k, v in request.new_inputs.items()}
         return CheckResponse(inputs=inputs, failures=failures)
 
@@ -225,7 +227,7 @@ class RegistryProvider(Provider):
         for key, value in request.variables.items():
             # The older spelling: "github-private-registry:config:token".
             namespace, _, name = key.partition(":config:")
-            if namespace == settings.PACKAGE and name not in config:
+            if namespace == PACKAGE and name not in config:
                 config[name] = value
         self._runtime = Runtime.shared(_resolve(_config_keys(config)), PLUGIN)
         return ConfigureResponse(accept_secrets=True, supports_preview=False)
@@ -319,7 +321,7 @@ class RegistryProvider(Provider):
         return f"RegistryProvider({RESOURCE})"
 
 
-_CONFIG_NAMES: Final = tuple(s.name for s in settings.PLUGIN.all)
+_CONFIG_NAMES: Final = tuple(s.name for s in PLUGIN_KEYS.all)
 # What the engine itself puts among a provider's inputs, beside the stack's keys of our namespace:
 # the plugin's version (kept at the top level), and what older engines kept there before nesting it
 # under `__internal` (pkg/resource/deploy/providers/registry.go in pulumi/pulumi).
@@ -328,20 +330,20 @@ _ENGINE_KEYS: Final = frozenset({"version", "pluginDownloadURL", "pluginChecksum
 
 def _unknown_key(name: str) -> str:
     """Why a key of our namespace that is no setting is refused, with the setting it resembles."""
-    key = schema.shown(f"{settings.PACKAGE}:{name}")
-    hint = settings.nearest_name(name, settings.PLUGIN)
+    key = schema.shown(f"{PACKAGE}:{name}")
+    hint = nearest_name(name, PLUGIN_KEYS)
     if hint is not None:
-        return f"{key} is no setting of the provider: did you mean {settings.PACKAGE}:{hint}?"
+        return f"{key} is no setting of the provider: did you mean {PACKAGE}:{hint}?"
     return f"{key} is no setting of the provider; its settings: {', '.join(_CONFIG_NAMES)}"
 
 
 def _config_keys(config: Mapping[str, Any]) -> dict[str, Any]:
     """The plugin's configuration by full key (``token`` -> ``github-private-registry:token``)."""
-    return {s.key: config.get(s.name) for s in settings.PLUGIN.all}
+    return {s.key: config.get(s.name) for s in PLUGIN_KEYS.all}
 
 
 def _resolve(config: Mapping[str, Any]) -> settings.Settings:
     try:
-        return settings.resolve(config, settings.PLUGIN)
+        return settings.resolve(config, PLUGIN_KEYS)
     except settings.SettingError as exc:
         raise RegistryError("configuration", PLUGIN, problems=str(exc)) from None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
+from ..audiences.keys import DYNAMIC_KEYS, PLUGIN_KEYS
 from ..core import client, settings
 
 __all__ = ["BEGIN", "COMMAND", "END", "PAGE", "main", "table", "updated"]
@@ -74,8 +75,8 @@ def table() -> str:
         "| Key: Python door and stack program | Key: plugin | Environment variable | Type | Default | What |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for attribute, dynamic in settings.DYNAMIC.items():
-        plugin: settings.Setting = getattr(settings.PLUGIN, attribute)
+    for attribute, dynamic in DYNAMIC_KEYS.items():
+        plugin: settings.Setting = getattr(PLUGIN_KEYS, attribute)
         cells = (
             _key(dynamic),
             _key(plugin),

@@ -24,6 +24,7 @@ from typing import Any, Final, TextIO
 
 import yaml
 
+from ..audiences.keys import COMMAND_KEYS, DYNAMIC_KEYS
 from ..core import schema, settings
 from ..core.access import Access, connect, has_credential
 from ..core.answers import registry_url
@@ -231,7 +232,7 @@ def _who(credentials: settings.Settings, token_env: str) -> str:
         return f"GitHub App {credentials.app.id}"
     if credentials.token:
         return f"the token in ${token_env}"
-    return f"the tokens in ${settings.DYNAMIC.tokens.env}"
+    return f"the tokens in ${COMMAND_KEYS.tokens.env}"
 
 
 def discover(
@@ -239,7 +240,7 @@ def discover(
     *,
     all_orgs: bool = False,
     base_url: str | None = None,
-    token_env: str = settings.TOKEN.env,
+    token_env: str = COMMAND_KEYS.token.env,
     stack: str | None = None,
     output_format: str = "config",
     out: TextIO | None = None,
@@ -272,7 +273,7 @@ def discover(
     if stack is not None and not _STACK_NAME_RE.fullmatch(stack):
         return fail("--stack: not a stack name (letters, digits, '_', '.', '-' and '/')")
     try:
-        credentials = settings.from_environment(token_env)
+        credentials = settings.from_environment(COMMAND_KEYS, token_env)
     except settings.SettingError as exc:
         return fail(str(exc))
     if not has_credential(credentials) or not all(has_credential(credentials, name) for name in orgs):
@@ -283,9 +284,9 @@ def discover(
             return fail(
                 f"--org: {schema.render(problem, schema.REST)}" + (f" ({name!r})" if len(orgs) > 1 else "")
             )
-    url, source = (base_url, "--base-url") if base_url else settings.BASE_URL.lookup(None)
+    url, source = (base_url, "--base-url") if base_url else COMMAND_KEYS.base_url.lookup(None)
     if url is None:
-        source = f"--base-url or {settings.BASE_URL.env}"
+        source = f"--base-url or {COMMAND_KEYS.base_url.env}"
     try:
         access = connect(replace(credentials, base_url=url, base_url_source=source))
     except ValueError as exc:
@@ -410,7 +411,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base-url",
         default=None,
-        help=f"GitHub's API URL (default: ${settings.BASE_URL.env}, else github.com; as github:baseUrl)",
+        help=f"GitHub's API URL (default: ${COMMAND_KEYS.base_url.env}, else github.com; as "
+        f"{DYNAMIC_KEYS.base_url.key})",
     )
     add_token_env(parser)
     parser.add_argument(

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal, TextIO
 
+from ..audiences.keys import COMMAND_KEYS, DYNAMIC_KEYS
 from ..core import schema, settings
 from ..core.access import connect, has_credential
 from ..core.answers import registry_url_marked
@@ -142,7 +143,7 @@ class Report:
 
     stack_file: str
     base_url: str | None = None
-    token_env: str = settings.TOKEN.env
+    token_env: str = COMMAND_KEYS.token.env
     """The variable the token was read from: a command suggested to follow reads it too."""
     errors: tuple[str, ...] = ()
     """Problems with the stack file, the credentials or the base URL (nothing was asked of GitHub)."""
@@ -293,8 +294,8 @@ def _declared(
     Parsed exactly as ``validate`` parses them. Where a secret is kept (a key not set, or set in
     plaintext) changes nothing GitHub reports: that is ``validate``'s to say, not drift's.
     """
-    owner = config.get(settings.OWNER.key)
-    default_org = settings.OWNER.resolve(owner if isinstance(owner, str) else None)
+    owner = config.get(DYNAMIC_KEYS.owner.key)
+    default_org = DYNAMIC_KEYS.owner.resolve(owner if isinstance(owner, str) else None)
     entries, problems = stackconfig.parse_registries(
         config.get(stackconfig.full_key(stackconfig.REGISTRIES_KEY)),
         default_org=default_org,
@@ -390,7 +391,7 @@ def report(
     path: str | Path,
     *,
     base_url: str | None = None,
-    token_env: str = settings.TOKEN.env,
+    token_env: str = COMMAND_KEYS.token.env,
 ) -> Report:
     """Compare the stack file at ``path`` with GitHub: one list call per org, nothing written.
 
@@ -420,7 +421,7 @@ def report(
         return Report(shown)  # `[]` and no default org: nothing declared, no org to ask
 
     try:
-        credentials = settings.from_environment(token_env)
+        credentials = settings.from_environment(COMMAND_KEYS, token_env)
     except settings.SettingError as exc:
         return Report(shown, errors=(redact(str(exc)),))
     if not has_credential(credentials):
@@ -431,9 +432,9 @@ def report(
     if base_url:
         url, source = base_url, "--base-url"
     else:
-        url, source = settings.BASE_URL.lookup(config.get(settings.BASE_URL.key))
+        url, source = DYNAMIC_KEYS.base_url.lookup(config.get(DYNAMIC_KEYS.base_url.key))
         if url is None:
-            source = f"--base-url, {settings.BASE_URL.key} or {settings.BASE_URL.env}"
+            source = f"--base-url, {DYNAMIC_KEYS.base_url.key} or {DYNAMIC_KEYS.base_url.env}"
     try:
         # The network (the HTTP stack is imported here): only once the file is sound.
         client = connect(replace(credentials, base_url=url, base_url_source=source)).client
@@ -448,7 +449,7 @@ def report(
         for key in sorted(by_org):
             org, declared = spelling[key], by_org[key]
             if not has_credential(credentials, key):
-                error = f"no token for org '{org}' in ${settings.DYNAMIC.tokens.env} and none in ${token_env}"
+                error = f"no token for org '{org}' in ${COMMAND_KEYS.tokens.env} and none in ${token_env}"
                 orgs.append(OrgResult(org, len(declared), error=error))
             elif stopped is not None:
                 orgs.append(OrgResult(org, len(declared), error=f"not read: not tried after {stopped}"))
@@ -500,7 +501,7 @@ def _discover_command(org: str, result: Report) -> str:
     command = f"{invoked_as()} discover --org {org}"  # an org login: no shell quoting needed
     if result.base_url and result.base_url != settings.DEFAULT_BASE_URL:
         command += f" --base-url {shlex.quote(result.base_url)}"
-    if result.token_env != settings.TOKEN.env:
+    if result.token_env != COMMAND_KEYS.token.env:
         command += f" --token-env {shlex.quote(result.token_env)}"
     return command
 
@@ -753,8 +754,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base-url",
         default=None,
-        help=f"GitHub's API URL (default: the stack file's {settings.BASE_URL.key}, else "
-        f"${settings.BASE_URL.env}, else github.com)",
+        help=f"GitHub's API URL (default: the stack file's {DYNAMIC_KEYS.base_url.key}, else "
+        f"${DYNAMIC_KEYS.base_url.env}, else github.com)",
     )
     add_token_env(parser)
     shape = parser.add_mutually_exclusive_group()

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Final, NoReturn, TextIO
 
+from ..audiences.keys import COMMAND_KEYS
 from ..core import settings
 
 __all__ = [
@@ -48,9 +49,9 @@ def add_token_env(parser: argparse.ArgumentParser) -> None:
     """``--token-env NAME``: the environment variable holding the token (``discover``, ``drift``)."""
     parser.add_argument(
         "--token-env",
-        default=settings.TOKEN.env,
+        default=COMMAND_KEYS.token.env,
         metavar="NAME",
-        help=f"the environment variable holding the token (default: {settings.TOKEN.env})",
+        help=f"the environment variable holding the token (default: {COMMAND_KEYS.token.env})",
     )
 
 

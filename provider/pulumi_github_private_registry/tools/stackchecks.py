@@ -18,6 +18,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, TextIO
 
+from ..audiences.keys import DYNAMIC_KEYS, GITHUB, PACKAGE, PLUGIN_KEYS
+from ..audiences.misspelt_keys import (
+    misspelt_key_problem,
+    misspelt_keys,
+    nearest_name,
+    plugin_only_key_problems,
+)
 from ..core import schema, settings
 from ..core.errors import MAX_LINE, bounded
 from . import stackconfig, stackfile
@@ -144,8 +151,11 @@ def _tokens_problems(setting: settings.Setting, value: Any, stack: str | None) -
 _RULES: Final = {rule.name: rule for rule in settings.NUMBERS}
 
 
-def _setting_problems(attribute: str, setting: settings.Setting, value: Any, stack: str | None) -> list[str]:
-    """What the provider would refuse in one setting's value, by its rules; never quoting a secret."""
+def _setting_problems(
+    attribute: str, setting: settings.Setting, value: Any, stack: str | None, keys: settings.Keys
+) -> list[str]:
+    """What the provider would refuse in one setting's value, by its rules; never quoting a secret.
+    ``keys``: the door's whose setting it is."""
     if setting.kind == "app":
         return _app_problems(setting, value, stack)
     if setting.kind == "map":
@@ -158,7 +168,7 @@ def _setting_problems(attribute: str, setting: settings.Setting, value: Any, sta
         if attribute == "base_url":
             if not isinstance(value, str):
                 raise settings.SettingError(f"{setting.key} must be a URL string")
-            problem = settings.base_url_problem(value, setting.key)
+            problem = settings.base_url_problem(value, setting.key, keys.token.anywhere)
             if problem:
                 raise settings.SettingError(problem)
         elif attribute in _RULES:
@@ -172,7 +182,7 @@ def _setting_problems(attribute: str, setting: settings.Setting, value: Any, sta
     return []
 
 
-_PROVIDER_NAMES: Final = tuple(s.name for s in settings.PLUGIN.all)
+_PROVIDER_NAMES: Final = tuple(s.name for s in PLUGIN_KEYS.all)
 """Every key of the provider's namespace: the plugin's, which include the dynamic door's tuning keys."""
 
 
@@ -186,9 +196,9 @@ def _unknown_provider_key(key: str, name: str, registries_set: bool) -> str | No
             if registries_set
             else None
         )
-    near = settings.nearest_name(name, settings.PLUGIN)
+    near = nearest_name(name, PLUGIN_KEYS)
     if near is not None:
-        return f"{_shown(key)} is no setting of the provider: did you mean {settings.PACKAGE}:{near}?"
+        return f"{_shown(key)} is no setting of the provider: did you mean {PACKAGE}:{near}?"
     return f"{_shown(key)} is no setting of the provider; its settings: {', '.join(_PROVIDER_NAMES)}"
 
 
@@ -218,12 +228,12 @@ def config_problems(
     """
     lines: list[str] = []
     checked: set[str] = set()
-    for keys in (settings.DYNAMIC, settings.PLUGIN):
+    for keys in (DYNAMIC_KEYS, PLUGIN_KEYS):
         for attribute, setting in keys.items():
             if setting.key in checked or config.get(setting.key) is None:
                 continue
             checked.add(setting.key)
-            problems = _setting_problems(attribute, setting, config[setting.key], stack)
+            problems = _setting_problems(attribute, setting, config[setting.key], stack, keys)
             lines.extend(_given_as(problems, setting.key, (taken or {}).get(setting.key)))
         token, app = config.get(keys.token.key), config.get(keys.app_auth.key)
         if token not in (None, "") and app not in (None, "", {}):
@@ -237,7 +247,7 @@ def config_problems(
     for raw_key in config:
         key = str(raw_key)
         namespace, _, name = key.partition(":")
-        if namespace == settings.PACKAGE:
+        if namespace == PACKAGE:
             name = name.removeprefix("config:")  # the older spelling of a provider key
             if name not in _PROVIDER_NAMES:
                 problem = _unknown_provider_key(key, name, registries_set)
@@ -265,7 +275,7 @@ def validate_file(path: Path) -> tuple[int, list[str]]:
     return count, lines
 
 
-_SETTINGS_BY_KEY: Final = {s.key: s for keys in (settings.DYNAMIC, settings.PLUGIN) for s in keys.all}
+_SETTINGS_BY_KEY: Final = {s.key: s for keys in (DYNAMIC_KEYS, PLUGIN_KEYS) for s in keys.all}
 
 
 def _misplaced(document: Mapping[Any, Any], config: dict[str, Any]) -> list[str]:
@@ -303,8 +313,8 @@ def _misspelt(
     ``project``: the project's name, whose own keys (``github:owners`` in a project ``github``) are
     no misspelling, as the dynamic provider judges them too."""
     lines = []
-    for key, meant in settings.misspelt_keys(config, (settings.GITHUB,), project=project):
-        line = settings.misspelt_key_problem(key, meant)
+    for key, meant in misspelt_keys(config, (GITHUB,), project=project):
+        line = misspelt_key_problem(key, meant)
         setting = _SETTINGS_BY_KEY[meant]
         if setting.secret and _in_plaintext(setting, config[key]):
             line += (
@@ -359,7 +369,7 @@ def _check(path: Path) -> tuple[int, list[str], str | None]:
         lines.extend(_misspelt(config, stack, project, taken))
         lines.extend(config_problems(config, stack, taken=taken))
         if found is not None and found.dynamic:  # a program of its own on the dynamic provider
-            lines.extend(settings.plugin_only_key_problems(config))
+            lines.extend(plugin_only_key_problems(config))
         where = f"project {_shown(project)}'s program" if project else "the program"
         note = f"the registries are declared in {where}, not in this file: `pulumi preview` checks them"
         return 0, [_line(line) for line in lines], note
@@ -368,8 +378,8 @@ def _check(path: Path) -> tuple[int, list[str], str | None]:
         # Pulumi reads a key without a namespace as one of the project's: the stack program's.
         config.setdefault(f"{project or stackconfig.PROJECT}:{key}", config.pop(key))
     lines.extend(_misspelt(config, stack, project or stackconfig.PROJECT, taken))
-    owner = config.get(settings.OWNER.key)
-    default_org = settings.OWNER.resolve(owner if isinstance(owner, str) else None)
+    owner = config.get(DYNAMIC_KEYS.owner.key)
+    default_org = DYNAMIC_KEYS.owner.resolve(owner if isinstance(owner, str) else None)
     entries, list_problems = stackconfig.parse_registries(
         config.get(registries_key),
         default_org=default_org,
@@ -377,7 +387,7 @@ def _check(path: Path) -> tuple[int, list[str], str | None]:
     )
     lines.extend(config_problems(config, stack, entries, taken))
     # The stack program runs on the dynamic provider.
-    lines.extend(settings.plugin_only_key_problems(config))
+    lines.extend(plugin_only_key_problems(config))
     lines.extend(list_problems)
     status = _status_in(config)
     # The keys set that no registry names: one may be a secret key misspelt, or in another namespace.

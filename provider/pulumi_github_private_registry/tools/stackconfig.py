@@ -35,7 +35,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
-from ..core import schema, settings
+from ..audiences.keys import DYNAMIC_KEYS, PACKAGE
+from ..core import schema
 from ..core.schema import Audience, Problem
 
 __all__ = [
@@ -170,7 +171,7 @@ def declares_in_config(project: str | None, config_keys: Iterable[str]) -> bool:
     keys = [str(key) for key in config_keys]
     # A misnamed registries key counts in any namespace where no project is known, else in ours or
     # the provider's (`github-private-registry:registries`): `my-infra:registry` is a project's own.
-    ours = [key for key in keys if project is None or key.partition(":")[0] in (PROJECT, settings.PACKAGE)]
+    ours = [key for key in keys if project is None or key.partition(":")[0] in (PROJECT, PACKAGE)]
     return any(key.startswith(f"{PROJECT}:") for key in keys) or bool(near_registries_keys(ours))
 
 
@@ -487,7 +488,7 @@ def near_registries_keys(config_keys: Iterable[str]) -> list[str]:
 
 
 # A provider setting's name, by its lower case: the dynamic provider's key for it.
-_SETTINGS_BY_NAME: Final = {setting.name.lower(): setting.key for setting in settings.DYNAMIC.all}
+_SETTINGS_BY_NAME: Final = {setting.name.lower(): setting.key for setting in DYNAMIC_KEYS.all}
 
 
 def provider_setting_problems(config_keys: Iterable[str], named: Iterable[str] = ()) -> list[str]:
@@ -653,7 +654,9 @@ def declaration_problems(entry: RegistryEntry, *, default_org: str | None = None
     props = entry.declaration(value, [_PLACEHOLDER_ID] * len(entry.repository_names))
     ids_given = entry.inputs.get("selected_repository_ids") is not None
     problems = []
-    for problem in schema.declaration_problems(props, default_org=default_org):
+    for problem in schema.declaration_problems(
+        props, default_org=default_org, owner_setting=DYNAMIC_KEYS.owner.pair
+    ):
         if problem.field == "value":
             problem = replace(problem, field=SECRET_FIELD)  # the entry's key for the secret
         elif problem.field == "selected_repository_ids" and not ids_given:

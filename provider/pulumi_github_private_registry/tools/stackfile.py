@@ -17,9 +17,9 @@ from typing import Any, Final
 
 import yaml
 
+from ..audiences.keys import PACKAGE
+from ..audiences.misspelt_keys import edit_distance
 from ..core import schema
-from ..core.misspelt_keys import edit_distance
-from ..core.settings import PACKAGE
 
 __all__ = [
     "MAX_STACK_FILE",

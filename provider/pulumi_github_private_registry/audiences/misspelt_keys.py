@@ -3,7 +3,8 @@
 A stack's ``github:baseurl`` or ``github:ower`` is read by no provider and would silently leave the
 setting at its default: :func:`misspelt_keys` finds such keys (case, an edit or two by
 :func:`edit_distance`, a key put in the other door's namespace) without ever taking a key
-pulumi-github reads for one of ours. Imports only :mod:`.config_keys`.
+pulumi-github reads for one of ours. It is about a Pulumi stack's namespaced config, so it lives
+with the doors' keys (:mod:`.keys`); imports only those and the core's settings table.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from .config_keys import APP_ENV, DEFAULT_BASE_URL, DYNAMIC, GITHUB, PACKAGE, PLUGIN, PULUMI_GITHUB_KEYS, Keys
+from ..core.config_keys import APP_ENV, DEFAULT_BASE_URL, Keys
+from .keys import DYNAMIC_KEYS, GITHUB, PACKAGE, PLUGIN_KEYS, PULUMI_GITHUB_KEYS
 
 __all__ = [
     "edit_distance",
@@ -42,7 +44,10 @@ def _read_in(namespace: str) -> tuple[str, ...]:
     """The names the providers read in ``namespace``: both doors' keys there."""
     return tuple(
         dict.fromkeys(
-            s.name for keys in (DYNAMIC, PLUGIN) for s in keys.all if s.key.startswith(f"{namespace}:")
+            s.name
+            for keys in (DYNAMIC_KEYS, PLUGIN_KEYS)
+            for s in keys.all
+            if s.key.startswith(f"{namespace}:")
         )
     )
 
@@ -194,12 +199,12 @@ def plugin_only_key_problems(
     """
     given = {str(key) for key, value in config.items() if value not in (None, "")}
     lines: list[str] = []
-    for attribute, plugin in PLUGIN.items():
-        dynamic = getattr(DYNAMIC, attribute)
+    for attribute, plugin in PLUGIN_KEYS.items():
+        dynamic = getattr(DYNAMIC_KEYS, attribute)
         if plugin.key == dynamic.key or plugin.key not in given:
             continue
         names = _CREDENTIALS if plugin.name in _CREDENTIALS else (plugin.name,)
-        serving = [getattr(DYNAMIC, a) for a, s in DYNAMIC.items() if s.name in names]
+        serving = [s for s in DYNAMIC_KEYS.all if s.name in names]
         env = [s.env for s in serving] + (list(APP_ENV) if plugin.name in _CREDENTIALS else [])
         if any(s.key in given for s in serving) or (
             environment is not None and any(environment.get(name) for name in env)
