@@ -16,7 +16,7 @@ import yaml
 from pulumi_github_private_registry.audiences.keys import COMMAND_KEYS, DYNAMIC_KEYS
 from pulumi_github_private_registry.core import settings
 from pulumi_github_private_registry.emulator import Emulator
-from pulumi_github_private_registry.tools import drift, stackconfig
+from pulumi_github_private_registry.tools import drift, driftreport, drifttext, stackconfig
 
 TOKEN = "test-token"
 REGISTRIES = stackconfig.full_key(stackconfig.REGISTRIES_KEY)
@@ -316,7 +316,7 @@ def test_the_json_document_has_a_stable_shape(emulator: Emulator, tmp_path: Path
             "visibility 'selected' serves (1 of the compared registries has that visibility)",
         ],
     }
-    assert drift.JSON_VERSION == document["version"]
+    assert driftreport.JSON_VERSION == document["version"]
 
 
 @pytest.mark.usefixtures("token")
@@ -616,7 +616,7 @@ def test_the_report_api_without_the_command(
     assert (result.drift, result.exit_status) == (True, 2)
     changed = [r for r in result.registries if r.status == "changed"]
     assert [d.field for d in changed[0].differences] == ["url", "visibility", "replaces_base"]
-    assert drift.render_json(result) == drift.render_json(result)
+    assert drifttext.render_json(result) == drifttext.render_json(result)
 
 
 def test_the_command_line_runs_drift_and_keeps_its_exit_statuses(

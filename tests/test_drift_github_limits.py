@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 import pytest
 import yaml
 
-from pulumi_github_private_registry.tools import drift, invocation
-from pulumi_github_private_registry.tools.drift import OrgResult, RegistryDrift, Report
+from pulumi_github_private_registry.tools import drift, driftactions, invocation
+from pulumi_github_private_registry.tools.driftreport import OrgResult, RegistryDrift, Report
 from samples import TOKEN
 
 T = TypeVar("T")
@@ -59,16 +59,16 @@ def test_the_job_summary_reads_each_org_and_registry_a_bounded_number_of_times()
     )
     Counted.reads = 0
 
-    commands, summary = drift.render_github(report)
+    commands, summary = driftactions.render_github(report)
 
     # Scanning every org's and registry's list once per org would read about 3 million elements.
     assert Counted.reads <= 50 * orgs
     assert len(commands) == orgs + 1  # an annotation per drift or org not read, and the verdict
     rows = [line for line in summary.splitlines() if line.startswith("| org")]
-    assert len(rows) == drift.MAX_SUMMARY_ROWS
+    assert len(rows) == driftactions.MAX_SUMMARY_ROWS
     command = invocation.invoked_as()
     assert (
-        f"{orgs - drift.MAX_SUMMARY_ROWS} more rows are left out: "
+        f"{orgs - driftactions.MAX_SUMMARY_ROWS} more rows are left out: "
         + _escaped(
             f"the step's log has every one, and `{command} drift Pulumi.ci.yaml --format text` (or `--json`) "
             "lists them"

@@ -16,7 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import cast
+from typing import TYPE_CHECKING, cast
+from urllib.parse import urlsplit
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -25,9 +26,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from clitools import clean_environment, discover
 from doors import DOORS, open_door
 from hosted import refusal
+from pulumi_github_private_registry.core.client import GitHubClient
+from pulumi_github_private_registry.core.errors import NotFound
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.tools import drift
 from samples import TOKEN, declaration
+
+if TYPE_CHECKING:
+    from pulumi_github_private_registry.core.credentials import AppSigner
 
 PYTHON = Path(sys.executable).name
 MODULE = f"{PYTHON} -m pulumi_github_private_registry"
@@ -110,6 +116,46 @@ def test_discover_all_orgs_at_a_server_that_lists_no_orgs_says_to_check_the_base
         f"error: GET /user/orgs: not found (Not Found): the server at {base_url} does not list the "
         "organizations of the token's user: check the base URL (the --base-url option). Or name the "
         "organizations with --org.\n"
+    )
+
+
+def _lists_not_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every listing answers 404, with no request: github.com's own URL is never asked in a test."""
+
+    def not_found(self: GitHubClient, first: str, *args: object, **kwargs: object) -> list[object]:
+        raise NotFound(f"GET {urlsplit(first).path}")
+
+    monkeypatch.setattr(GitHubClient, "_every_page", not_found)
+
+
+def test_discover_all_orgs_at_githubs_own_url_says_to_check_the_token_not_the_base_url(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # github.com serves GET /user/orgs: with its URL in force (no --base-url), the URL is not to blame.
+    _lists_not_found(monkeypatch)
+
+    status, out, err = discover(capsys, "--all-orgs")
+
+    assert (status, out) == (1, "")
+    assert err == (
+        "error: GET /user/orgs: not found (Not Found): https://api.github.com/ does not list the "
+        "organizations of the token's user to this credential: check the token's kind. Or name the "
+        "organizations with --org.\n"
+    )
+
+
+def test_an_apps_installations_not_listed_at_githubs_own_url_say_to_check_the_app(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _lists_not_found(monkeypatch)
+    client = GitHubClient(TOKEN)
+
+    with pytest.raises(NotFound) as raised:
+        client.list_app_installations(cast("AppSigner", object()))
+
+    assert str(raised.value) == (
+        "GET /app/installations: not found (Not Found): https://api.github.com/ does not list the "
+        "installations of a GitHub App to this credential: check the App's id and private key."
     )
 
 

@@ -32,8 +32,8 @@ from pulumi_github_private_registry.core.answers import Asked, raise_for
 from pulumi_github_private_registry.core.errors import NotFound
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.tools import discover as discover_tool
-from pulumi_github_private_registry.tools import drift, stackconfig
-from pulumi_github_private_registry.tools.drift import Difference, OrgResult, RegistryDrift, Report
+from pulumi_github_private_registry.tools import drift, driftactions, drifttext, stackconfig
+from pulumi_github_private_registry.tools.driftreport import Difference, OrgResult, RegistryDrift, Report
 from pulumi_github_private_registry.tools.invocation import invoked_as
 from samples import TOKEN, declaration
 
@@ -123,7 +123,7 @@ def _undeclared_line(base_url: str) -> str:
         orgs=(OrgResult(ORG, 0, at_github=1),),
         registries=(RegistryDrift(ORG, "NPM_REGISTRY_SECRET", "npm_registry", "undeclared"),),
     )
-    return drift.render_text(report)[0][0]
+    return drifttext.render_text(report)[0][0]
 
 
 def test_drift_suggests_discover_without_a_base_url_at_github_com() -> None:
@@ -322,7 +322,7 @@ def test_a_difference_in_a_urls_path_is_shown() -> None:
             ),
         ),
     )
-    assert drift.render_text(report)[0][0] == (
+    assert drifttext.render_text(report)[0][0] == (
         f"{ORG}/NPM_REGISTRY_SECRET (registry[0]): url: declared 'https://npm.example.com/a', GitHub has "
         "'https://npm.example.com/b'"
     )
@@ -410,7 +410,7 @@ def test_an_unwritable_job_summary_is_a_warning_and_no_drift_exits_0(
 
 
 def test_the_summary_sends_rows_left_out_to_the_log_and_the_text_report_not_to_the_annotations() -> None:
-    many = drift.MAX_SUMMARY_ROWS + 5
+    many = driftactions.MAX_SUMMARY_ROWS + 5
     report = Report(
         "Pulumi.ci.yaml",
         orgs=tuple(OrgResult(f"org{i}", 1, at_github=0) for i in range(many)),
@@ -420,7 +420,7 @@ def test_the_summary_sends_rows_left_out_to_the_log_and_the_text_report_not_to_t
         ),
     )
 
-    _, summary = drift.render_github(report)
+    _, summary = driftactions.render_github(report)
 
     said = (
         f"the step's log has every one, and `{invoked_as()} drift Pulumi.ci.yaml --format text` (or "

@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -36,6 +36,7 @@ from .transport import RESENDABLE
 
 __all__ = [
     "Asked",
+    "UrlPart",
     "array",
     "configurations",
     "json_body",
@@ -327,14 +328,19 @@ def redirect_target(location: str, url: str, base_url: str) -> tuple[str, str | 
     return shown, suggestion
 
 
-def registry_url(url: str) -> tuple[str, tuple[str, ...]]:
+UrlPart = Literal["user_info", "query", "fragment", "after_host"]
+"""A part of a registry's URL that :func:`registry_url` leaves out; ``after_host``: everything after
+the host of a URL that cannot be taken apart (then the only part)."""
+
+
+def registry_url(url: str) -> tuple[str, tuple[UrlPart, ...]]:
     """A registry's URL as a report or a committed file may hold it: ``scheme://host[:port]/path``,
-    and what was left out of it (``user-info``, ``query``, ``fragment``), each of which may carry a
-    credential (``https://deploy:TOKEN@host/``, ``?token=...``).
+    and what was left out of it (``user_info``, ``query``, ``fragment``, in that order), each of
+    which may carry a credential (``https://deploy:TOKEN@host/``, ``?token=...``).
 
     A URL that cannot be taken apart (no scheme and host, a malformed port: ``https://user:TOKEN/``)
-    is cut to ``scheme://host`` (:func:`~.problems.url_shown`), and ``everything after its host`` is
-    what was left out. Linear in ``url``.
+    is cut to ``scheme://host`` (:func:`~.problems.url_shown`), and ``after_host`` is what was left
+    out. Linear in ``url``.
     """
     try:
         parts = urlsplit(url)
@@ -343,24 +349,21 @@ def registry_url(url: str) -> tuple[str, tuple[str, ...]]:
         parts = None
     if parts is None or not parts.scheme or not parts.hostname:
         shown = schema.url_shown(url)
-        return shown, (("everything after its host",) if shown != url else ())
+        return shown, (("after_host",) if shown != url else ())
     user_info, _, host = parts.netloc.rpartition("@")
-    dropped = tuple(
-        name
-        for name, present in (
-            ("user-info", bool(user_info) or "@" in parts.netloc),
-            ("query", bool(parts.query) or "?" in url),
-            ("fragment", bool(parts.fragment) or "#" in url),
-        )
-        if present
+    found: tuple[tuple[UrlPart, bool], ...] = (
+        ("user_info", bool(user_info) or "@" in parts.netloc),
+        ("query", bool(parts.query) or "?" in url),
+        ("fragment", bool(parts.fragment) or "#" in url),
     )
+    dropped = tuple(name for name, present in found if present)
     return urlunsplit((parts.scheme, host, parts.path, "", "")), dropped
 
 
 def registry_url_marked(url: str) -> str:
     """:func:`registry_url` with a mark where a part was left out: ``https://***@host/path?…#…``."""
     shown, dropped = registry_url(url)
-    if "user-info" in dropped:
+    if "user_info" in dropped:
         shown = shown.replace("://", "://***@", 1)
-    marks = {"query": "?…", "fragment": "#…", "everything after its host": "…"}
+    marks: dict[UrlPart, str] = {"query": "?…", "fragment": "#…", "after_host": "…"}
     return shown + "".join(marks[name] for name in dropped if name in marks)

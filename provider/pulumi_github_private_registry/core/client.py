@@ -404,7 +404,7 @@ class GitHubClient:
         """
         url = f"{self.base_url}user/orgs"
         request = f"GET {urlsplit(url).path}"
-        with self._listing(request, "the organizations of the token's user"):
+        with self._listing(request, "the organizations of the token's user", "the token's kind"):
             return [self._login(item, request) for item in self._every_page(url)]
 
     def list_app_installations(self, app: AppSigner) -> list[tuple[int, str]]:
@@ -413,7 +413,7 @@ class GitHubClient:
         url = f"{self.base_url}app/installations"
         request = f"GET {urlsplit(url).path}"
         found: list[tuple[int, str]] = []
-        with self._listing(request, "the installations of a GitHub App"):
+        with self._listing(request, "the installations of a GitHub App", "the App's id and private key"):
             items = self._every_page(url, app=app)
         for item in items:
             account = item.get("account") if isinstance(item, dict) else None
@@ -430,18 +430,21 @@ class GitHubClient:
         return found
 
     @contextmanager
-    def _listing(self, request: str, what: str) -> Iterator[None]:
+    def _listing(self, request: str, what: str, credential: str) -> Iterator[None]:
         """A 404 on a listing of what a credential sees is no missing organization: the server at
-        the base URL does not serve the list (another server, a proxy, a wrong path)."""
+        the base URL does not serve the list (another server, a proxy, a wrong path), or, at
+        github.com's own URL, which serves it, not to this credential (check ``credential``)."""
         try:
             yield
         except NotFound as exc:
-            raise NotFound(
-                request,
-                exc.message,
-                f"the server at {self.base_url} does not list {what}: check the base URL "
-                f"({self._base_url_source})",
-            ) from None
+            if self.base_url == DEFAULT_BASE_URL:
+                hint = f"{self.base_url} does not list {what} to this credential: check {credential}"
+            else:
+                hint = (
+                    f"the server at {self.base_url} does not list {what}: check the base URL "
+                    f"({self._base_url_source})"
+                )
+            raise NotFound(request, exc.message, hint) from None
 
     def _every_page(
         self,

@@ -22,6 +22,7 @@ from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
 from .config_keys import APP_ENV, DEFAULT_BASE_URL, NumberRule, Setting
+from .fields import ORG_LOGIN_RE
 
 __all__ = [
     "AppAuth",
@@ -267,8 +268,6 @@ _PEM_BEGIN: Final = re.compile(r"-----BEGIN (?:RSA )?PRIVATE KEY-----")
 _PEM_END: Final = re.compile(r"-----END (?:RSA )?PRIVATE KEY-----")
 _APP_ID_RE: Final = re.compile(r"[0-9]{1,20}")
 _API_VERSION_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# An organization login, as the tokens map's keys must be.
-_ORG_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
 
 
 @dataclass(frozen=True)
@@ -402,7 +401,7 @@ def parse_tokens(
     tokens: list[tuple[str, str]] = []
     seen: set[str] = set()  # a set: 20,000 orgs are checked in milliseconds, not seconds
     for org, token in pairs:
-        if not isinstance(org, str) or not _ORG_RE.fullmatch(org):
+        if not isinstance(org, str) or not ORG_LOGIN_RE.fullmatch(org):
             raise SettingError(f"{source} has a key that is not an organization login")
         # A key given twice as it is (JSON text) or in another case: which token would count?
         if org.lower() in seen:
@@ -424,7 +423,7 @@ def parse_owner(raw: Any, source: str) -> str | None:
     """
     if raw in (None, ""):
         return None
-    if not isinstance(raw, str) or not _ORG_RE.fullmatch(raw):
+    if not isinstance(raw, str) or not ORG_LOGIN_RE.fullmatch(raw):
         raise SettingError(
             f"{source} must be a GitHub organization login: letters, digits and hyphens, not "
             "starting with a hyphen, at most 39 characters"

@@ -11,6 +11,7 @@ of ours: the rules (:mod:`.schema`) and the problems' messages (:mod:`.problems`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -26,6 +27,7 @@ __all__ = [
     "MAX_REPOSITORY_ID",
     "NULLABLE_FIELDS",
     "OIDC_FIELDS",
+    "ORG_LOGIN_RE",
     "OUTPUT_ONLY_FIELDS",
     "REGISTRY_TYPES",
     "REPLACE_FIELDS",
@@ -83,6 +85,12 @@ AUTH_TYPES: Final[tuple[str, ...]] = (
 
 VISIBILITIES: Final[tuple[str, ...]] = ("all", "private", "selected")
 """The 3 values of ``visibility``; ``selected`` goes with ``selected_repository_ids``."""
+
+ORG_LOGIN_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
+"""An organization login, as ``org`` and the keys of the tokens per org must be (``fullmatch``):
+letters, digits and hyphens, not starting with a hyphen, 1 to 39 characters (GitHub no longer
+allows double or trailing hyphens, but older logins may have them). Anything else would move a
+request's path (``..``, ``a/b``, ``?x``, a line break) or is not an org."""
 
 SECRET_AUTH_TYPES: Final[frozenset[str]] = frozenset({"token", "username_password"})
 """Auth types that carry an encrypted secret; the OIDC types must not."""

@@ -37,6 +37,7 @@ from .fields import (
     MAX_REPOSITORY_ID,
     NULLABLE_FIELDS,
     OIDC_FIELDS,
+    ORG_LOGIN_RE,
     OUTPUT_ONLY_FIELDS,
     REGISTRY_TYPES,
     REPLACE_FIELDS,
@@ -132,10 +133,6 @@ _STRING_FIELDS: Final = tuple(str(f.rest) for f in FIELDS if f.kind == "string" 
 _BASE64_RE: Final = re.compile(
     r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})"
 )
-# An organization login: letters, digits and hyphens, not starting with a hyphen, 1 to 39
-# characters (GitHub no longer allows double or trailing hyphens, but older logins may have them).
-# Anything else would move a request's path (`..`, `a/b`, `?x`, a line break) or is not an org.
-_ORG_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
 # A configuration name: UPPER(registry_type) + "_SECRET"; kept generous for types GitHub may add.
 _NAME_RE: Final = re.compile(r"[A-Z0-9_]{1,100}")
 # User-info in any URL (`scheme://user:password@`), up to the last '@' before the path.
@@ -148,7 +145,7 @@ def org_problem(org: Any) -> Problem | None:
     """Why ``org`` is not a GitHub organization login, or None."""
     if not isinstance(org, str) or not org:
         return Problem("org_empty", "org")
-    if not _ORG_RE.fullmatch(org):
+    if not ORG_LOGIN_RE.fullmatch(org):
         return Problem("org_shape", "org")
     return None
 

@@ -314,12 +314,10 @@ class _TimedAdapter(HTTPAdapter):
 
 
 def _was_sent(exc: requests.RequestException) -> bool:
-    """Whether the request may have reached GitHub (a refused or timed-out connect did not)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return False
-    inner = exc.args[0] if exc.args else None
-    reason = getattr(inner, "reason", inner)
-    return not isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+    """Whether the request may have reached GitHub: not when no connection was made, to the server
+    or to the proxy (refused, unresolvable, timed out), anywhere in what ``exc`` wraps."""
+    unsent = (requests.ConnectTimeout, NewConnectionError, ConnectTimeoutError)  # NameResolutionError too
+    return not any(isinstance(error, unsent) for error in _reasons(exc))
 
 
 def _refused(error: BaseException) -> bool:
@@ -425,8 +423,6 @@ class _Cause:
 
     text: str
     fix: str | None = None
-    unsent: bool = False
-    """No connection was made (refused, unresolvable, timed out): nothing reached the server."""
 
 
 def _cut_short(error: http.client.IncompleteRead) -> str:
@@ -454,18 +450,18 @@ def _cause_of(exc: BaseException, base_url_source: str) -> _Cause:
             cause = error.__cause__
             why = f": {_os_reason(cause)}" if isinstance(cause, OSError) else ""
             host = getattr(error.conn, "host", None) or "the host"
-            return _Cause(f"cannot resolve {to}{host}{why}", f"{check} and the network", unsent=True)
+            return _Cause(f"cannot resolve {to}{host}{why}", f"{check} and the network")
         if isinstance(error, NewConnectionError):
             cause = error.__cause__
             why = _os_reason(cause) if isinstance(cause, OSError) else "no connection"
             up = "that the proxy is up" if proxy else "that the server is up"
             down = up if isinstance(cause, ConnectionRefusedError) else "the network"
             where = _endpoint(error) or "the server"
-            return _Cause(f"cannot connect to {to}{where}: {why}", f"{check} and {down}", unsent=True)
+            return _Cause(f"cannot connect to {to}{where}: {why}", f"{check} and {down}")
         if isinstance(error, ConnectTimeoutError):
             where = _endpoint(error) or "the server"
             fix = f"{check} and the network"
-            return _Cause(f"cannot connect to {to}{where}: timed out", fix, unsent=True)
+            return _Cause(f"cannot connect to {to}{where}: timed out", fix)
         if isinstance(error, SSLError):
             return _Cause(f"TLS failed: {_SSL_SOURCE_RE.sub('', str(chain[-1]))}")
         if isinstance(error, http.client.RemoteDisconnected):
@@ -610,9 +606,11 @@ class Transport:
     def _failure(
         self, method: str, request: str, exc: requests.RequestException, expired: bool
     ) -> GitHubError:
+        # A write that may have reached GitHub has an unknown outcome; anything else can be sent again.
+        unknown = method not in RESENDABLE and _was_sent(exc)
         # The reason's text may quote the URL or a header: it is redacted, and its end is kept.
         if expired and self.throttle.cancellation.cancelled:
-            if method in RESENDABLE or not _was_sent(exc):
+            if not unknown:
                 return Cancelled(request)
             cause = "the operation was cancelled before GitHub answered"
         elif expired:
@@ -621,11 +619,9 @@ class Transport:
             # Every token in use was registered for redaction (credentials.remember_secret).
             found = _cause_of(exc, self._base_url_source)
             cause = bounded(redact(found.text), 240, keep="end")
-            if found.unsent:  # never connected: nothing was sent, whatever the method
+            if not unknown:
                 return TransportError(request, cause, fix=found.fix)
-            if method in RESENDABLE or not _was_sent(exc):
-                return TransportError(request, cause, fix=found.fix)
-        if method not in RESENDABLE and _was_sent(exc):
+        if unknown:
             return OutcomeUnknown(request, cause)
         return TransportError(request, cause)
 

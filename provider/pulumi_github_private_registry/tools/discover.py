@@ -27,7 +27,7 @@ import yaml
 from ..audiences.keys import COMMAND_KEYS, DYNAMIC_KEYS
 from ..core import schema, settings
 from ..core.access import Access, connect, has_credential
-from ..core.answers import registry_url
+from ..core.answers import UrlPart, registry_url
 from ..core.errors import MAX_DETAIL, MAX_LINE, GitHubError, NotFound, affects_every_org, bounded
 from ..plugin.package import RESOURCE
 from . import stackconfig, stackfile
@@ -85,7 +85,14 @@ def render_discoveries(found: Found, base_url: str, stack: str | None, *, unread
     ``unread``: organizations that could not be read, named in a comment so the file says it is
     incomplete.
     """
+    return _config(found, base_url, stack, unread)[0]
+
+
+def _config(found: Found, base_url: str, stack: str | None, unread: Sequence[str]) -> tuple[str, list[str]]:
+    """:func:`render_discoveries`' text, and for each registry whose URL lost a part that may hold a
+    credential, what was left out (:func:`_left_out`), worked out once for the comment and stderr."""
     lines: list[str] = []
+    left_out: list[str] = []
     if unread:
         lines.append(f"# Incomplete: not read: {', '.join(unread)} (the errors went to stderr).")
     orgs = [org for org, _ in found]
@@ -96,7 +103,7 @@ def render_discoveries(found: Found, base_url: str, stack: str | None, *, unread
             lines.append(f"# {where} has no private registries.")
         else:
             lines.append(f"# None of the {where} has private registries: {', '.join(orgs)}.")
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n", left_out
     stack_file = f"stacks/Pulumi.{stack or '<stack>'}.yaml"
     lines += [
         f"# {total} private registr{'y' if total == 1 else 'ies'} of {where}.",
@@ -111,8 +118,9 @@ def render_discoveries(found: Found, base_url: str, stack: str | None, *, unread
             entry = stackconfig.entry_from_record(org, record)
             dropped = _url_left_out(entry)
             if dropped:
+                left_out.append(_left_out(org, record, dropped))
                 lines.append(
-                    f"# {_left_out(org, record, dropped)} here (this file is committed): the registry's "
+                    f"# {left_out[-1]} here (this file is committed): the registry's "
                     f"credentials belong in its secret (`{stackconfig.SECRET_FIELD}:`); `pulumi up` sets "
                     "the URL as written here."
                 )
@@ -134,10 +142,10 @@ def render_discoveries(found: Found, base_url: str, stack: str | None, *, unread
             "# Then set each secret (GitHub never returns them); each command prompts for the value:",
         ]
         lines += [f"#   {stackconfig.set_secret_command(key, stack)}" for key in keys]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", left_out
 
 
-def _url_left_out(entry: dict[str, Any]) -> tuple[str, ...]:
+def _url_left_out(entry: dict[str, Any]) -> tuple[UrlPart, ...]:
     """Take out of ``entry``'s ``url`` what may hold a credential (:func:`~..core.answers.registry_url`:
     its user-info, query and fragment); returns what was left out."""
     url = entry.get("url")
@@ -147,16 +155,26 @@ def _url_left_out(entry: dict[str, Any]) -> tuple[str, ...]:
     return dropped
 
 
-def _left_out(org: str, record: Mapping[str, Any], dropped: Sequence[str]) -> str:
+_URL_PARTS: Final[Mapping[UrlPart, str]] = {
+    "user_info": "user-info",
+    "query": "query",
+    "fragment": "fragment",
+    "after_host": "everything after the host",
+}
+"""The parts of a URL :func:`~..core.answers.registry_url` leaves out, in words."""
+
+
+def _left_out(org: str, record: Mapping[str, Any], dropped: Sequence[UrlPart]) -> str:
     """``acme/NPM_REGISTRY_SECRET: the user-info and query of its URL at GitHub (they may hold a
     credential) are left out``."""
-    parts = ", ".join(dropped[:-1]) + (" and " if len(dropped) > 1 else "") + dropped[-1]
+    names = [_URL_PARTS[part] for part in dropped]
+    parts = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+    # A URL that cannot be taken apart keeps its scheme and host alone: the rest is one part.
+    what = parts if "after_host" in dropped else f"the {parts}"
     they, are = ("they", "are") if len(dropped) > 1 else ("it", "is")
-    # A URL that cannot be taken apart keeps its scheme and host alone (answers.registry_url).
-    the = "" if parts.startswith("everything") else "the "
     return (
-        f"{_registry_id(org, record)}: {the}{parts.replace('its host', 'the host')} of its URL at GitHub "
-        f"({they} may hold a credential) {are} left out"
+        f"{_registry_id(org, record)}: {what} of its URL at GitHub ({they} may hold a credential) {are} "
+        "left out"
     )
 
 
@@ -360,16 +378,10 @@ def _walk(
     if output_format == "import":
         out.write(_json_text(import_documents(found)))
     else:
-        for org, records in found:
-            for record in records:
-                dropped = _url_left_out({"url": record.get("url")})
-                if dropped:
-                    print(
-                        f"note: {_left_out(org, record, dropped)} of the config: put the registry's "
-                        "credentials in its secret",
-                        file=err,
-                    )
-        out.write(render_discoveries(found, client.base_url, stack, unread=unread))
+        text, left_out = _config(found, client.base_url, stack, unread)
+        for said in left_out:
+            print(f"note: {said} of the config: put the registry's credentials in its secret", file=err)
+        out.write(text)
     return EXIT_PARTIAL if unread else EXIT_OK
 
 

@@ -26,9 +26,9 @@ Exit status: 0 no drift; 2 drift; 1 an error (the stack file cannot be read or h
 credentials or base URL are unusable, or an org could not be listed: the others are still
 reported), which wins over 2 since the report is then incomplete.
 
-``--json`` (``--format json``) prints one JSON document (see :meth:`Report.to_json`; ``"version":
+``--json`` (``--format json``) prints one JSON document (see :meth:`.driftreport.Report.to_json`; ``"version":
 1``) and nothing else on stdout, errors included; the errors also go to stderr, for people reading a
-CI log. ``--format github`` prints GitHub Actions workflow commands instead (:func:`render_github`)
+CI log. ``--format github`` prints GitHub Actions workflow commands instead (:mod:`.driftactions`)
 and appends a Markdown job summary to ``$GITHUB_STEP_SUMMARY`` (printed after them when unset). The
 exit status is the same in every format.
 """
@@ -36,246 +36,46 @@ exit status is the same in every format.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import re
-import shlex
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Final, Literal, TextIO
+from typing import Any, Final, TextIO
 
 from ..audiences.keys import COMMAND_KEYS, DYNAMIC_KEYS
 from ..core import schema, settings
 from ..core.access import connect, has_credential
 from ..core.answers import registry_url_marked
 from ..core.comparing import normalized  # the diff's own comparison
-from ..core.errors import MAX_LINE, GitHubError, affects_every_org, bounded, redact
+from ..core.errors import GitHubError, affects_every_org, redact
 from . import stackconfig, stackfile
+from .driftactions import SUMMARY_ENV, render_github, write_summary
+from .driftreport import (
+    FIELD_ORDER,
+    JSON_VERSION,
+    REPOSITORIES,
+    VALUE,
+    Difference,
+    OrgResult,
+    RegistryDrift,
+    Report,
+)
+from .drifttext import render_json, render_text
 from .invocation import CommandParser, Exit, add_token_env, as_module, invoked_as, no_token
 
 __all__ = [
     "DESCRIPTION",
     "FORMATS",
     "HELP",
-    "JSON_VERSION",
-    "SUMMARY_ENV",
     "USAGE_STATUS",
-    "Difference",
-    "OrgResult",
-    "RegistryDrift",
-    "Report",
-    "Status",
     "add_arguments",
     "main",
-    "render_github",
-    "render_json",
-    "render_text",
     "report",
     "run",
 ]
 
-JSON_VERSION: Final = 1
-"""The version of the ``--json`` document's shape; raised only when a field changes meaning or goes."""
-
-Status = Literal["in_sync", "missing", "undeclared", "changed", "not_checked"]
-"""A registry's verdict; ``not_checked``: declared in an org whose list could not be read."""
-
-VALUE: Final = "value"
-"""Named in ``not_compared`` for a registry that carries a secret: GitHub never returns it."""
-REPOSITORIES: Final = "selected_repository_ids"
-"""Named in ``not_compared`` for a ``selected`` registry: GitHub never says which repositories."""
-
-VALUE_NOTE: Final = "secret values are not compared: GitHub never returns them"
-REPOSITORIES_NOTE: Final = (
-    "repository lists are not compared: GitHub never returns which repositories a registry with "
-    "visibility 'selected' serves"
-)
-
-
-@dataclass(frozen=True)
-class Difference:
-    """A reported field whose declared value (defaults made explicit) differs from GitHub's."""
-
-    field: str
-    declared: Any
-    github: Any
-
-
-@dataclass(frozen=True)
-class RegistryDrift:
-    """One registry, declared or at GitHub or both, and its verdict."""
-
-    org: str
-    name: str
-    registry_type: str | None
-    status: Status
-    index: int | None = None
-    """The entry's index in the registries list; None for an undeclared registry."""
-    differences: tuple[Difference, ...] = ()
-    not_compared: tuple[str, ...] = ()
-    """Fields that could not be compared: :data:`VALUE`, :data:`REPOSITORIES`, and reported
-    fields GitHub's answer left out. Empty unless the registry is declared and at GitHub."""
-    github: Mapping[str, Any] = field(default_factory=dict)
-    """For an undeclared registry: the reported fields GitHub gave."""
-
-    @property
-    def label(self) -> str:
-        """``acme/NPM_REGISTRY_SECRET (registry[0])``, or without the index when undeclared."""
-        where = f" (registry[{self.index}])" if self.index is not None else ""
-        return f"{self.org}/{self.name}{where}"
-
-
-@dataclass(frozen=True)
-class OrgResult:
-    """One org: how many registries the stack declares there, how many GitHub listed, or why not."""
-
-    org: str
-    declared: int
-    at_github: int | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class Report:
-    """The whole comparison of one stack file; :attr:`errors` means nothing was compared."""
-
-    stack_file: str
-    base_url: str | None = None
-    token_env: str = COMMAND_KEYS.token.env
-    """The variable the token was read from: a command suggested to follow reads it too."""
-    errors: tuple[str, ...] = ()
-    """Problems with the stack file, the credentials or the base URL (nothing was asked of GitHub)."""
-    orgs: tuple[OrgResult, ...] = ()
-    registries: tuple[RegistryDrift, ...] = ()
-
-    def count(self, status: Status) -> int:
-        """How many registries have ``status``."""
-        return sum(r.status == status for r in self.registries)
-
-    @property
-    def drift(self) -> bool:
-        """Whether any registry is missing, undeclared or changed (in the orgs that were read)."""
-        return any(r.status in ("missing", "undeclared", "changed") for r in self.registries)
-
-    @property
-    def failed_orgs(self) -> tuple[OrgResult, ...]:
-        """The orgs whose registries could not be listed."""
-        return tuple(o for o in self.orgs if o.error is not None)
-
-    @property
-    def exit_status(self) -> int:
-        """1 on any error (the report is incomplete), else 2 on drift, else 0."""
-        if self.errors or self.failed_orgs:
-            return 1
-        return 2 if self.drift else 0
-
-    def notes(self) -> list[str]:
-        """What the comparison could not see, each said once."""
-        compared = [r for r in self.registries if r.status in ("in_sync", "changed")]
-        notes = []
-        secrets = sum(VALUE in r.not_compared for r in compared)
-        if secrets:
-            notes.append(f"{VALUE_NOTE} ({_of_compared(secrets)} {_verb(secrets, 'carries', 'carry')} one)")
-        selected = sum(REPOSITORIES in r.not_compared for r in compared)
-        if selected:
-            notes.append(
-                f"{REPOSITORIES_NOTE} ({_of_compared(selected)} {_verb(selected, 'has', 'have')} "
-                "that visibility)"
-            )
-        left_out = sorted(
-            {f for r in compared for f in r.not_compared if f not in (VALUE, REPOSITORIES)},
-            key=_FIELD_ORDER.__getitem__,
-        )
-        if left_out:
-            count = sum(any(f in left_out for f in r.not_compared) for r in compared)
-            notes.append(
-                f"GitHub's answers left out {', '.join(left_out)} for {_plural(count, 'registry')}: "
-                "not compared"
-            )
-        return notes
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``--json`` document: a stable shape, ``version`` :data:`JSON_VERSION`.
-
-        ``{"version": 1, "stack_file", "base_url" (null when GitHub was not asked), "drift": bool,
-        "exit_status": 0|1|2, "errors": [str], "orgs": [{"org", "declared", "at_github" (null on
-        error), "error" (null or str)}], "registries": [{"org", "name", "registry_type", "index"
-        (null when undeclared), "status": "in_sync"|"missing"|"undeclared"|"changed"|"not_checked",
-        "differences": [{"field", "declared", "github"}], "not_compared": [field], "github": {field:
-        value} (the undeclared registry's reported fields, else {})}], "summary": {"declared",
-        "at_github", "missing", "undeclared", "changed", "in_sync", "not_checked", "failed_orgs"},
-        "notes": [str]}``. Orgs are sorted case-insensitively, registries by org then name;
-        ``declared`` and ``github`` values are normalized as compared (defaults made explicit), a
-        ``url`` without its user-info, query and fragment (marked ``***@``, ``?…``, ``#…``): machine
-        output is still kept in CI, so it holds no query a token may ride in.
-        """
-        document: dict[str, Any] = {
-            "version": JSON_VERSION,
-            "stack_file": self.stack_file,
-            "base_url": self.base_url,
-            "drift": self.drift,
-            "exit_status": self.exit_status,
-            "errors": list(self.errors),
-            "orgs": [
-                {"org": o.org, "declared": o.declared, "at_github": o.at_github, "error": o.error}
-                for o in self.orgs
-            ],
-            "registries": [
-                {
-                    "org": r.org,
-                    "name": r.name,
-                    "registry_type": r.registry_type,
-                    "index": r.index,
-                    "status": r.status,
-                    "differences": [
-                        {"field": d.field, "declared": d.declared, "github": d.github} for d in r.differences
-                    ],
-                    "not_compared": list(r.not_compared),
-                    "github": dict(r.github),
-                }
-                for r in self.registries
-            ],
-            "summary": {
-                "declared": sum(r.index is not None for r in self.registries),
-                "at_github": sum(o.at_github or 0 for o in self.orgs),
-                **{status: self.count(status) for status in _STATUSES},
-                "failed_orgs": len(self.failed_orgs),
-            },
-            "notes": self.notes(),
-        }
-        redacted: dict[str, Any] = _redacted(document)
-        return redacted
-
-
-_STATUSES: Final[tuple[Status, ...]] = ("missing", "undeclared", "changed", "in_sync", "not_checked")
-_FIELD_ORDER: Final = {name: i for i, name in enumerate(schema.FIELDS_BY_NAME)}
-
-
-def _plural(count: int, noun: str) -> str:
-    if noun.endswith("y"):
-        return f"{count} {noun[:-1]}{'y' if count == 1 else 'ies'}"
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _verb(count: int, one: str, many: str) -> str:
-    return one if count == 1 else many
-
-
-def _of_compared(count: int) -> str:
-    return f"{count} of the compared registries"
-
-
-def _redacted(value: Any) -> Any:
-    """``value`` with every string redacted: GitHub's text or a stack file's may carry a credential."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, Mapping):
-        return {key: _redacted(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_redacted(item) for item in value]
-    return value
+FORMATS: Final = ("text", "json", "github")
+"""What ``drift --format`` prints: lines for people, one JSON document, or GitHub Actions commands."""
 
 
 # --- reading the stack file -------------------------------------------------------------------
@@ -353,7 +153,7 @@ def _compare(org: str, entry: stackconfig.RegistryEntry, record: Mapping[str, An
         status="changed" if differences else "in_sync",
         index=entry.index,
         differences=tuple(differences),
-        not_compared=tuple(sorted(not_compared, key=_FIELD_ORDER.__getitem__)),
+        not_compared=tuple(sorted(not_compared, key=FIELD_ORDER.__getitem__)),
     )
 
 
@@ -475,276 +275,6 @@ def report(
     )
 
 
-# --- rendering --------------------------------------------------------------------------------
-
-
-def _shown(value: Any) -> str:
-    # Bounded: a declared value may be a megabyte; GitHub's answer, anything.
-    return "unset" if value is None else schema.plain(repr(value), 200)
-
-
-def _missing(registry: RegistryDrift) -> str:
-    return "declared, and GitHub has no such registry (`pulumi up` would create it)"
-
-
-def _undeclared(registry: RegistryDrift, result: Report) -> str:
-    return (
-        f"at GitHub, not in the stack file (`{_discover_command(registry.org, result)}` prints an "
-        "entry that adopts it)"
-    )
-
-
-def _discover_command(org: str, result: Report) -> str:
-    """The ``discover`` that reads ``org`` where and as drift read it: without ``--base-url`` it
-    would ask github.com, sending there a token meant for another server; without ``--token-env``
-    it would find no token."""
-    command = f"{invoked_as()} discover --org {org}"  # an org login: no shell quoting needed
-    if result.base_url and result.base_url != settings.DEFAULT_BASE_URL:
-        command += f" --base-url {shlex.quote(result.base_url)}"
-    if result.token_env != COMMAND_KEYS.token.env:
-        command += f" --token-env {shlex.quote(result.token_env)}"
-    return command
-
-
-def _difference(difference: Difference) -> str:
-    text = (
-        f"{difference.field}: declared {_shown(difference.declared)}, GitHub has {_shown(difference.github)}"
-    )
-    if difference.field == "url" and difference.declared == difference.github:  # alike but for what is hidden
-        text += " (they differ in what is not shown)"
-    return text
-
-
-def _org_failure(org: OrgResult) -> str:
-    return f"{str(org.error).rstrip('.')}" + (
-        f" ({_plural(org.declared, 'declared registry')} not compared)" if org.declared else ""
-    )
-
-
-def _verdict(result: Report) -> str:
-    """The one-line outcome, after the stack file's name (``no drift: ...``, ``drift: ...``)."""
-    failed = len(result.failed_orgs)
-    read = _plural(len(result.orgs) - failed, "org")
-    checked = sum(r.index is not None and r.status != "not_checked" for r in result.registries)
-    declared = _plural(checked, "declared registry")
-    if not result.orgs:
-        verdict = (
-            "no drift: no registry is declared and no default org is set, so there is nothing to compare"
-        )
-    elif failed == len(result.orgs):
-        verdict = f"not compared: none of the {_plural(failed, 'org')} could be read"
-    elif result.drift:
-        counts = ", ".join(f"{result.count(s)} {s.replace('_', ' ')}" for s in _STATUSES[:4])
-        verdict = f"drift: {counts} ({declared}, {read} read)"
-    else:
-        verdict = f"no drift: {declared} in {read} match GitHub"
-    if failed and failed < len(result.orgs):
-        verdict += f"; {_plural(failed, 'org')} could not be read: the report is incomplete"
-    if result.base_url:
-        verdict += f" (read from {result.base_url})"
-    return verdict
-
-
-def _unusable(result: Report) -> list[str]:
-    """Why nothing was compared, one line per error, then the count."""
-    plural = _plural(len(result.errors), "problem")
-    return [*result.errors, f"{plural}; nothing was compared"]
-
-
-def render_text(result: Report) -> tuple[list[str], list[str]]:
-    """The lines for people: ``(stdout lines, stderr lines)``, each redacted and printable."""
-    name = result.stack_file
-    if result.errors:
-        return [], _lines([f"error: {name}: {line}" for line in _unusable(result)])
-    out: list[str] = []
-    for registry in result.registries:
-        if registry.status == "missing":
-            out.append(f"{registry.label}: missing: {_missing(registry)}")
-        elif registry.status == "undeclared":
-            out.append(f"{registry.label}: undeclared: {_undeclared(registry, result)}")
-        out.extend(f"{registry.label}: {_difference(d)}" for d in registry.differences)
-    err = [f"error: {o.org}: {_org_failure(o)}" for o in result.failed_orgs]
-    out.extend(f"note: {note}" for note in result.notes())
-    out.append(f"{name}: {_verdict(result)}")
-    return _lines(out), _lines(err)
-
-
-# --- GitHub Actions: workflow commands and a job summary ------------------------------------------
-
-FORMATS: Final = ("text", "json", "github")
-"""What ``drift --format`` prints: lines for people, one JSON document, or GitHub Actions commands."""
-SUMMARY_ENV: Final = "GITHUB_STEP_SUMMARY"
-"""The file GitHub Actions shows as the job summary; ``--format github`` appends to it."""
-MAX_SUMMARY_ROWS: Final = 300
-"""Rows of the summary's table at most; the annotations and ``--json`` still have every registry.
-
-GitHub takes at most 1 MiB (1024k) of summary a step and drops a larger one whole ("$GITHUB_STEP_SUMMARY
-upload aborted, supports content up to a size of 1024k": docs.github.com, workflow commands, "Adding a
-job summary"): 300 rows of at most about 1,600 characters each stay below it."""
-MAX_SUMMARY_PROBLEMS: Final = 50
-"""Problems of an unusable stack file the summary lists at most (each up to :data:`MAX_LINE`)."""
-MAX_ANNOTATIONS: Final = 10
-"""Error annotations printed at most for an unusable stack file: GitHub shows 10 error, 10 warning
-and 10 notice annotations a step, 50 a job (actions/toolkit, docs/problem-matchers.md,
-"Limitations"); more would only fill the log."""
-_TITLE: Final = 200  # characters of a value in an annotation's title or a summary cell
-_MARKDOWN_PUNCTUATION: Final = re.compile(r"([!-/:-@\[-`{-~])")
-
-
-def _command_data(text: str) -> str:
-    """A workflow command's message, escaped as GitHub's toolkit does (``escapeData``)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _command_property(text: str) -> str:
-    """A workflow command's property value (``escapeProperty``): also ``:`` and ``,``."""
-    return _command_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def _annotation(level: str, file: str, title: str, message: str) -> str:
-    """``::error file=F,title=T::message``: every value from outside made one printable, redacted,
-    bounded line first (no line of it can start a command of its own), then escaped."""
-    properties = (
-        f"file={_command_property(bounded(file, _TITLE))},title={_command_property(bounded(title, _TITLE))}"
-    )
-    return f"::{level} {properties}::{_command_data(bounded(message, MAX_LINE))}"
-
-
-def _markdown(value: Any, limit: int = _TITLE) -> str:
-    """Text for a summary's table or line: redacted, one printable line, bounded, and every ASCII
-    punctuation character backslash-escaped, so nothing in it is markup (no ``|`` ends a cell, no
-    HTML, link, code span or emphasis starts); "-" when empty."""
-    text = bounded(str(value), limit)
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text) if text else "-"
-
-
-def render_github(result: Report) -> tuple[list[str], str]:
-    """``--format github``: the workflow commands (one per missing, undeclared or changed registry,
-    per org that could not be read, per problem of the stack file up to :data:`MAX_ANNOTATIONS`; a
-    notice per note; then the verdict as a notice), and the job summary in Markdown. GitHub shows the
-    first 10 errors and 10 warnings of a step as annotations; the log has every one."""
-    name = result.stack_file
-    out: list[str] = []
-    if result.errors:
-        # GitHub shows 10 error annotations a step: the first problems, then the count (which says
-        # where the rest are), so that 20,000 problems are not 20,000 commands.
-        problems = list(result.errors[: MAX_ANNOTATIONS - 1])
-        count = _unusable(result)[-1]
-        if len(result.errors) > len(problems):
-            count += f"; {len(result.errors) - len(problems)} are not annotated: {_every_problem(result)}"
-        out += [_annotation("error", name, "drift: nothing compared", line) for line in [*problems, count]]
-        return out, _summary(result)
-    for registry in result.registries:
-        where = f"{registry.org}/{registry.name}"
-        if registry.status == "missing":
-            out.append(
-                _annotation(
-                    "error", name, f"missing at GitHub: {where}", f"{registry.label}: {_missing(registry)}"
-                )
-            )
-        elif registry.status == "undeclared":
-            out.append(
-                _annotation(
-                    "warning",
-                    name,
-                    f"undeclared: {where}",
-                    f"{registry.label}: {_undeclared(registry, result)}",
-                )
-            )
-        elif registry.status == "changed":
-            changes = "; ".join(_difference(d) for d in registry.differences)
-            out.append(
-                _annotation("error", name, f"changed at GitHub: {where}", f"{registry.label}: {changes}")
-            )
-    out += [
-        _annotation("error", name, f"not read: {o.org}", f"{o.org}: {_org_failure(o)}")
-        for o in result.failed_orgs
-    ]
-    out += [_annotation("notice", name, "drift: not compared", note) for note in result.notes()]
-    out.append(_annotation("notice", name, "drift", f"{name}: {_verdict(result)}"))
-    return out, _summary(result)
-
-
-def _summary(result: Report) -> str:
-    """The job summary: a heading, the verdict, and a table of what drifted, by org.
-
-    Linear in the registries and orgs (grouped once), and bounded whatever their number: at most
-    :data:`MAX_SUMMARY_ROWS` rows or :data:`MAX_SUMMARY_PROBLEMS` problems are rendered.
-    """
-    lines = [f"### Registry drift: {_markdown(result.stack_file)}", ""]
-    if result.errors:
-        lines += ["Nothing was compared:", ""]
-        lines += [f"- {_markdown(e, MAX_LINE)}" for e in result.errors[:MAX_SUMMARY_PROBLEMS]]
-        if len(result.errors) > MAX_SUMMARY_PROBLEMS:
-            more = len(result.errors) - MAX_SUMMARY_PROBLEMS
-            lines += ["", f"{_plural(more, 'more problem')}: {_markdown(_every_problem(result), MAX_LINE)}"]
-        return "\n".join(lines) + "\n"
-    lines.append(f"**Verdict:** {_markdown(_verdict(result), MAX_LINE)}")
-    failed = {o.org: o for o in result.failed_orgs}
-    drifted: dict[str, list[RegistryDrift]] = {}
-    for r in result.registries:
-        if r.status in ("missing", "undeclared", "changed"):
-            drifted.setdefault(r.org, []).append(r)
-    rows: list[str] = []
-    total = 0  # every row there would be; only the first MAX_SUMMARY_ROWS are rendered
-    for org in sorted(drifted.keys() | {o.org for o in result.orgs}, key=str.lower):
-        failure = failed.get(org)
-        if failure is not None:
-            total += 1
-            if total <= MAX_SUMMARY_ROWS:
-                rows.append(f"| {_markdown(org)} | - | not read | {_markdown(_org_failure(failure), 400)} |")
-        for r in drifted.get(org, ()):
-            total += 1
-            if total > MAX_SUMMARY_ROWS:
-                continue
-            if r.status == "missing":
-                details = "declared, and GitHub has no such registry"
-            elif r.status == "undeclared":
-                details = "at GitHub, not in the stack file"
-            else:
-                details = "; ".join(_difference(d) for d in r.differences)
-            where = f" (registry[{r.index}])" if r.index is not None else ""
-            rows.append(
-                f"| {_markdown(org)} | {_markdown(r.name + where)} | {r.status} | {_markdown(details, 400)} |"
-            )
-    if rows:
-        lines += ["", "| Org | Registry | Drift | Details |", "| --- | --- | --- | --- |", *rows]
-        if total > MAX_SUMMARY_ROWS:
-            # Not "in the annotations": GitHub shows 10 error and 10 warning annotations a step.
-            where = f"the step's log has every one, and {_every_row(result)}"
-            lines += ["", f"{total - MAX_SUMMARY_ROWS} more rows are left out: {_markdown(where, MAX_LINE)}"]
-    notes = result.notes()
-    if notes:
-        lines += ["", *(f"- Note: {_markdown(note, MAX_LINE)}" for note in notes)]
-    return "\n".join(lines) + "\n"
-
-
-def _every_row(result: Report) -> str:
-    """Where the registries left out of the summary's table are all listed."""
-    return f"{_text_command(result)} (or `--json`) lists them"
-
-
-def _every_problem(result: Report) -> str:
-    """Where a stack file's problems left out of the summary and the annotations are all listed."""
-    return f"{_text_command(result)} lists every one"
-
-
-def _text_command(result: Report) -> str:
-    """The text report of the same stack file, as a command to copy (the file's name quoted)."""
-    return f"`{invoked_as()} drift {shlex.quote(result.stack_file)} --format text`"
-
-
-def _lines(lines: list[str]) -> list[str]:
-    """One printable, redacted, bounded line each: a stack file's or GitHub's text must not forge
-    lines in a CI log, nor fill it."""
-    return [bounded(line, MAX_LINE) for line in lines]
-
-
-def render_json(result: Report) -> str:
-    """The ``--json`` document, as printed."""
-    return json.dumps(result.to_json(), indent=2, sort_keys=False) + "\n"
-
-
 # --- the command ------------------------------------------------------------------------------
 
 
@@ -801,7 +331,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.output_format == "github":
         commands, summary = render_github(result)
         out.writelines(line + "\n" for line in commands)
-        _write_summary(summary, out, err)
+        write_summary(summary, out, err)
         return result.exit_status  # the errors are annotations already
     if args.output_format == "json":
         out.write(render_json(result))
@@ -809,24 +339,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.writelines(line + "\n" for line in lines)
     err.writelines(line + "\n" for line in errors)
     return result.exit_status
-
-
-def _write_summary(summary: str, out: TextIO, err: TextIO) -> None:
-    """Append the job summary to ``$GITHUB_STEP_SUMMARY``, or print it after the commands when unset."""
-    path = os.environ.get(SUMMARY_ENV)
-    if not path:
-        out.write("\n" + summary)
-        return
-    try:
-        with open(path, "a", encoding="utf-8") as summary_file:
-            summary_file.write(summary + "\n")
-    except OSError as exc:
-        reason = (exc.strerror or type(exc).__name__).lower()
-        print(
-            # A warning: the exit status stays the drift's (the annotations are written).
-            bounded(f"warning: cannot write the job summary to ${SUMMARY_ENV} ({path}): {reason}", MAX_LINE),
-            file=err,
-        )
 
 
 def main(

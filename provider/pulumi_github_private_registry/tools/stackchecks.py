@@ -59,8 +59,7 @@ def _shown(key: Any) -> str:
 def _set_secret(key: str, stack: str | None, *, path: bool = False) -> str:
     """The command that sets ``key`` (``path``: a key inside a structured value) as a secret; it
     prompts for the value, or reads it from standard input."""
-    flags = f"{f' --stack {stack}' if stack else ''}{' --path' if path else ''}"
-    return f"pulumi config set --secret{flags} {key}"
+    return stackconfig.config_command("set --secret", key, stack, path=path)
 
 
 _remove: Final = stackconfig.remove_command

@@ -51,6 +51,7 @@ __all__ = [
     "CodespacesSecret",
     "RegistryEntry",
     "SecretStatus",
+    "config_command",
     "declaration_problems",
     "declares_in_config",
     "default_secret_key",
@@ -180,17 +181,22 @@ def full_key(key: str) -> str:
     return f"{PROJECT}:{key}"
 
 
+def config_command(action: str, key: str, stack: str | None = None, *, path: bool = False) -> str:
+    """``pulumi config ACTION [--stack STACK] [--path] KEY``: ``key`` a full key (``path``: a key
+    inside a structured value), of the stack ``stack`` (the current one when None)."""
+    flags = f"{f' --stack {stack}' if stack else ''}{' --path' if path else ''}"
+    return f"pulumi config {action}{flags} {key}"
+
+
 def set_secret_command(key: str, stack: str | None = None) -> str:
     """The command that sets a secret config key; it prompts for the value, which stays out of history."""
-    stack_flag = f" --stack {stack}" if stack else ""
-    return f"pulumi config set --secret{stack_flag} {full_key(key)}"
+    return config_command("set --secret", full_key(key), stack)
 
 
 def remove_command(key: str, stack: str | None = None, *, path: bool = False) -> str:
     """The command that removes the config key ``key`` (a full key; ``path``: a key inside a
     structured value) from the stack ``stack``, as :func:`set_secret_command` names it."""
-    flags = f"{f' --stack {stack}' if stack else ''}{' --path' if path else ''}"
-    return f"pulumi config rm{flags} {key}"
+    return config_command("rm", key, stack, path=path)
 
 
 @dataclass(frozen=True)
