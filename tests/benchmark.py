@@ -1,7 +1,7 @@
 """Benchmark (issue 6): requests per phase, provider overhead, wall time under latency, cold start.
 
 Run from the repository root: ``python tests/benchmark.py`` (``--help`` for the knobs). It is not a
-test module (pytest does not collect it); ``tests/test_request_counts.py`` asserts the same request
+test module (pytest does not collect it); ``tests/doors/test_request_counts.py`` asserts the same request
 counts with the engine-driving functions defined here.
 
 Everything goes through the real provider host (``python -u -m pulumi.dynamic``, driven over gRPC by

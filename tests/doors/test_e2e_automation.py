@@ -32,7 +32,7 @@ pytestmark = [
     pytest.mark.timeout(900),
 ]
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ORG = "acme"
 TOKEN = "test-token"  # what the emulator fixture accepts
 NPM_SECRET = "npm-e2e-canary-6a1f0c"

@@ -435,7 +435,7 @@ def test_an_owner_that_is_not_a_github_login_is_refused_at_check(deployment: Dep
     news = {k: v for k, v in declaration("token", "x").items() if k != "org"}
     host = deployment(**{"github:owner": "../x"})
 
-    # Refused with the configuration, naming the key (tests/test_config_checks.py), before a request.
+    # Refused with the configuration, naming the key (tests/doors/test_config_checks.py), before a request.
     refused = _fails(lambda: host.check(news))
     assert "configuration: github:owner must be a GitHub organization login" in refused
 

@@ -18,7 +18,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from provider_host import UNKNOWN, CheckOutcome, DiffOutcome, ProviderError, ProviderHost, ReadOutcome
 from trivial_provider import ECHO_ID, STAMP_KEY, EchoProvider
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

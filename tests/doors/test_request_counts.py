@@ -36,7 +36,7 @@ from pulumi_github_private_registry.emulator import Emulator
 Deploy = Callable[..., ProviderHost]
 ORG = "counts"
 N = 15  # one registry per registry type: GitHub's most for one org
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def kinds(emulator: Emulator) -> Counter[str]:

@@ -157,7 +157,7 @@ def test_outputs_are_typed_attributes_seeded_for_every_field(mocks: Mocks) -> No
 @pulumi.runtime.test
 def test_a_misspelled_keyword_reaches_the_provider_check(mocks: Mocks) -> pulumi.Output[Any]:
     # Passed through, so that the provider's check names it and suggests `visibility` (mypy
-    # flags it first: tests/test_typed_resource.py).
+    # flags it first: tests/doors/test_typed_resource.py).
     registry: OrgPrivateRegistry = OrgPrivateRegistry(  # type: ignore[call-overload]
         "typo", org="acme", registry_type="npm_registry", url="https://x", visiblity="all"
     )
@@ -181,7 +181,7 @@ def guide_program() -> str:
     """The Python example of docs/python.md's "In a Pulumi program" section."""
     from pathlib import Path
 
-    text = (Path(__file__).parent.parent / "docs" / "python.md").read_text()
+    text = (Path(__file__).parents[2] / "docs" / "python.md").read_text()
     section = text.split("## In a Pulumi program", 1)[1]
     return section.split("```python\n", 1)[1].split("```", 1)[0]
 

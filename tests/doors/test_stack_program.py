@@ -24,7 +24,7 @@ from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.tools import stackconfig
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "stacks"))
 
 import registries  # noqa: E402  (the stack program, from stacks/)

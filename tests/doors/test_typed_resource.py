@@ -23,7 +23,7 @@ import pytest
 from pulumi_github_private_registry import OrgPrivateRegistry, OrgPrivateRegistryArgs, resource
 from pulumi_github_private_registry.core import schema
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 TYPE_TOKEN = "pulumi-python:dynamic/github:OrgPrivateRegistry"
 
 # What each kind of field is in Python: the one statement of it, checked against the code.

@@ -829,7 +829,7 @@ def test_stop_closes_keep_alive_connections_and_the_port() -> None:
 
 @pytest.mark.slow
 def test_command_line_prints_the_url_and_stops_on_sigterm() -> None:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "provider")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "provider")}
     process = subprocess.Popen(
         [
             sys.executable,

@@ -433,7 +433,7 @@ def test_an_app_key_is_rsa() -> None:
 def test_command_line_serves_an_app(keys: Any, tmp_path: Path) -> None:
     pem = tmp_path / "app.pem"
     pem.write_text(_public_pem(keys[APP]), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "provider")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "provider")}
     process = subprocess.Popen(
         [
             sys.executable,

@@ -39,7 +39,7 @@ OIDC = {
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "provider")}
+    return {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "provider")}
 
 
 def _run(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:

@@ -21,7 +21,7 @@ import requests
 
 from pulumi_github_private_registry.emulator import Emulator, contract, facts
 
-PROVIDER = Path(__file__).parents[1] / "provider"
+PROVIDER = Path(__file__).parents[2] / "provider"
 PACKAGE = PROVIDER / "pulumi_github_private_registry" / "emulator"
 SPEC = contract.openapi()
 CREATE, UPDATE = contract.request_schemas(SPEC)
@@ -76,7 +76,7 @@ def test_the_openapi_extract_ships_inside_the_emulator_package() -> None:
     )
     assert json.loads(shipped.read_text(encoding="utf-8")) == SPEC
     assert contract.SPEC_PATH.parent == PACKAGE
-    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    pyproject = (Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8")
     assert "emulator/private-registries.openapi.json" in pyproject  # package data: in wheels too
     assert re.search(r'^emulator = \["openapi-schema-validator', pyproject, re.MULTILINE)
 

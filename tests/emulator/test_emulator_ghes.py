@@ -30,7 +30,7 @@ VERSION = "3.14"
 SPEC = contract.openapi()
 CREATE, _ = contract.request_schemas(SPEC)
 # The reference pages the stages are read from: copies of GitHub's docs pages (000_ the newest).
-PAGES = Path(__file__).parent / "data" / "api"
+PAGES = Path(__file__).parents[1] / "data" / "api"
 
 
 def session(version: str | None = "2022-11-28", token: str = TOKEN) -> requests.Session:
@@ -360,7 +360,7 @@ def test_arguments_that_name_no_release_are_refused(kwargs: dict[str, Any]) -> N
 
 
 def _command(*args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "provider")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "provider")}
     return subprocess.Popen(
         [sys.executable, "-m", "pulumi_github_private_registry.emulator", *args],
         stdout=subprocess.PIPE,

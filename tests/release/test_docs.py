@@ -15,7 +15,7 @@ import pytest
 from pulumi_github_private_registry.plugin.package import RESOURCE, SCHEMA_PATH
 from pulumi_github_private_registry.tools import configdoc
 
-REPO: Final = Path(__file__).resolve().parent.parent
+REPO: Final = Path(__file__).resolve().parents[2]
 README: Final = REPO / "README.md"
 DOCS: Final = REPO / "docs"
 PAGES: Final = (README, REPO / "CONTRIBUTING.md", *sorted(DOCS.glob("*.md")))

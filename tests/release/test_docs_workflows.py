@@ -20,7 +20,7 @@ import yaml
 
 from pulumi_github_private_registry.tools import cli
 
-REPO: Final = Path(__file__).resolve().parent.parent
+REPO: Final = Path(__file__).resolve().parents[2]
 PAGES: Final = (REPO / "README.md", REPO / "CONTRIBUTING.md", *sorted((REPO / "docs").glob("*.md")))
 MODULE: Final = "pulumi_github_private_registry"
 _YAML_BLOCK: Final = re.compile(r"^( *)```ya?ml[^\n]*\n(.*?)^\1```", re.M | re.S)

@@ -45,7 +45,7 @@ from pulumi_github_private_registry.emulator import Emulator
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
-REPO: Final = Path(__file__).resolve().parent.parent
+REPO: Final = Path(__file__).resolve().parents[2]
 PACKAGE: Final = "pulumi_github_private_registry"
 DISTRIBUTION: Final = "pulumi-github-private-registry"
 WHEEL_NAME: Final = f"{PACKAGE}-{__version__}-py3-none-any.whl"

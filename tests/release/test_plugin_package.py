@@ -34,10 +34,10 @@ from pulumi_github_private_registry.plugin import package
 from pulumi_github_private_registry.tools import cli
 from pulumi_github_private_registry.tools import discover as discovery
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PROVIDER = REPO / "provider"
 OURS = PROVIDER / "pulumi_github_private_registry"
-METASCHEMA = Path(__file__).resolve().parent / "data" / "package-metaschema.json"
+METASCHEMA = Path(__file__).resolve().parents[1] / "data" / "package-metaschema.json"
 REGENERATE = "python -m pulumi_github_private_registry.plugin.package"
 
 # The pinned interface, written out here rather than read from the code under test.
@@ -117,7 +117,7 @@ def _requirement_name(line: str) -> str:
 def _pyproject_project() -> tuple[str, list[str]]:
     """The project's version and ``[project]``'s dependencies in pyproject.toml.
 
-    The version is ``__version__`` (pyproject.toml reads it from there: tests/test_packaging.py).
+    The version is ``__version__`` (pyproject.toml reads it from there: tests/release/test_packaging.py).
     """
     from pulumi_github_private_registry import __version__
 
@@ -288,14 +288,14 @@ def test_the_function_takes_an_optional_org_and_lists_registries_without_their_v
 
 def test_the_folder_is_a_python_plugin() -> None:
     runtime = yaml.safe_load((PROVIDER / "PulumiPlugin.yaml").read_text(encoding="utf-8"))["runtime"]
-    assert runtime["name"] == "python"  # the rest: tests/test_plugin_project.py
+    assert runtime["name"] == "python"  # the rest: tests/release/test_plugin_project.py
     assert (PROVIDER / "__main__.py").is_file()
 
 
 def test_the_requirements_are_the_projects_own_dependency_lines() -> None:
     _, dependencies = _pyproject_project()
     requirements = _requirements()
-    # pulumi's line is the plugin's tested range, within the door's: tests/test_plugin_sdk_range.py.
+    # pulumi's line is the plugin's tested range, within the door's: tests/release/test_plugin_sdk_range.py.
     others = [line for line in requirements if _requirement_name(line) != "pulumi"]
 
     assert [line for line in others if line not in dependencies] == [], (

@@ -31,7 +31,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from packaging.specifiers import SpecifierSet
 
-REPO: Final = Path(__file__).resolve().parent.parent
+REPO: Final = Path(__file__).resolve().parents[2]
 PLUGIN_PROJECT: Final = REPO / "provider" / "PulumiPlugin.yaml"
 
 # `PluginProject`'s yaml tags (sdk/go/common/workspace/project.go).

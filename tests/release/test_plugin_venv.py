@@ -26,7 +26,7 @@ from test_readme import ELSEWHERE, blocks
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
-_KEY: Final = next(key for key, test in ELSEWHERE.items() if test == "tests/test_plugin_venv.py")
+_KEY: Final = next(key for key, test in ELSEWHERE.items() if test == "tests/release/test_plugin_venv.py")
 _CHECKOUT: Final = "/path/to/pulumi-github-private-registry"
 
 

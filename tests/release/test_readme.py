@@ -6,7 +6,7 @@ sorted by what it needs:
 - the README's set-up and test commands: not run here (they are what runs this test); `.ci/run` must hold
   each of their lines verbatim, so CI runs exactly what the README says;
 - `stacks/demo.sh` (it deploys with the Pulumi CLI), and blocks of nothing but `pulumi` commands and
-  `export` lines (nothing of the project's would run): not run here (tests/test_e2e_automation.py
+  `export` lines (nothing of the project's would run): not run here (tests/doors/test_e2e_automation.py
   drives the CLI where it is installed);
 - anything else is run, and must exit 0: `RUN` lists these blocks (a block added or removed must be
   listed or unlisted there, so the list stays the truth). Each runs with bash (`-e -o pipefail`)
@@ -50,7 +50,7 @@ from pulumi_github_private_registry.tools import stackconfig
 
 pytestmark = pytest.mark.timeout(300)
 
-REPO: Final = Path(__file__).resolve().parent.parent
+REPO: Final = Path(__file__).resolve().parents[2]
 README: Final = REPO / "README.md"
 PAGES: Final = (README, REPO / "CONTRIBUTING.md", *sorted((REPO / "docs").glob("*.md")))
 """The pages whose blocks are sorted and run: the README, the contributors' page and docs/."""
@@ -92,7 +92,7 @@ ELSEWHERE: Final = {
         "docs/plugin.md",
         "## Moving a Python stack to the plugin",
         "cd /path/to/pulumi-github-private-registry/provider",
-    ): "tests/test_plugin_venv.py",
+    ): "tests/release/test_plugin_venv.py",
 }
 """Blocks another test runs as written, and what it checks after them."""
 LEFT_OUT: Final = {
@@ -196,7 +196,7 @@ def _ci_lines() -> set[str]:
 def test_the_blocks_this_test_runs_are_the_listed_ones() -> None:
     run = [b.key for b in blocks() if _run_here(b)]
     assert sorted(run) == sorted(RUN), (
-        "the pages' shell blocks that run here changed: list each in tests/test_readme.py's RUN "
+        "the pages' shell blocks that run here changed: list each in tests/release/test_readme.py's RUN "
         "(it will be run from the checkout after the set-up command, `pulumi` a stub)"
     )
     assert set(KNOWN_WRONG) <= set(RUN), "KNOWN_WRONG names a block that is not run"

@@ -1,6 +1,6 @@
 """The schema the plugin serves (GetSchema, through the real gRPC server) keeps the rules Pulumi's
 schema binder and code generators hold it to beyond the package metaschema
-(``tests/test_plugin_package.py`` validates against that).
+(``tests/release/test_plugin_package.py`` validates against that).
 
 From pulumi/pulumi's ``pkg/codegen/schema/bind.go`` (bindDefaultValue, bindConstValue,
 bindProperties, bindEnumType, validateTypeToken, checkDuplicates, bindProvider,
@@ -25,7 +25,7 @@ from plugin_host import PluginHost
 
 pytestmark = pytest.mark.slow
 
-PLUGIN_PAGE = Path(__file__).resolve().parents[1] / "docs" / "plugin.md"
+PLUGIN_PAGE = Path(__file__).resolve().parents[2] / "docs" / "plugin.md"
 ENVIRONMENT_TYPES = {"string", "integer", "number", "boolean"}
 RESERVED = {"pulumi"}  # reserved_keywords.go: no property, resource, type or function so named
 RESERVED_PROVIDER_INPUTS = {"version", "pulumi"}

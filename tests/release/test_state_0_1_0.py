@@ -40,7 +40,7 @@ from provider_host import CheckOutcome, ProviderHost
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 
 STATE: Final[dict[str, Any]] = json.loads(
-    (Path(__file__).resolve().parent / "data" / "state-0.1.0.json").read_text()
+    (Path(__file__).resolve().parents[1] / "data" / "state-0.1.0.json").read_text()
 )
 BLOB: Final[str] = STATE["provider"]
 ORG: Final[str] = STATE["org"]

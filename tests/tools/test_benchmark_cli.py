@@ -17,7 +17,7 @@ import pytest
 
 import benchmark
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCRIPT = "tests/benchmark.py"
 QUICK_BUDGET = 90.0  # seconds for both quick runs at once; about 20 on 2 busy cores (each 10-16 alone)
 COUNT_TARGETS = (

@@ -18,8 +18,8 @@ from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.tools import cli, stackchecks, stackconfig
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
+REPO = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parents[1] / "data"
 TOKEN = "test-token"
 REGISTRIES = stackconfig.full_key(stackconfig.REGISTRIES_KEY)
 NPM_SECRET = "npm-secret-canary-0815"

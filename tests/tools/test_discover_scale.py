@@ -1,7 +1,7 @@
 """`discover` at scale: several `--org`, `--all-orgs`, valid YAML on stdout, partial failures.
 
 Several orgs are read from the emulator. `--all-orgs` needs `GET /user/orgs` and `GET
-/app/installations`; the emulator serves both (tests/test_first_hour_commands.py), and a small stub
+/app/installations`; the emulator serves both (tests/tools/test_first_hour_commands.py), and a small stub
 of GitHub (below) serves them with what the emulator cannot play (pages, refusals, an App's
 installations on users), with the orgs' lists and a GitHub App's installation tokens.
 """
@@ -34,7 +34,7 @@ from pulumi_github_private_registry.plugin.package import RESOURCE
 from pulumi_github_private_registry.tools import cli, stackchecks, stackconfig
 from pulumi_github_private_registry.tools import discover as discovery
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TOKEN = "test-token"
 REGISTRIES = stackconfig.full_key(stackconfig.REGISTRIES_KEY)
 SECRET = "npm-secret-canary-4711"

@@ -37,7 +37,7 @@ from pulumi_github_private_registry.tools.drift import Difference, OrgResult, Re
 from pulumi_github_private_registry.tools.invocation import invoked_as
 from samples import TOKEN, declaration
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 REGISTRIES = stackconfig.full_key(stackconfig.REGISTRIES_KEY)
 ORG = "acme-corp"
 COMMAND = "pulumi-github-private-registry"  # run in this process, the tools name their console script

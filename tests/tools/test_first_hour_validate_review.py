@@ -27,7 +27,7 @@ from provider_host import ProviderHost
 from pulumi_github_private_registry.tools import stackconfig, stackfile
 from samples import declaration
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "stacks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "stacks"))
 
 import registries  # the stack program, from stacks/
 from test_first_hour_validate import ENTRY, NPM_TOKEN, PREVIEW_NOTE, REGISTRIES, SECURE, _lines, _write

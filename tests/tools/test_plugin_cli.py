@@ -20,7 +20,7 @@ from pulumi_github_private_registry.plugin import package
 from pulumi_github_private_registry.tools import cli, stackconfig
 from pulumi_github_private_registry.tools import discover as discovery
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TOKEN = "test-token"
 NPM_SECRET = "npm-secret-canary-4711"
 # The pinned interface, written out: the document must name the plugin's resource by this token.

@@ -24,7 +24,7 @@ from pulumi_github_private_registry.tools import discover as discovery
 from pulumi_github_private_registry.tools import drift, stackchecks, stackconfig
 from samples import declaration
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "stacks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "stacks"))
 
 import registries
 

@@ -397,7 +397,7 @@ def test_validate_exits_1_on_a_configuration_problem_alone(
 
 @pytest.mark.parametrize("name", ["Pulumi.example.yaml", "Pulumi.demo.yaml"])
 def test_the_repositorys_stacks_have_no_configuration_problem(name: str) -> None:
-    path = Path(__file__).resolve().parent.parent / "stacks" / name
+    path = Path(__file__).resolve().parents[2] / "stacks" / name
     _, problems = stackchecks.validate_file(path)
 
     assert all("is not set: run `pulumi config set --secret" in p for p in problems), problems

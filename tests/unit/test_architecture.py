@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "provider" / "pulumi_github_private_registry"
+PACKAGE = Path(__file__).resolve().parents[2] / "provider" / "pulumi_github_private_registry"
 
 
 def _imports(path: Path) -> set[str]:

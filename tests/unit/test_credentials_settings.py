@@ -290,7 +290,7 @@ def test_a_token_and_an_app_from_the_environment(monkeypatch: pytest.MonkeyPatch
     assert message.startswith(
         f"GITHUB_TOKEN and {', '.join(APP_ENV)} are both set in the environment: remove GITHUB_TOKEN"
     )
-    # A token in the config wins over an App of the environment alone (tests/test_config_checks.py).
+    # A token in the config wins over an App of the environment alone (tests/doors/test_config_checks.py).
     monkeypatch.delenv("GITHUB_TOKEN")
     assert resolve({"github:token": "ghp_token0815"}).app is None
 
