@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from dataclasses import dataclass
+from typing import Any, Final
 
-from plugin_host import PluginHost, Props, Secret
+from engine import CheckOutcome, DiffOutcome, Props, Secret
+from plugin_host import PluginHost
 from provider_host import ProviderHost
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.emulator import Emulator
@@ -31,10 +32,8 @@ __all__ = [
     "SECRET_FIELDS",
     "TO_CAMEL",
     "TO_SNAKE",
-    "Checked",
     "Door",
     "DynamicDoor",
-    "Plan",
     "PluginDoor",
     "Plugins",
     "Resource",
@@ -124,23 +123,6 @@ class Resource:
     inputs: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Checked:
-    """What Check answered: inputs (snake_case), failures as (the door's property name, reason)."""
-
-    inputs: dict[str, Any]
-    failures: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What Diff answered; `replaces` in snake_case."""
-
-    changes: Literal["none", "some", "unknown"]
-    replaces: list[str]
-    delete_before_replace: bool
-
-
 class Door:
     """A front door driven as the engine does; subclasses translate."""
 
@@ -154,10 +136,10 @@ class Door:
         """The same door in a new process (a new `pulumi` command)."""
         raise NotImplementedError
 
-    def check(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> Checked:
+    def check(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> CheckOutcome:
         raise NotImplementedError
 
-    def _diff(self, res: Resource, news: Mapping[str, Any]) -> Plan:
+    def _diff(self, res: Resource, news: Mapping[str, Any]) -> DiffOutcome:
         raise NotImplementedError
 
     def _create(self, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -185,7 +167,7 @@ class Door:
         """Read with the state's outputs and inputs; the new state (id "" when gone)."""
         return self._read(res)
 
-    def plan(self, res: Resource, news: Mapping[str, Any]) -> Plan:
+    def plan(self, res: Resource, news: Mapping[str, Any]) -> DiffOutcome:
         """Check + Diff: what a preview shows."""
         checked = self.check(news, res.inputs)
         assert checked.failures == [], checked.failures
@@ -228,13 +210,11 @@ class DynamicDoor(Door):
     def fresh(self) -> DynamicDoor:
         return DynamicDoor(self._emulator, self._started)
 
-    def check(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> Checked:
-        outcome = self.host.check(news, olds)
-        return Checked(outcome.inputs, outcome.failures)
+    def check(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> CheckOutcome:
+        return self.host.check(news, olds)
 
-    def _diff(self, res: Resource, news: Mapping[str, Any]) -> Plan:
-        outcome = self.host.diff(res.id, res.outputs, news, old_inputs=res.inputs)
-        return Plan(outcome.changes, outcome.replaces, outcome.delete_before_replace)
+    def _diff(self, res: Resource, news: Mapping[str, Any]) -> DiffOutcome:
+        return self.host.diff(res.id, res.outputs, news, old_inputs=res.inputs)
 
     def _create(self, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         return self.host.create(news)
@@ -279,15 +259,15 @@ class PluginDoor(Door):
             {k for k, v in wire.items() if isinstance(v, Secret)},
         )
 
-    def check(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> Checked:
+    def check(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> CheckOutcome:
         outcome = self.host.check(camel(news), self._state(olds) if olds is not None else None)
-        return Checked(snake(outcome.inputs), outcome.failures)
+        return CheckOutcome(Props(snake(outcome.inputs)), outcome.failures)
 
-    def _diff(self, res: Resource, news: Mapping[str, Any]) -> Plan:
+    def _diff(self, res: Resource, news: Mapping[str, Any]) -> DiffOutcome:
         outcome = self.host.diff(
             res.id, self._state(res.outputs), self._state(news), old_inputs=self._state(res.inputs)
         )
-        return Plan(
+        return DiffOutcome(
             outcome.changes, [TO_SNAKE.get(r, r) for r in outcome.replaces], outcome.delete_before_replace
         )
 

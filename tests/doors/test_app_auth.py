@@ -30,8 +30,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from doors import Plugins, camel
-from plugin_host import PluginHost, Secret
-from provider_host import ProviderError, ProviderHost, change, up
+from engine import Secret, change, up
+from hosted import ProviderError
+from plugin_host import PluginHost
+from provider_host import ProviderHost
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.credentials import INSTALLATION_TTL, RENEW_BEFORE, AppTokens

@@ -25,8 +25,9 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from doors import Plugins, camel
+from engine import up
 from hosted import refusal
-from provider_host import ProviderHost, up
+from provider_host import ProviderHost
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.emulator.facts import JWT_BAD_IAT
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider

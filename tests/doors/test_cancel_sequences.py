@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from doors import Plugins, open_door, plugin_declaration
+from engine import Props, to_props
 from hosted import refusal
-from plugin_host import Props, _props
 from pulumi_github_private_registry.emulator import Emulator
 from samples import TOKEN, declaration
 from test_plugin_cancel import NPM, _answered, _cancel, _in_background, _partial_create, _wait_for
@@ -41,7 +41,7 @@ def _unresolved(emulator: Emulator, plugins: Plugins, org: str) -> tuple[str, Pr
     time.sleep(3.5)  # the held POST is dropped: nothing was made
     assert emulator.registry(org, NPM) is None
     host.stop()
-    state = _props(partial.properties)
+    state = to_props(partial.properties)
     return partial.id, Props(state, state.secret), news
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from provider_host import UNKNOWN, ProviderHost
+from engine import UNKNOWN
+from provider_host import ProviderHost
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 from samples import declaration

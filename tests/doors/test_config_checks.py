@@ -25,9 +25,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from doors import Plugins, camel
-from plugin_host import up as plugin_up
-from provider_host import ProviderError, ProviderHost, configured_here
-from provider_host import up as dynamic_up
+from engine import up
+from hosted import ProviderError
+from provider_host import ProviderHost, configured_here
 from pulumi_github_private_registry.core import pacing
 from pulumi_github_private_registry.core.lifecycle import RegistryError
 from pulumi_github_private_registry.core.pacing import Limits, process_throttle
@@ -178,7 +178,7 @@ def test_a_stray_app_variable_does_not_break_a_stack_that_sets_a_token(
     deployment: Deploy, emulator: Emulator, stray: dict[str, str]
 ) -> None:
     host = deployment(env=stray)  # github:token is configured
-    id_, _, _ = dynamic_up(host, declaration("token", "stray-app"))
+    id_, _, _ = up(host, declaration("token", "stray-app"))
     assert id_ == f"stray-app/{NPM}" and emulator.registry("stray-app", NPM) is not None
 
 
@@ -186,7 +186,7 @@ def test_a_configured_token_wins_over_a_complete_app_of_the_environment(
     deployment: Deploy, emulator: Emulator, pem: str
 ) -> None:
     host = deployment(env={"GITHUB_APP_ID": "101", "GITHUB_APP_PEM_FILE": pem})
-    id_, _, _ = dynamic_up(host, declaration("token", "token-wins"))
+    id_, _, _ = up(host, declaration("token", "token-wins"))
     assert id_ == f"token-wins/{NPM}"
     assert emulator.count(path="/app") == 0, "no App token was asked for"
 
@@ -198,13 +198,13 @@ def test_a_token_map_wins_over_an_incomplete_app_of_the_environment(
         env={"GITHUB_APP_INSTALLATION_ID": "7"},
         **{"github:token": None, f"{PACKAGE}:tokens": {"mapped": TOKEN}},
     )
-    id_, _, _ = dynamic_up(host, declaration("token", "mapped"))
+    id_, _, _ = up(host, declaration("token", "mapped"))
     assert id_ == f"mapped/{NPM}"
 
 
 def test_the_plugin_keeps_its_token_beside_a_stray_app_variable(plugins: Plugins, emulator: Emulator) -> None:
     host = plugins.start(env={"GITHUB_APP_ID": "101"})
-    id_, _, _ = plugin_up(host, camel(declaration("token", "plugin-stray")))
+    id_, _, _ = up(host, camel(declaration("token", "plugin-stray")))
     assert id_ == f"plugin-stray/{NPM}"
 
 

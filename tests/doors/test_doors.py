@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from doors import Door
-from provider_host import ProviderError
+from hosted import ProviderError
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.core.schema import configuration_name
 from pulumi_github_private_registry.emulator import Emulator

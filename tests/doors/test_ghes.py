@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 
 from doors import Plugins, camel
+from engine import change, up
+from hosted import ProviderError
 from plugin_host import PluginHost
-from provider_host import ProviderError, ProviderHost, change, up
+from provider_host import ProviderHost
 from pulumi_github_private_registry.core.client import API_VERSION, GHES_API_VERSION
 from pulumi_github_private_registry.emulator import GHES_STAGES, Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider

@@ -18,8 +18,9 @@ import pytest
 import requests
 
 from doors import Plugins, camel
+from engine import up
 from hosted import refusal
-from provider_host import ProviderHost, up
+from provider_host import ProviderHost
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.errors import MAX_DETAIL, ValidationFailed

@@ -22,7 +22,9 @@ import pytest
 import yaml
 
 from clitools import clean_environment
-from provider_host import ProviderError, ProviderHost, up
+from engine import up
+from hosted import ProviderError
+from provider_host import ProviderHost
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.tools import cli, stackchecks
 from samples import TOKEN, declaration

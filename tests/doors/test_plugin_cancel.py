@@ -19,16 +19,9 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2, status_pb2
 
 from doors import Plugins, plugin_declaration
-from plugin_host import (
-    RESOURCE_NAME,
-    RESOURCE_TYPE,
-    RESOURCE_URN,
-    PluginHost,
-    Props,
-    ProviderError,
-    _props,
-    _to_struct,
-)
+from engine import Props, to_props, to_struct
+from hosted import ProviderError
+from plugin_host import RESOURCE_NAME, RESOURCE_TYPE, RESOURCE_URN, PluginHost
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.emulator import Emulator
 
@@ -97,7 +90,7 @@ def _partial_create(
     checked = host.check(news)
     assert checked.failures == [], checked.failures
     request = provider_pb2.CreateRequest(
-        urn=RESOURCE_URN, name=RESOURCE_NAME, type=RESOURCE_TYPE, properties=_to_struct(checked.inputs)
+        urn=RESOURCE_URN, name=RESOURCE_NAME, type=RESOURCE_TYPE, properties=to_struct(checked.inputs)
     )
     try:
         host._stub.Create(request, timeout=30)
@@ -185,7 +178,7 @@ def test_a_create_whose_outcome_the_cancel_leaves_unknown_is_resolved_by_the_nex
     # The engine keeps it in the state as not created yet, with the id and properties it is given.
     assert partial is not None, "the create's answer carries the state the engine keeps"
     assert partial.id == f"{org}/{NPM}"
-    state = _props(partial.properties)
+    state = to_props(partial.properties)
     assert "value" in state.secret and "createdAt" not in state, state
     time.sleep(3.5)  # the held POST is applied now, or never
     assert (emulator.registry(org, NPM) is not None) is lands

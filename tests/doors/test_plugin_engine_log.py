@@ -22,7 +22,8 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
 from doors import camel
-from plugin_host import FUNCTION, RESOURCE_URN, PluginHost, up
+from engine import up
+from plugin_host import FUNCTION, RESOURCE_URN, PluginHost
 from pulumi_github_private_registry.emulator import SECONDARY_MESSAGE, Emulator
 from samples import TOKEN, declaration
 

@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 import pytest
 
 from doors import Plugins, camel, plugin_declaration
-from plugin_host import FUNCTION, UNKNOWN, Props, ProviderError, Secret, provider_urn, up
+from engine import UNKNOWN, Props, Secret, up
+from hosted import ProviderError
+from plugin_host import FUNCTION, provider_urn
 from pulumi_github_private_registry import __version__
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.core.schema import REGISTRY_TYPES, configuration_name

@@ -17,7 +17,8 @@ import pytest
 from pulumi.runtime import to_json
 
 from doors import Plugins
-from plugin_host import FUNCTION, PluginHost, Secret
+from engine import Secret
+from plugin_host import FUNCTION, PluginHost
 from pulumi_github_private_registry.emulator import Emulator
 from samples import TOKEN
 

@@ -22,7 +22,9 @@ import pytest
 import canaries
 from canaries import CANARY_TOKEN, CANARY_VALUE, NAME, decoded
 from doors import Plugins, camel
-from plugin_host import FUNCTION, PluginHost, Props, ProviderError, Secret, up
+from engine import Props, Secret, up
+from hosted import ProviderError
+from plugin_host import FUNCTION, PluginHost
 from pulumi_github_private_registry.core.crypto import PublicKey, seal
 from pulumi_github_private_registry.emulator import SECONDARY_MESSAGE, Emulator
 from samples import declaration

@@ -15,7 +15,9 @@ import grpc
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from provider_host import UNKNOWN, CheckOutcome, DiffOutcome, ProviderError, ProviderHost, ReadOutcome
+from engine import UNKNOWN, CheckOutcome, DiffOutcome, Props, ReadOutcome
+from hosted import ProviderError
+from provider_host import ProviderHost
 from trivial_provider import ECHO_ID, STAMP_KEY, EchoProvider
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,7 +62,7 @@ def test_host_declares_no_secret_or_preview_support(echo_host: ProviderHost) -> 
 def test_check_passes_inputs_through_with_numbers_as_floats(echo_host: ProviderHost) -> None:
     outcome = echo_host.check({"n": 3, "s": "x", "l": [1, "y"], "m": {"k": True}})
     assert outcome == CheckOutcome(
-        inputs={"n": 3.0, "s": "x", "l": [1.0, "y"], "m": {"k": True}}, failures=[]
+        inputs=Props({"n": 3.0, "s": "x", "l": [1.0, "y"], "m": {"k": True}}), failures=[]
     )
     assert isinstance(outcome.inputs["n"], float)
 
@@ -117,7 +119,7 @@ def test_create_during_preview_is_answered_without_calling_the_provider(echo_hos
 
 def test_read_echoes_the_old_outputs(echo_host: ProviderHost) -> None:
     outcome = echo_host.read(ECHO_ID, {"a": 1, "stamp": "stamp-1"}, inputs={"a": 1})
-    assert outcome == ReadOutcome(id=ECHO_ID, outputs={"a": 1.0, "stamp": "stamp-1"}, inputs=None)
+    assert outcome == ReadOutcome(id=ECHO_ID, outputs=Props({"a": 1.0, "stamp": "stamp-1"}), inputs=None)
 
 
 def test_update_returns_the_new_inputs_as_outputs(echo_host: ProviderHost) -> None:

@@ -12,7 +12,9 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from provider_host import UNKNOWN, ProviderError, ProviderHost, change, up
+from engine import UNKNOWN, change, up
+from hosted import ProviderError
+from provider_host import ProviderHost
 from pulumi_github_private_registry.core.crypto import PublicKey, seal
 from pulumi_github_private_registry.core.schema import configuration_name
 from pulumi_github_private_registry.emulator import Emulator

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from doors import Plugins, camel
-from plugin_host import ProviderError, Secret
+from engine import Secret
+from hosted import ProviderError
 from provider_host import ProviderHost
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from doors import DOORS, Door, Resource, open_door
-from provider_host import ProviderError
+from hosted import ProviderError
 from pulumi_github_private_registry.core.schema import configuration_name
 from pulumi_github_private_registry.emulator import SECONDARY_MESSAGE, Emulator
 from samples import TOKEN, declaration

@@ -25,7 +25,9 @@ from typing import Any
 
 import pytest
 
-from provider_host import ProviderError, ProviderHost, change, up
+from engine import change, up
+from hosted import ProviderError
+from provider_host import ProviderHost
 from pulumi_github_private_registry.core.crypto import PublicKey, seal
 from pulumi_github_private_registry.core.schema import configuration_name
 from pulumi_github_private_registry.emulator import SECONDARY_MESSAGE, Emulator, LoggedRequest

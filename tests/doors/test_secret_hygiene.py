@@ -17,7 +17,9 @@ import pytest
 
 import canaries
 from canaries import CANARY_TOKEN, CANARY_VALUE, NAME, decoded
-from provider_host import ProviderError, ProviderHost, up
+from engine import Props, up
+from hosted import ProviderError
+from provider_host import ProviderHost
 from pulumi_github_private_registry.emulator import SECONDARY_MESSAGE, Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 from samples import declaration
@@ -93,7 +95,7 @@ def test_the_lifecycle_shows_the_value_only_as_the_value_output(
     assert canary_emulator.decrypted_value("hygiene", NAME) == CANARY_VALUE + "-2"
     host.delete(id_, updated)
     assert canary_emulator.registry("hygiene", NAME) is None
-    for outputs in (outs, read.outputs, read.inputs or {}, checked.inputs, updated):
+    for outputs in (outs, read.outputs, read.inputs or Props(), checked.inputs, updated):
         assert_outputs_clean(outputs)
     assert_host_clean(host)
 

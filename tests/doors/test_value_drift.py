@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from doors import Plugins, camel, snake
-from plugin_host import PluginHost, Props
+from engine import Props
+from plugin_host import PluginHost
 from provider_host import ProviderHost
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.plugin.package import schema_text

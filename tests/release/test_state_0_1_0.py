@@ -36,7 +36,8 @@ from typing import Any, Final, Protocol
 import dill
 import pytest
 
-from provider_host import CheckOutcome, ProviderHost
+from engine import CheckOutcome, Props
+from provider_host import ProviderHost
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 
 STATE: Final[dict[str, Any]] = json.loads(
@@ -209,7 +210,7 @@ def test_state_written_by_0_1_0_refreshes_without_changes(
     assert refreshed.inputs == {**resource["inputs"], **sealed_by_provider}
 
     checked = host.check(resource["declared"], refreshed.inputs)
-    assert checked == CheckOutcome(inputs={**resource["inputs"], **ADDED_INPUTS}), (
+    assert checked == CheckOutcome(inputs=Props({**resource["inputs"], **ADDED_INPUTS})), (
         "0.1.0's declaration checks the same"
     )
     diff = host.diff(resource["id"], refreshed.outputs, checked.inputs, old_inputs=refreshed.inputs)
@@ -258,7 +259,7 @@ def test_state_written_by_0_1_0_updates_in_place(kind: str, emulator: GitHub, co
 
     host = command()  # `pulumi up` with a new url
     checked = host.check({**resource["declared"], "url": url}, resource["inputs"])
-    assert checked == CheckOutcome(inputs={**resource["inputs"], **ADDED_INPUTS, "url": url})
+    assert checked == CheckOutcome(inputs=Props({**resource["inputs"], **ADDED_INPUTS, "url": url}))
     diff = host.diff(resource["id"], state, checked.inputs, old_inputs=resource["inputs"])
     assert diff.changes == "some" and diff.replaces == [], diff
     outputs = host.update(resource["id"], state, checked.inputs, old_inputs=resource["inputs"])

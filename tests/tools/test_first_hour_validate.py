@@ -27,7 +27,8 @@ import pytest
 import yaml
 
 from doors import Plugins
-from provider_host import ProviderError, ProviderHost
+from hosted import ProviderError
+from provider_host import ProviderHost
 from pulumi_github_private_registry.core import settings
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.tools import cli

@@ -17,7 +17,7 @@ import pytest
 
 from clitools import clean_environment
 from doors import Door
-from provider_host import ProviderError
+from hosted import ProviderError
 from pulumi_github_private_registry.core import settings
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.tools import drift, stackchecks
