@@ -10,7 +10,8 @@ A `Door` speaks of a registry in the declaration's snake_case names whichever do
   and from camelCase and sends `value`/`value_encrypted` as secrets, as a generated SDK does.
 
 Each door's `check` answers failures in its own naming (`spell` maps a field to it); everything else is in
-snake_case. `fresh()` gives the same door in a new process: what a new `pulumi` command gets.
+snake_case, what came back secret still noted (`Props.secret`), the plugin's detailed diff too. `fresh()`
+gives the same door in a new process: what a new `pulumi` command gets.
 """
 
 from __future__ import annotations
@@ -59,9 +60,10 @@ def camel(props: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def snake(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The plugin's properties in the declaration's names."""
-    return {TO_SNAKE.get(k, k): v for k, v in props.items()}
+def snake(props: Mapping[str, Any]) -> Props:
+    """The plugin's properties in the declaration's names, those that came back secret still noted."""
+    secret = props.secret if isinstance(props, Props) else frozenset()
+    return Props({TO_SNAKE.get(k, k): v for k, v in props.items()}, {TO_SNAKE.get(k, k) for k in secret})
 
 
 def plugin_declaration(auth_type: str, org: str, **changes: Any) -> dict[str, Any]:
@@ -119,8 +121,8 @@ class Resource:
     """A registry as the engine's state holds it: id, outputs and (checked) inputs, snake_case."""
 
     id: str
-    outputs: dict[str, Any]
-    inputs: dict[str, Any]
+    outputs: Props
+    inputs: Props
 
 
 class Door:
@@ -142,13 +144,13 @@ class Door:
     def _diff(self, res: Resource, news: Mapping[str, Any]) -> DiffOutcome:
         raise NotImplementedError
 
-    def _create(self, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _create(self, news: Mapping[str, Any]) -> tuple[str, Props]:
         raise NotImplementedError
 
     def _read(self, res: Resource) -> Resource:
         raise NotImplementedError
 
-    def _update(self, res: Resource, news: Mapping[str, Any]) -> dict[str, Any]:
+    def _update(self, res: Resource, news: Mapping[str, Any]) -> Props:
         raise NotImplementedError
 
     def delete(self, res: Resource) -> None:
@@ -216,14 +218,14 @@ class DynamicDoor(Door):
     def _diff(self, res: Resource, news: Mapping[str, Any]) -> DiffOutcome:
         return self.host.diff(res.id, res.outputs, news, old_inputs=res.inputs)
 
-    def _create(self, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _create(self, news: Mapping[str, Any]) -> tuple[str, Props]:
         return self.host.create(news)
 
     def _read(self, res: Resource) -> Resource:
         outcome = self.host.read(res.id, res.outputs, res.inputs)
-        return Resource(outcome.id, outcome.outputs, outcome.inputs or {})
+        return Resource(outcome.id, outcome.outputs, outcome.inputs or Props())
 
-    def _update(self, res: Resource, news: Mapping[str, Any]) -> dict[str, Any]:
+    def _update(self, res: Resource, news: Mapping[str, Any]) -> Props:
         return self.host.update(res.id, res.outputs, news, old_inputs=res.inputs)
 
     def delete(self, res: Resource) -> None:
@@ -261,25 +263,30 @@ class PluginDoor(Door):
 
     def check(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> CheckOutcome:
         outcome = self.host.check(camel(news), self._state(olds) if olds is not None else None)
-        return CheckOutcome(Props(snake(outcome.inputs)), outcome.failures)
+        return CheckOutcome(snake(outcome.inputs), outcome.failures)
 
     def _diff(self, res: Resource, news: Mapping[str, Any]) -> DiffOutcome:
         outcome = self.host.diff(
             res.id, self._state(res.outputs), self._state(news), old_inputs=self._state(res.inputs)
         )
         return DiffOutcome(
-            outcome.changes, [TO_SNAKE.get(r, r) for r in outcome.replaces], outcome.delete_before_replace
+            outcome.changes,
+            [TO_SNAKE.get(r, r) for r in outcome.replaces],
+            outcome.delete_before_replace,
+            [TO_SNAKE.get(d, d) for d in outcome.diffs],
+            {TO_SNAKE.get(k, k): v for k, v in outcome.detailed.items()},
+            outcome.has_detailed_diff,
         )
 
-    def _create(self, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _create(self, news: Mapping[str, Any]) -> tuple[str, Props]:
         id_, outputs = self.host.create(self._state(news))
         return id_, snake(outputs)
 
     def _read(self, res: Resource) -> Resource:
         outcome = self.host.read(res.id, self._state(res.outputs), self._state(res.inputs))
-        return Resource(outcome.id, snake(outcome.outputs), snake(outcome.inputs or {}))
+        return Resource(outcome.id, snake(outcome.outputs), snake(outcome.inputs or Props()))
 
-    def _update(self, res: Resource, news: Mapping[str, Any]) -> dict[str, Any]:
+    def _update(self, res: Resource, news: Mapping[str, Any]) -> Props:
         outputs = self.host.update(
             res.id, self._state(res.outputs), self._state(news), old_inputs=self._state(res.inputs)
         )

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from doors import Door
+from engine import Props
 from hosted import ProviderError
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.core.schema import configuration_name
@@ -38,6 +39,11 @@ def present(props: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if v is not None}
 
 
+def assert_secrets_marked(props: Props) -> None:
+    """The value and its ciphertext, wherever present, came back secret; nothing else did."""
+    assert props.secret == {"value", "value_encrypted"} & set(props), props.secret
+
+
 def declared_outputs(news: dict[str, Any]) -> dict[str, Any]:
     """The outputs a declaration must give, but for what GitHub decides (times, the sealed value)."""
     full = {**schema.DECLARATION_DEFAULTS, **news, "name": configuration_name(news["registry_type"])}
@@ -49,35 +55,67 @@ def test_full_lifecycle(door: Door, github: Emulator, auth_type: str) -> None:
     org = org_for(door, f"life-{auth_type}")
     news = declaration(auth_type, org)
     name = configuration_name(news["registry_type"])
+    secret = "value" in news
 
+    github.reset_log()
     created = door.up(news)
     assert created.id == f"{org}/{name}"
     assert {k: v for k, v in present(created.outputs).items() if k not in VOLATILE} == declared_outputs(news)
+    assert created.outputs["created_at"]
     assert created.outputs["updated_at"] == created.outputs["remote_updated_at"]
     stored = github.registry(org, name)
     assert stored is not None and stored["url"] == news["url"] and stored["visibility"] == news["visibility"]
     assert github.decrypted_value(org, name) == news.get("value")
+    if secret:
+        assert created.outputs["key_id"] == github.public_key(org)[0] and created.outputs["value_encrypted"]
+    else:
+        assert created.outputs.get("value_encrypted") is None and stored.get("encrypted_value") is None
+    if door.name == "plugin":  # the plugin leaves out what is not set, and marks the value secret itself
+        if secret:
+            assert created.outputs.is_secret("value") and created.outputs.is_secret("value_encrypted")
+        else:
+            assert "value_encrypted" not in created.outputs and "value" not in created.outputs
+    assert github.count("GET", f"/{name}") == 0, "no GET after the POST: its answer had all state needs"
 
     refreshed = door.fresh().refresh(created)
     assert refreshed.id == created.id
     assert present(refreshed.outputs) == present(created.outputs), (
         "a refresh of what we wrote changes nothing"
     )
-    assert door.plan(refreshed, news).changes == "none"
+    assert refreshed.outputs["remote_updated_at"] == created.outputs["updated_at"]
+    if door.name == "plugin":
+        assert refreshed.inputs, "the plugin gives Read's inputs back"
+        assert_secrets_marked(refreshed.outputs)
+        assert_secrets_marked(refreshed.inputs)
+    assert door.fresh().plan(refreshed, news).changes == "none", "a refresh must not cause a phantom diff"
 
     changed = dict(news, url=news["url"].rstrip("/") + "/v2/")
-    if "value" in news:
+    if secret:
         changed["value"] = news["value"] + "-rotated"
-    updated = door.change(refreshed, changed)
+    github.reset_log()
+    changer = door.fresh()
+    plan = changer.plan(refreshed, changed)
+    if door.name == "plugin":
+        assert plan.kinds == ({"url": "UPDATE", "value": "UPDATE"} if secret else {"url": "UPDATE"})
+    updated = changer.change(refreshed, changed)
+    # The update's list (changed at GitHub since the refresh?), the PATCH, and a GET for updated_at.
+    assert [r.method for r in github.requests if "public-key" not in r.path] == ["GET", "PATCH", "GET"]
     assert updated.outputs["url"] == changed["url"] == github.registry(org, name)["url"]  # type: ignore[index]
     assert github.decrypted_value(org, name) == changed.get("value")
     assert {k: v for k, v in present(updated.outputs).items() if k not in VOLATILE} == declared_outputs(
         changed
     )
-    assert door.plan(updated, changed).changes == "none"
+    assert updated.outputs["updated_at"] != created.outputs["updated_at"]
+    assert updated.outputs["updated_at"] == updated.outputs["remote_updated_at"]
+    if door.name == "plugin":
+        if secret:
+            assert updated.outputs.is_secret("value") and updated.outputs.is_secret("value_encrypted")
+        assert_secrets_marked(updated.outputs)
+    assert changer.plan(updated, changed).changes == "none"
 
-    door.delete(updated)
+    door.fresh().delete(updated)
     assert github.registry(org, name) is None
+    door.fresh().delete(updated)  # already gone counts as deleted
 
 
 def test_adoption_is_refused_without_adopt_and_done_with_it(door: Door, github: Emulator) -> None:
@@ -119,9 +157,13 @@ def test_a_refused_adoption_names_the_fields_as_the_door_spells_them(door: Door,
 
 @pytest.mark.parametrize(
     ("field", "new_value", "delete_first"),
-    [("auth_type", "username_password", True), ("registry_type", "cargo_registry", False)],
+    [
+        ("auth_type", "username_password", True),
+        ("registry_type", "cargo_registry", False),
+        ("org", "other-org", False),
+    ],
 )
-def test_a_new_registry_type_or_auth_type_plans_a_replacement(
+def test_org_type_and_auth_type_changes_replace(
     door: Door, github: Emulator, field: str, new_value: str, delete_first: bool
 ) -> None:
     org = org_for(door, f"replace-{field}")
@@ -130,7 +172,9 @@ def test_a_new_registry_type_or_auth_type_plans_a_replacement(
     github.reset_log()
     plan = door.plan(created, dict(news, **{field: new_value}))
     assert plan.changes == "some" and plan.replaces == [field]
-    assert plan.delete_before_replace is delete_first
+    assert plan.delete_before_replace is delete_first, "the same {org}/{NAME} must be deleted first"
+    if door.name == "plugin":
+        assert plan.kinds == {field: "UPDATE_REPLACE"}
     assert github.count() == 0
 
 
@@ -143,15 +187,29 @@ def test_drift_is_seen_on_refresh_and_repaired(door: Door, github: Emulator) -> 
     refreshed = door.fresh().refresh(created)
     assert refreshed.outputs["url"] == "https://evil.example.com"
     assert refreshed.outputs["remote_updated_at"] != refreshed.outputs["updated_at"]
+    if door.name == "plugin":
+        assert refreshed.inputs, "the plugin gives Read's inputs back"
 
     repairer = door.fresh()
     plan = repairer.plan(refreshed, news)
     assert plan.changes == "some" and plan.replaces == []
+    if door.name == "plugin":
+        assert plan.kinds == {"url": "UPDATE"}
+    github.reset_log()
     repaired = repairer.change(refreshed, news)
+    patch = next(r for r in github.requests if r.method == "PATCH")
+    assert {"url", "username", "visibility", "replaces_base", "encrypted_value", "key_id"} <= set(patch.body)
     assert github.registry(org, "MAVEN_REPOSITORY_SECRET")["url"] == news["url"]  # type: ignore[index]
     assert github.decrypted_value(org, "MAVEN_REPOSITORY_SECRET") == news["value"]
     assert repaired.outputs["remote_updated_at"] == repaired.outputs["updated_at"]
     assert door.fresh().plan(repaired, news).changes == "none"
+
+
+def test_a_registry_deleted_at_github_is_gone_on_refresh(door: Door, github: Emulator) -> None:
+    org = org_for(door, "vanish")
+    created = door.up(declaration("oidc_azure", org))
+    github.delete_registry(org, "DOCKER_REGISTRY_SECRET")
+    assert door.fresh().refresh(created).id == ""
 
 
 BAD_DECLARATIONS: dict[str, tuple[dict[str, Any], set[str]]] = {

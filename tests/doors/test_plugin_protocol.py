@@ -1,7 +1,8 @@
 """The provider plugin through the real protocol (`plugin_host.PluginHost`), on the emulator.
 
 Each `plugins.start()` is a fresh plugin process, as each `pulumi` command starts one; properties are the
-plugin's camelCase names.
+plugin's camelCase names. What both doors do alike (the lifecycle of each auth type, replacements,
+drift repaired, a registry gone) is `test_both_doors.py`'s; here is what only the plugin does.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from hosted import ProviderError
 from plugin_host import FUNCTION, provider_urn
 from pulumi_github_private_registry import __version__
 from pulumi_github_private_registry.core import schema
-from pulumi_github_private_registry.core.schema import REGISTRY_TYPES, configuration_name
+from pulumi_github_private_registry.core.schema import REGISTRY_TYPES
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.plugin.package import SCHEMA_PATH
 from samples import DECLARATIONS
 
-AUTH_TYPES = list(DECLARATIONS)
 SNAKE_NAMES = [f.name for f in schema.FIELDS if "_" in f.name]
 T = TypeVar("T")
 R = TypeVar("R")
@@ -187,30 +187,6 @@ def test_check_fills_defaults_in_camel_case(plugins: Plugins) -> None:
 # --- Diff ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("prop", "new_value", "delete_first"),
-    [
-        ("authType", "username_password", True),
-        ("registryType", "cargo_registry", False),
-        ("org", "other-org", False),
-    ],
-)
-def test_org_type_and_auth_type_changes_replace(
-    plugins: Plugins, emulator: Emulator, prop: str, new_value: str, delete_first: bool
-) -> None:
-    host = plugins.start()
-    news = plugin_declaration("token", "replace-me", username="monalisa")
-    id_, outs, inputs = up(host, news)
-    emulator.reset_log()
-    checked = host.check({**news, prop: new_value}, inputs)
-    assert checked.failures == []
-    diff = host.diff(id_, outs, checked.inputs, old_inputs=inputs)
-    assert diff.changes == "some" and diff.replaces == [prop]
-    assert diff.delete_before_replace is delete_first, "the same {org}/{NAME} must be deleted first"
-    assert diff.kinds == {prop: "UPDATE_REPLACE"}
-    assert emulator.count() == 0
-
-
 def test_detailed_diff_names_each_changed_property(plugins: Plugins) -> None:
     host = plugins.start()
     news = plugin_declaration("token", "detailed", username="monalisa")
@@ -265,59 +241,7 @@ def test_check_of_unknown_values_in_a_preview_passes(plugins: Plugins, emulator:
     assert emulator.count() == 0
 
 
-# --- the lifecycle ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("auth_type", AUTH_TYPES)
-def test_full_lifecycle_of_each_auth_type(plugins: Plugins, emulator: Emulator, auth_type: str) -> None:
-    org = f"plugin-{auth_type.replace('_', '-')}"
-    news = plugin_declaration(auth_type, org)
-    name = configuration_name(DECLARATIONS[auth_type]["registry_type"])
-    secret = "value" in news
-
-    id_, outs, inputs = up(plugins.start(), news)
-    assert id_ == f"{org}/{name}"
-    assert outs["name"] == name and outs["org"] == org and outs["createdAt"]
-    assert outs["updatedAt"] == outs["remoteUpdatedAt"]
-    stored = emulator.registry(org, name)
-    assert stored is not None and stored["url"] == outs["url"] and stored["visibility"] == outs["visibility"]
-    if secret:
-        assert emulator.decrypted_value(org, name) == DECLARATIONS[auth_type]["value"]
-        assert outs["keyId"] == emulator.public_key(org)[0]
-        assert outs.is_secret("value") and outs.is_secret("valueEncrypted")
-    else:
-        assert "valueEncrypted" not in outs and "value" not in outs
-    assert emulator.count("GET", f"/{name}") == 0, "no GET after the POST"
-
-    refreshed = plugins.start().read(id_, outs, inputs)
-    assert refreshed.id == id_ and refreshed.inputs is not None
-    assert refreshed.outputs["remoteUpdatedAt"] == outs["updatedAt"]
-    assert_secrets_marked(refreshed.outputs)
-    assert_secrets_marked(refreshed.inputs)
-    host = plugins.start()
-    assert host.diff(id_, refreshed.outputs, host.check(news, refreshed.inputs).inputs).changes == "none"
-
-    emulator.reset_log()
-    changed = {**news, "url": str(news["url"]).rstrip("/") + "/v2/"}
-    if secret:
-        changed["value"] = Secret(DECLARATIONS[auth_type]["value"] + "-rotated")
-    host = plugins.start()
-    checked = host.check(changed, refreshed.inputs)
-    diff = host.diff(id_, refreshed.outputs, checked.inputs, old_inputs=refreshed.inputs)
-    assert diff.kinds == ({"url": "UPDATE", "value": "UPDATE"} if secret else {"url": "UPDATE"})
-    updated = host.update(id_, refreshed.outputs, checked.inputs, old_inputs=refreshed.inputs)
-    # The update's list (changed at GitHub since the refresh?), the PATCH, and a GET for updated_at.
-    assert [r.method for r in emulator.requests if "public-key" not in r.path] == ["GET", "PATCH", "GET"]
-    assert emulator.registry(org, name)["url"] == changed["url"] == updated["url"]  # type: ignore[index]
-    assert updated["updatedAt"] == updated["remoteUpdatedAt"]
-    if secret:
-        assert emulator.decrypted_value(org, name) == DECLARATIONS[auth_type]["value"] + "-rotated"
-        assert updated.is_secret("value") and updated.is_secret("valueEncrypted")
-    assert_secrets_marked(updated)
-
-    plugins.start().delete(id_, updated, old_inputs=checked.inputs)
-    assert emulator.registry(org, name) is None
-    plugins.start().delete(id_, updated, old_inputs=checked.inputs)  # already gone counts as deleted
+# --- Read: imports and ids ----------------------------------------------------------------------------
 
 
 def test_import_with_only_an_id_is_the_registry_as_github_reports_it(
@@ -363,12 +287,6 @@ def test_importing_an_unknown_id_fails_showing_the_form(plugins: Plugins, emulat
         plugins.start().read("acme/PYTHON_INDEX_SECRET")
     details = failure.value.details
     assert "acme/PYTHON_INDEX_SECRET" in details and "'{org}/{NAME}'" in details
-
-
-def test_a_refresh_of_a_registry_gone_at_github_drops_it(plugins: Plugins, emulator: Emulator) -> None:
-    id_, outs, inputs = up(plugins.start(), plugin_declaration("oidc_azure", "vanish"))
-    emulator.delete_registry("vanish", "DOCKER_REGISTRY_SECRET")
-    assert plugins.start().read(id_, outs, inputs).id == ""
 
 
 # --- the function -------------------------------------------------------------------------------------
@@ -432,33 +350,6 @@ def test_explicit_providers_with_other_owners_and_tokens_reach_other_orgs(plugin
 
 
 # --- drift ---------------------------------------------------------------------------------------------
-
-
-def test_an_outside_edit_is_seen_on_refresh_and_repaired(plugins: Plugins, emulator: Emulator) -> None:
-    news = plugin_declaration("username_password", "drift")
-    id_, outs, inputs = up(plugins.start(), news)
-    emulator.edit_registry(
-        "drift", "MAVEN_REPOSITORY_SECRET", url="https://evil.example.com", value="changed"
-    )
-
-    refreshed = plugins.start().read(id_, outs, inputs)
-    assert refreshed.outputs["url"] == "https://evil.example.com" and refreshed.inputs is not None
-    assert refreshed.outputs["remoteUpdatedAt"] != refreshed.outputs["updatedAt"]
-
-    host = plugins.start()
-    checked = host.check(news, refreshed.inputs)
-    diff = host.diff(id_, refreshed.outputs, checked.inputs, old_inputs=refreshed.inputs)
-    assert diff.changes == "some" and diff.replaces == [] and diff.kinds == {"url": "UPDATE"}
-    emulator.reset_log()
-    repaired = host.update(id_, refreshed.outputs, checked.inputs, old_inputs=refreshed.inputs)
-    patch = next(r for r in emulator.requests if r.method == "PATCH")
-    assert {"url", "username", "visibility", "replaces_base", "encrypted_value", "key_id"} <= set(patch.body)
-    assert (
-        emulator.decrypted_value("drift", "MAVEN_REPOSITORY_SECRET")
-        == DECLARATIONS["username_password"]["value"]
-    )
-    assert repaired["remoteUpdatedAt"] == repaired["updatedAt"]
-    assert plugins.start().diff(id_, repaired, checked.inputs).changes == "none"
 
 
 def test_a_change_github_does_not_show_is_a_change_of_remote_updated_at(

@@ -1,6 +1,8 @@
 """OrgPrivateRegistryProvider through the real provider host (`python -m pulumi.dynamic`), on the emulator.
 
-Each `deployment()` is a fresh provider process, as each `pulumi` command starts one.
+Each `deployment()` is a fresh provider process, as each `pulumi` command starts one. What both doors do
+alike (the lifecycle of each auth type, replacements, drift repaired, a registry gone) is
+`test_both_doors.py`'s; here is what only the dynamic door does.
 """
 
 from __future__ import annotations
@@ -16,13 +18,11 @@ from engine import UNKNOWN, change, up
 from hosted import ProviderError
 from provider_host import ProviderHost
 from pulumi_github_private_registry.core.crypto import PublicKey, seal
-from pulumi_github_private_registry.core.schema import configuration_name
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 from samples import DECLARATIONS, declaration
 
 Deploy = Callable[..., ProviderHost]
-AUTH_TYPES = list(DECLARATIONS)
 
 
 def other_provider_blob() -> str:
@@ -30,48 +30,6 @@ def other_provider_blob() -> str:
     blob = base64.b64encode(dill.dumps(OrgPrivateRegistryProvider(), protocol=3)).decode()
     assert blob != serialize_provider(OrgPrivateRegistryProvider())
     return blob
-
-
-@pytest.mark.parametrize("auth_type", AUTH_TYPES)
-def test_full_lifecycle_of_each_auth_type(deployment: Deploy, emulator: Emulator, auth_type: str) -> None:
-    org = f"life-{auth_type.replace('_', '-')}"
-    news = declaration(auth_type, org)
-    name = configuration_name(news["registry_type"])
-
-    id_, outs, inputs = up(deployment(), news)
-    assert id_ == f"{org}/{name}"
-    assert outs["name"] == name and outs["created_at"] and outs["updated_at"] == outs["remote_updated_at"]
-    stored = emulator.registry(org, name)
-    assert stored is not None and stored["url"] == news["url"] and stored["visibility"] == news["visibility"]
-    if "value" in news:
-        assert emulator.decrypted_value(org, name) == news["value"]
-        assert outs["key_id"] == emulator.public_key(org)[0] and outs["value_encrypted"]
-    else:
-        assert outs.get("value_encrypted") is None and stored.get("encrypted_value") is None
-    # No GET after the POST: the create response had all that state needs.
-    assert emulator.count("GET", f"/{name}") == 0
-
-    refreshed = deployment().read(id_, outs)
-    assert refreshed.id == id_
-    assert refreshed.outputs["remote_updated_at"] == outs["updated_at"]
-    refresh_diff = deployment().diff(id_, refreshed.outputs, inputs)
-    assert refresh_diff.changes == "none", "a refresh must not cause a phantom diff"
-
-    emulator.reset_log()
-    changed = dict(news, url=news["url"].rstrip("/") + "/v2/")
-    if "value" in news:
-        changed["value"] = news["value"] + "-rotated"
-    new_outs = change(deployment(), id_, refreshed.outputs, inputs, changed)
-    assert emulator.registry(org, name)["url"] == changed["url"]  # type: ignore[index]
-    # The update's list (changed at GitHub since the refresh?), the PATCH, and a GET for updated_at.
-    assert [r.method for r in emulator.requests if "public-key" not in r.path] == ["GET", "PATCH", "GET"]
-    assert new_outs["updated_at"] != outs["updated_at"] and new_outs["url"] == changed["url"]
-    if "value" in news:
-        assert emulator.decrypted_value(org, name) == changed["value"]
-
-    deployment().delete(id_, new_outs)
-    assert emulator.registry(org, name) is None
-    deployment().delete(id_, new_outs)  # already gone counts as deleted
 
 
 def test_update_sends_only_the_changed_field(deployment: Deploy, emulator: Emulator) -> None:
@@ -113,27 +71,6 @@ def test_pre_encrypted_value_is_sent_as_given(deployment: Deploy, emulator: Emul
     assert emulator.decrypted_value("sealed", "NPM_REGISTRY_SECRET") == "sealed-elsewhere"
     assert outs["value_encrypted"] == sealed.encrypted_value and outs["key_id"] == key_id
     assert emulator.count("GET", "public-key") == 0
-
-
-@pytest.mark.parametrize(
-    ("field", "new_value", "delete_first"),
-    [
-        ("auth_type", "username_password", True),
-        ("registry_type", "cargo_registry", False),
-        ("org", "other-org", False),
-    ],
-)
-def test_org_type_and_auth_type_changes_replace(
-    deployment: Deploy, field: str, new_value: str, delete_first: bool
-) -> None:
-    host = deployment()
-    news = declaration("token", "replace-me", username="monalisa")
-    id_, outs, inputs = up(host, news)
-    checked = host.check(dict(news, **{field: new_value}), inputs)
-    assert checked.failures == []
-    diff = host.diff(id_, outs, checked.inputs)
-    assert diff.changes == "some" and diff.replaces == [field]
-    assert diff.delete_before_replace is delete_first
 
 
 def test_auth_type_replacement_deletes_then_creates_under_the_same_name(
@@ -214,39 +151,6 @@ def test_adopt_refuses_a_different_auth_type(deployment: Deploy, emulator: Emula
         up(deployment(), declaration("token", "mismatch", adopt=True))
     assert "auth_type" in failure.value.details and "mismatch/NPM_REGISTRY_SECRET" in failure.value.details
     assert emulator.count("PATCH") == 0
-
-
-def test_outside_edit_is_seen_on_refresh_and_repaired_by_update(
-    deployment: Deploy, emulator: Emulator
-) -> None:
-    news = declaration("username_password", "drift")
-    id_, outs, inputs = up(deployment(), news)
-    emulator.edit_registry(
-        "drift", "MAVEN_REPOSITORY_SECRET", url="https://evil.example.com", value="changed"
-    )
-
-    refresh = deployment().read(id_, outs, inputs)
-    assert refresh.outputs["url"] == "https://evil.example.com"
-    assert refresh.outputs["remote_updated_at"] != refresh.outputs["updated_at"]
-
-    host = deployment()
-    checked = host.check(news, refresh.inputs)
-    diff = host.diff(id_, refresh.outputs, checked.inputs)
-    assert diff.changes == "some" and diff.replaces == []
-    emulator.reset_log()
-    repaired = host.update(id_, refresh.outputs, checked.inputs)
-    patch = next(r for r in emulator.requests if r.method == "PATCH")
-    assert {"url", "username", "visibility", "replaces_base", "encrypted_value", "key_id"} <= set(patch.body)
-    assert emulator.registry("drift", "MAVEN_REPOSITORY_SECRET")["url"] == news["url"]  # type: ignore[index]
-    assert emulator.decrypted_value("drift", "MAVEN_REPOSITORY_SECRET") == news["value"]
-    assert repaired["remote_updated_at"] == repaired["updated_at"]
-    assert deployment().diff(id_, repaired, checked.inputs).changes == "none"
-
-
-def test_outside_delete_is_seen_as_gone_on_refresh(deployment: Deploy, emulator: Emulator) -> None:
-    id_, outs, _ = up(deployment(), declaration("oidc_azure", "vanish"))
-    emulator.delete_registry("vanish", "DOCKER_REGISTRY_SECRET")
-    assert deployment().read(id_, outs).id == ""
 
 
 def test_preview_makes_no_request_and_needs_no_token(deployment: Deploy, emulator: Emulator) -> None:

@@ -1,14 +1,20 @@
-"""Canary token and canary value through every provider call and error path: where may they appear?
+"""Canary token and canary value through both doors' calls and error paths: where may they appear?
 
-The token (sent as a secret Configure value, as `pulumi config set --secret github:token` does) must appear
-nowhere the provider writes: no output, no error, no check failure, not its stderr or stdout, not the provider
-blob that travels in the state. The plaintext value may appear only as the ``value`` output, which the engine
-keeps secret: never in ``value_encrypted``, an error or the process's output.
+The token (a secret: `pulumi config set --secret github:token` for the dynamic door, the secret provider
+input `github-private-registry:token` for the plugin) must appear nowhere a door writes: no output, no
+error, no check failure, not its stderr or stdout, not the provider blob the dynamic door's state carries,
+not even base64-encoded. The plaintext value may appear only as the ``value`` output: the dynamic door
+leaves it to the engine to keep secret, the plugin marks it (and `valueEncrypted`) secret itself in
+Check, Create, Read and Update. What only the plugin has (a sealed value, inputs the program marks
+secret, import by id, CheckConfig) is in `test_plugin_secrets.py`.
+
+CheckConfig's echo of its inputs is left out of the search: the engine sends CheckConfig the
+configuration without secret envelopes and marks the echo secret again itself (`annotateSecrets` in
+pulumi/pulumi's provider_plugin.go); its failures are searched.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -16,15 +22,31 @@ from typing import Any
 import pytest
 
 import canaries
-from canaries import CANARY_TOKEN, CANARY_VALUE, NAME, decoded
-from engine import Props, up
+from canaries import (
+    CANARY_TOKEN,
+    CANARY_VALUE,
+    DYNAMIC,
+    NAME,
+    PLUGIN,
+    assert_host_clean,
+    assert_outputs_clean,
+    assert_plugin_clean,
+    assert_secrets_marked,
+    dynamic_declaration,
+    dynamic_starter,
+    leaks,
+    plugin_declaration,
+    plugin_starter,
+)
+from doors import DOORS, Plugins, camel
+from engine import Props, Secret, up
 from hosted import ProviderError
+from plugin_host import FUNCTION
 from provider_host import ProviderHost
 from pulumi_github_private_registry.emulator import SECONDARY_MESSAGE, Emulator
-from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 from samples import declaration
 
-Start = Callable[..., ProviderHost]
+Start = Callable[..., Any]
 
 
 @pytest.fixture
@@ -35,53 +57,25 @@ def canary_emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def start(provider_host_factory: Callable[..., ProviderHost], canary_emulator: Emulator) -> Start:
-    """A provider process configured with the canary token as a secret, against ``canary_emulator``."""
-
-    def start_one(emu: Emulator | None = None, **config: str) -> ProviderHost:
-        host = provider_host_factory(OrgPrivateRegistryProvider())
-        host.configure(
-            {
-                "github:token": CANARY_TOKEN,
-                "github:baseUrl": (emu or canary_emulator).base_url,
-                "github:writeDelayMs": "0",
-                "github-private-registry:maxRetryWait": "2",
-                **config,
-            },
-            secret_keys={"github:token"},
-        )
-        return host
-
-    return start_one
+def start(
+    door_name: str, provider_host_factory: Callable[..., ProviderHost], canary_emulator: Emulator
+) -> Iterator[Start]:
+    """Processes of `door_name` configured with the canary token as a secret, against ``canary_emulator``."""
+    if door_name == "dynamic":
+        yield dynamic_starter(provider_host_factory, canary_emulator)
+        return
+    plugins = Plugins(canary_emulator)
+    yield plugin_starter(plugins)
+    plugins.stop()
 
 
-def canary_declaration(org: str, **changes: Any) -> dict[str, Any]:
-    return declaration("token", org, value=CANARY_VALUE, **changes)
+# --- the lifecycle: each door's own way of keeping the value secret ----------------------------------------
 
 
-def assert_outputs_clean(outputs: dict[str, Any]) -> None:
-    """The token nowhere; the plaintext value only under ``value``, and not even encoded elsewhere."""
-    assert CANARY_TOKEN not in json.dumps(outputs)
-    others = {k: v for k, v in outputs.items() if k != "value"}
-    assert CANARY_VALUE not in json.dumps(others)
-    for text in (v for v in others.values() if isinstance(v, str)):
-        assert CANARY_VALUE.encode() not in decoded(text) and CANARY_TOKEN.encode() not in decoded(text)
-
-
-def assert_host_clean(host: ProviderHost) -> None:
-    """Neither canary in what the process wrote, nor in the provider blob the state carries."""
-    for text in (host.stderr_text(), host.stdout_text(), host.provider_blob):
-        assert CANARY_TOKEN not in text and CANARY_VALUE not in text
-    blob = decoded(host.provider_blob)
-    assert blob, "the provider blob is base64"
-    assert CANARY_TOKEN.encode() not in blob and CANARY_VALUE.encode() not in blob
-
-
-def test_the_lifecycle_shows_the_value_only_as_the_value_output(
-    start: Start, canary_emulator: Emulator
-) -> None:
+def _dynamic_lifecycle(start: Start, canary_emulator: Emulator) -> None:
+    """The value only as the `value` output, in one process."""
     host = start()
-    news = canary_declaration("hygiene")
+    news = dynamic_declaration("hygiene")
     id_, outs, inputs = up(host, news)
     # Positive controls: the canary token was accepted and the canary value reached GitHub, sealed.
     assert canary_emulator.decrypted_value("hygiene", NAME) == CANARY_VALUE
@@ -100,17 +94,86 @@ def test_the_lifecycle_shows_the_value_only_as_the_value_output(
     assert_host_clean(host)
 
 
-def _rate_limit_waited_on(start: Start, emu: Emulator) -> list[str]:
+def _plugin_lifecycle(start: Start, canary_emulator: Emulator) -> None:
+    """The value only inside what the answer marks secret, a process per command; the function and an
+    import by id show no value."""
+    host = start()
+    news = plugin_declaration("hygiene")
+    checked = host.check(news)
+    assert checked.failures == [] and checked.inputs.is_secret("value")
+    id_, outs = host.create(checked.inputs)
+    inputs = checked.inputs
+    # Positive controls: the token was accepted, the value reached GitHub sealed and came back, secret.
+    assert canary_emulator.decrypted_value("hygiene", NAME) == CANARY_VALUE
+    assert outs["value"] == CANARY_VALUE and outs["valueEncrypted"]
+    assert_secrets_marked(outs)
+    assert host.transcript[-1].method == "Create" and "[secret]" in host.transcript[-1].answer
+
+    reader = start()
+    read = reader.read(id_, outs, inputs)
+    assert read.inputs is not None and read.outputs["value"] == CANARY_VALUE
+    assert_secrets_marked(read.outputs)
+    assert_secrets_marked(read.inputs)
+
+    canary_emulator.rotate_key("hygiene")  # the update reseals after GitHub refuses the old key
+    writer = start()
+    second = {**news, "url": "https://npm.pkg.github.com/acme/v2/", "value": Secret(CANARY_VALUE + "-2")}
+    checked = writer.check(second, read.inputs)
+    assert_secrets_marked(checked.inputs)
+    assert writer.diff(id_, read.outputs, checked.inputs, old_inputs=read.inputs).changes == "some"
+    updated = writer.update(id_, read.outputs, checked.inputs, old_inputs=read.inputs)
+    assert canary_emulator.decrypted_value("hygiene", NAME) == CANARY_VALUE + "-2"
+    assert_secrets_marked(updated)
+
+    listed = writer.invoke(FUNCTION, {"org": "hygiene"}).value["registries"]
+    assert [r["id"] for r in listed] == [id_]
+    imported = start().read(id_)
+    assert "value" not in imported.outputs and imported.inputs is not None and "value" not in imported.inputs
+    writer.delete(id_, updated, old_inputs=checked.inputs)
+    assert canary_emulator.registry("hygiene", NAME) is None
+    for each in (host, reader, writer):
+        assert_plugin_clean(each)
+
+
+LIFECYCLES: dict[str, Callable[[Start, Emulator], None]] = {
+    "dynamic": _dynamic_lifecycle,
+    "plugin": _plugin_lifecycle,
+}
+
+
+@pytest.mark.parametrize("door_name", DOORS)
+def test_the_lifecycle_shows_the_value_only_where_it_may(
+    start: Start, canary_emulator: Emulator, door_name: str
+) -> None:
+    LIFECYCLES[door_name](start, canary_emulator)
+
+
+# --- error paths: what each door asserts beyond the shared paths of `canaries` ------------------------------
+
+
+def _dynamic_rate_limit_waited_on(start: Start, emu: Emulator) -> list[str]:
     emu.inject(method="POST", status=429, headers={"Retry-After": "1"}, body={"message": SECONDARY_MESSAGE})
     host = start()
-    _, outs, _ = up(host, canary_declaration("waited"))
+    _, outs, _ = up(host, dynamic_declaration("waited"))
     assert_outputs_clean(outs)
     assert "rate limit" in host.stderr_text(), "the wait is logged: stderr is really looked at"
     assert_host_clean(host)
     return []
 
 
-def _adopt_with_another_auth_type(start: Start, emu: Emulator) -> list[str]:
+def _plugin_rate_limit_waited_on(start: Start, emu: Emulator) -> list[str]:
+    emu.inject(method="POST", status=429, headers={"Retry-After": "1"}, body={"message": SECONDARY_MESSAGE})
+    host = start()
+    _, outs, _ = up(host, plugin_declaration("waited"))
+    assert_secrets_marked(outs)
+    assert emu.count("POST") == 2, "the create was waited on and sent again"
+    assert_plugin_clean(host)
+    return []
+
+
+def _adopt_with_another_auth_type(
+    hygiene: canaries.Hygiene, words: str, start: Start, emu: Emulator
+) -> list[str]:
     emu.put_registry(
         "other-auth",
         registry_type="npm_registry",
@@ -122,13 +185,13 @@ def _adopt_with_another_auth_type(start: Start, emu: Emulator) -> list[str]:
     )
     host = start()
     with pytest.raises(ProviderError) as failure:
-        up(host, canary_declaration("other-auth", adopt=True))
-    assert "auth_type" in failure.value.details
-    assert_host_clean(host)
+        up(host, hygiene.declaration("other-auth", adopt=True))
+    assert words in failure.value.details
+    hygiene.assert_clean(host)
     return [failure.value.details]
 
 
-def _invalid_declaration(start: Start, emu: Emulator) -> list[str]:
+def _dynamic_invalid_declaration(start: Start, emu: Emulator) -> list[str]:
     host = start()
     checked = host.check(declaration("oidc_azure", "invalid", value=CANARY_VALUE))
     assert checked.failures, "a value on an OIDC registry is refused at check"
@@ -137,32 +200,51 @@ def _invalid_declaration(start: Start, emu: Emulator) -> list[str]:
     return [reason for _, reason in checked.failures]
 
 
-HYGIENE = canaries.Hygiene(
-    declaration=canary_declaration,
-    up=up,
-    assert_clean=assert_host_clean,
-    secret=str,
-    sends_old_inputs=False,
-)
+def _plugin_invalid_declaration(start: Start, emu: Emulator) -> list[str]:
+    host = start()
+    checked = host.check(camel(declaration("oidc_azure", "invalid", value=CANARY_VALUE)))
+    assert [prop for prop, _ in checked.failures] == ["value"], "a value on an OIDC registry is refused"
+    assert_plugin_clean(host)
+    assert emu.count() == 0
+    return [reason for _, reason in checked.failures]
 
-ERROR_PATHS: dict[str, Callable[[Start, Emulator], list[str]]] = {
-    "wrong token (401)": partial(canaries.wrong_token, HYGIENE),
-    "create refused (422)": partial(canaries.refused_create, HYGIENE),
-    "server error on every create": partial(canaries.server_errors_on_every_create, HYGIENE),
-    "update rate-limited beyond the wait allowed": partial(canaries.update_rate_limited, HYGIENE),
-    "create rate-limited then waited on": _rate_limit_waited_on,
-    "exists without adopt": partial(canaries.exists_without_adopt, HYGIENE),
-    "adopt with another auth_type": _adopt_with_another_auth_type,
-    "delete refused (403)": partial(canaries.refused_delete, HYGIENE),
-    "refresh rate-limited": partial(canaries.refresh_rate_limited, HYGIENE),
-    "invalid declaration at check": _invalid_declaration,
+
+def _shared(hygiene: canaries.Hygiene) -> dict[str, Callable[[Start, Emulator], list[str]]]:
+    """The error paths both doors walk alike, as `hygiene` drives them."""
+    return {
+        "wrong token (401)": partial(canaries.wrong_token, hygiene),
+        "create refused (422)": partial(canaries.refused_create, hygiene),
+        "server error on every create (500)": partial(canaries.server_errors_on_every_create, hygiene),
+        "update rate-limited beyond the wait allowed": partial(canaries.update_rate_limited, hygiene),
+        "exists without adopt": partial(canaries.exists_without_adopt, hygiene),
+        "delete refused (403)": partial(canaries.refused_delete, hygiene),
+        "refresh rate-limited": partial(canaries.refresh_rate_limited, hygiene),
+    }
+
+
+ERROR_PATHS: dict[str, dict[str, Callable[[Start, Emulator], list[str]]]] = {
+    "dynamic": {
+        **_shared(DYNAMIC),
+        "create rate-limited then waited on": _dynamic_rate_limit_waited_on,
+        "adopt with another auth type": partial(_adopt_with_another_auth_type, DYNAMIC, "auth_type"),
+        "invalid declaration at check": _dynamic_invalid_declaration,
+    },
+    "plugin": {
+        **_shared(PLUGIN),
+        "create rate-limited then waited on": _plugin_rate_limit_waited_on,
+        "adopt with another auth type": partial(_adopt_with_another_auth_type, PLUGIN, "cannot adopt"),
+        "invalid declaration at check": _plugin_invalid_declaration,
+    },
 }
+assert ERROR_PATHS["dynamic"].keys() == ERROR_PATHS["plugin"].keys()
 
 
-@pytest.mark.parametrize("path", list(ERROR_PATHS))
+@pytest.mark.parametrize("door_name", DOORS)
+@pytest.mark.parametrize("path", list(ERROR_PATHS["dynamic"]))
 def test_no_error_path_shows_the_token_or_the_value(
-    start: Start, canary_emulator: Emulator, path: str
+    start: Start, canary_emulator: Emulator, path: str, door_name: str
 ) -> None:
-    for text in ERROR_PATHS[path](start, canary_emulator):
+    for text in ERROR_PATHS[door_name][path](start, canary_emulator):
         assert CANARY_TOKEN not in text
         assert CANARY_VALUE not in text
+        assert leaks(text) == []
