@@ -3,16 +3,21 @@
 Every test runs once through the dynamic provider (`python -m pulumi.dynamic`, configured with
 `github:token`, ...) and once through the provider plugin (`python -m pulumi_github_private_registry.plugin`,
 configured with its `github-private-registry:` inputs), with the same declarations and the same
-expectations, in the declaration's snake_case names (`doors.Door` translates). One process per door serves
-the module; `door.fresh()` is a new process where a new `pulumi` command must not see the last one's
-cache (a refresh after a change made at GitHub). Each test has its own org.
+expectations, in the declaration's snake_case names (`doors.Door` translates); where one door promises
+more (the plugin marks secrets and details its diff; the dynamic door's state carries the provider), the
+test asserts it for that door. One process per door serves the module; `door.fresh()` is a new process
+where a new `pulumi` command must not see the last one's cache (a refresh after a change made at GitHub).
+Each test has its own org.
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
+import dill
 import pytest
+from pulumi.dynamic.dynamic import serialize_provider
 
 from doors import Door
 from engine import Props
@@ -20,11 +25,20 @@ from hosted import ProviderError
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.core.schema import configuration_name
 from pulumi_github_private_registry.emulator import Emulator
+from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
 from samples import DECLARATIONS, declaration
 
 AUTH_TYPES = list(DECLARATIONS)
 # What GitHub and the provider decide, not the declaration.
 VOLATILE = frozenset({"created_at", "updated_at", "remote_updated_at", "value_encrypted", "key_id"})
+
+
+def other_provider_blob() -> str:
+    """The dynamic door's provider serialized otherwise (as a new SDK or provider version would): other
+    bytes, same class."""
+    blob = base64.b64encode(dill.dumps(OrgPrivateRegistryProvider(), protocol=3)).decode()
+    assert blob != serialize_provider(OrgPrivateRegistryProvider())
+    return blob
 
 
 def org_for(door: Door, case: str) -> str:
@@ -176,6 +190,22 @@ def test_org_type_and_auth_type_changes_replace(
     if door.name == "plugin":
         assert plan.kinds == {field: "UPDATE_REPLACE"}
     assert github.count() == 0
+
+
+def test_nothing_declared_changed_means_no_change(door: Door) -> None:
+    org = org_for(door, "steady")
+    news = declaration("oidc_aws", org)
+    created = door.up(news)
+    plan = door.plan(created, news)
+    assert plan.changes == "none" and plan.detailed == {} and plan.replaces == []
+    # Reordered repository ids are no change either, nor (the dynamic door) a new provider version.
+    ids = created.inputs["selected_repository_ids"]
+    reordered = Props(
+        {**created.inputs, "selected_repository_ids": list(reversed(ids))}, created.inputs.secret
+    )
+    if door.name == "dynamic":
+        reordered["__provider"] = other_provider_blob()
+    assert door._diff(created, reordered).changes == "none"
 
 
 def test_drift_is_seen_on_refresh_and_repaired(door: Door, github: Emulator) -> None:

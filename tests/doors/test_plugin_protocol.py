@@ -209,16 +209,6 @@ def test_a_value_change_is_a_change_of_value_without_its_content(plugins: Plugin
     assert answer.method == "Diff" and "secret-value" not in answer.answer
 
 
-def test_nothing_changed_is_no_diff(plugins: Plugins) -> None:
-    host = plugins.start()
-    news = plugin_declaration("oidc_aws", "steady")
-    id_, outs, inputs = up(host, news)
-    diff = host.diff(id_, outs, host.check(news, inputs).inputs, old_inputs=inputs)
-    assert diff.changes == "none" and diff.detailed == {} and diff.replaces == []
-    reordered = {**inputs, "selectedRepositoryIds": list(reversed(inputs["selectedRepositoryIds"]))}
-    assert host.diff(id_, outs, Props(reordered, inputs.secret)).changes == "none"
-
-
 def test_unknowns_in_a_diff_do_not_fail_and_make_no_request(plugins: Plugins, emulator: Emulator) -> None:
     id_, outs, inputs = up(plugins.start(), plugin_declaration("token", "unknowns"))
     emulator.reset_log()
