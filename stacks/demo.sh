@@ -23,7 +23,7 @@ if [ ! -x "$python" ]; then
     exit 1
 fi
 
-# --- start-up: begin (tests/test_stack_program.py runs this block alone, many times over)
+# --- start-up: begin (tests/doors/test_stack_program.py runs this block alone, many times over)
 work="$(mktemp -d "${TMPDIR:-/tmp}/github-private-registries-demo.XXXXXX")"
 emulator_pid=""
 cleanup() {

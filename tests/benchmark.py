@@ -1,7 +1,7 @@
 """Benchmark (issue 6): requests per phase, provider overhead, wall time under latency, cold start.
 
 Run from the repository root: ``python tests/benchmark.py`` (``--help`` for the knobs). It is not a
-test module (pytest does not collect it); ``tests/test_request_counts.py`` asserts the same request
+test module (pytest does not collect it); ``tests/doors/test_request_counts.py`` asserts the same request
 counts with the engine-driving functions defined here.
 
 Everything goes through the real provider host (``python -u -m pulumi.dynamic``, driven over gRPC by
@@ -41,13 +41,9 @@ for _path in (str(_TESTS.parent / "provider"), str(_TESTS)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+from engine import CheckOutcome, DiffOutcome, Props, ReadOutcome  # noqa: E402
 from hosted import DIFF_CHANGES, HostedProcess  # noqa: E402
-from provider_host import (  # noqa: E402
-    CheckOutcome,
-    DiffOutcome,
-    ProviderHost,
-    ReadOutcome,
-)
+from provider_host import ProviderHost  # noqa: E402
 from pulumi_github_private_registry.core.schema import (  # noqa: E402
     FIELDS,
     REGISTRY_TYPES,
@@ -302,7 +298,8 @@ class PluginClient(HostedProcess):
             ),
         )
         return CheckOutcome(
-            PropertyValue.unmarshal_map(response.inputs), [(f.property, f.reason) for f in response.failures]
+            Props(PropertyValue.unmarshal_map(response.inputs)),
+            [(f.property, f.reason) for f in response.failures],
         )
 
     def diff(
@@ -342,8 +339,8 @@ class PluginClient(HostedProcess):
         )
         return ReadOutcome(
             response.id,
-            PropertyValue.unmarshal_map(response.properties),
-            PropertyValue.unmarshal_map(response.inputs) if response.HasField("inputs") else None,
+            Props(PropertyValue.unmarshal_map(response.properties)),
+            Props(PropertyValue.unmarshal_map(response.inputs)) if response.HasField("inputs") else None,
         )
 
     def update(

@@ -29,7 +29,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(SLOW)
     here = Path(__file__).parent
     collected = {Path(item.path) for item in items}
-    whole = set(here.glob("test_*.py")) <= collected
+    whole = set(here.rglob("test_*.py")) <= collected
     fast = {Path(item.path) for item in items if not is_slow(item)}
     config.stash[FAST_MODULES] = fast if whole else None
 

@@ -10,17 +10,19 @@ A `Door` speaks of a registry in the declaration's snake_case names whichever do
   and from camelCase and sends `value`/`value_encrypted` as secrets, as a generated SDK does.
 
 Each door's `check` answers failures in its own naming (`spell` maps a field to it); everything else is in
-snake_case. `fresh()` gives the same door in a new process: what a new `pulumi` command gets.
+snake_case, what came back secret still noted (`Props.secret`), the plugin's detailed diff too. `fresh()`
+gives the same door in a new process: what a new `pulumi` command gets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from dataclasses import dataclass
+from typing import Any, Final
 
-from plugin_host import PluginHost, Props, Secret
+from engine import CheckOutcome, DiffOutcome, Props, Secret
+from plugin_host import PluginHost
 from provider_host import ProviderHost
 from pulumi_github_private_registry.core import schema
 from pulumi_github_private_registry.emulator import Emulator
@@ -31,10 +33,8 @@ __all__ = [
     "SECRET_FIELDS",
     "TO_CAMEL",
     "TO_SNAKE",
-    "Checked",
     "Door",
     "DynamicDoor",
-    "Plan",
     "PluginDoor",
     "Plugins",
     "Resource",
@@ -60,9 +60,10 @@ def camel(props: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def snake(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The plugin's properties in the declaration's names."""
-    return {TO_SNAKE.get(k, k): v for k, v in props.items()}
+def snake(props: Mapping[str, Any]) -> Props:
+    """The plugin's properties in the declaration's names, those that came back secret still noted."""
+    secret = props.secret if isinstance(props, Props) else frozenset()
+    return Props({TO_SNAKE.get(k, k): v for k, v in props.items()}, {TO_SNAKE.get(k, k) for k in secret})
 
 
 def plugin_declaration(auth_type: str, org: str, **changes: Any) -> dict[str, Any]:
@@ -120,25 +121,8 @@ class Resource:
     """A registry as the engine's state holds it: id, outputs and (checked) inputs, snake_case."""
 
     id: str
-    outputs: dict[str, Any]
-    inputs: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Checked:
-    """What Check answered: inputs (snake_case), failures as (the door's property name, reason)."""
-
-    inputs: dict[str, Any]
-    failures: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What Diff answered; `replaces` in snake_case."""
-
-    changes: Literal["none", "some", "unknown"]
-    replaces: list[str]
-    delete_before_replace: bool
+    outputs: Props
+    inputs: Props
 
 
 class Door:
@@ -154,19 +138,19 @@ class Door:
         """The same door in a new process (a new `pulumi` command)."""
         raise NotImplementedError
 
-    def check(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> Checked:
+    def check(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> CheckOutcome:
         raise NotImplementedError
 
-    def _diff(self, res: Resource, news: Mapping[str, Any]) -> Plan:
+    def _diff(self, res: Resource, news: Mapping[str, Any]) -> DiffOutcome:
         raise NotImplementedError
 
-    def _create(self, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _create(self, news: Mapping[str, Any]) -> tuple[str, Props]:
         raise NotImplementedError
 
     def _read(self, res: Resource) -> Resource:
         raise NotImplementedError
 
-    def _update(self, res: Resource, news: Mapping[str, Any]) -> dict[str, Any]:
+    def _update(self, res: Resource, news: Mapping[str, Any]) -> Props:
         raise NotImplementedError
 
     def delete(self, res: Resource) -> None:
@@ -185,7 +169,7 @@ class Door:
         """Read with the state's outputs and inputs; the new state (id "" when gone)."""
         return self._read(res)
 
-    def plan(self, res: Resource, news: Mapping[str, Any]) -> Plan:
+    def plan(self, res: Resource, news: Mapping[str, Any]) -> DiffOutcome:
         """Check + Diff: what a preview shows."""
         checked = self.check(news, res.inputs)
         assert checked.failures == [], checked.failures
@@ -228,22 +212,20 @@ class DynamicDoor(Door):
     def fresh(self) -> DynamicDoor:
         return DynamicDoor(self._emulator, self._started)
 
-    def check(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> Checked:
-        outcome = self.host.check(news, olds)
-        return Checked(outcome.inputs, outcome.failures)
+    def check(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> CheckOutcome:
+        return self.host.check(news, olds)
 
-    def _diff(self, res: Resource, news: Mapping[str, Any]) -> Plan:
-        outcome = self.host.diff(res.id, res.outputs, news, old_inputs=res.inputs)
-        return Plan(outcome.changes, outcome.replaces, outcome.delete_before_replace)
+    def _diff(self, res: Resource, news: Mapping[str, Any]) -> DiffOutcome:
+        return self.host.diff(res.id, res.outputs, news, old_inputs=res.inputs)
 
-    def _create(self, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _create(self, news: Mapping[str, Any]) -> tuple[str, Props]:
         return self.host.create(news)
 
     def _read(self, res: Resource) -> Resource:
         outcome = self.host.read(res.id, res.outputs, res.inputs)
-        return Resource(outcome.id, outcome.outputs, outcome.inputs or {})
+        return Resource(outcome.id, outcome.outputs, outcome.inputs or Props())
 
-    def _update(self, res: Resource, news: Mapping[str, Any]) -> dict[str, Any]:
+    def _update(self, res: Resource, news: Mapping[str, Any]) -> Props:
         return self.host.update(res.id, res.outputs, news, old_inputs=res.inputs)
 
     def delete(self, res: Resource) -> None:
@@ -279,27 +261,32 @@ class PluginDoor(Door):
             {k for k, v in wire.items() if isinstance(v, Secret)},
         )
 
-    def check(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> Checked:
+    def check(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> CheckOutcome:
         outcome = self.host.check(camel(news), self._state(olds) if olds is not None else None)
-        return Checked(snake(outcome.inputs), outcome.failures)
+        return CheckOutcome(snake(outcome.inputs), outcome.failures)
 
-    def _diff(self, res: Resource, news: Mapping[str, Any]) -> Plan:
+    def _diff(self, res: Resource, news: Mapping[str, Any]) -> DiffOutcome:
         outcome = self.host.diff(
             res.id, self._state(res.outputs), self._state(news), old_inputs=self._state(res.inputs)
         )
-        return Plan(
-            outcome.changes, [TO_SNAKE.get(r, r) for r in outcome.replaces], outcome.delete_before_replace
+        return DiffOutcome(
+            outcome.changes,
+            [TO_SNAKE.get(r, r) for r in outcome.replaces],
+            outcome.delete_before_replace,
+            [TO_SNAKE.get(d, d) for d in outcome.diffs],
+            {TO_SNAKE.get(k, k): v for k, v in outcome.detailed.items()},
+            outcome.has_detailed_diff,
         )
 
-    def _create(self, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _create(self, news: Mapping[str, Any]) -> tuple[str, Props]:
         id_, outputs = self.host.create(self._state(news))
         return id_, snake(outputs)
 
     def _read(self, res: Resource) -> Resource:
         outcome = self.host.read(res.id, self._state(res.outputs), self._state(res.inputs))
-        return Resource(outcome.id, snake(outcome.outputs), snake(outcome.inputs or {}))
+        return Resource(outcome.id, snake(outcome.outputs), snake(outcome.inputs or Props()))
 
-    def _update(self, res: Resource, news: Mapping[str, Any]) -> dict[str, Any]:
+    def _update(self, res: Resource, news: Mapping[str, Any]) -> Props:
         outputs = self.host.update(
             res.id, self._state(res.outputs), self._state(news), old_inputs=self._state(res.inputs)
         )

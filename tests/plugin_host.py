@@ -22,12 +22,9 @@ process and sends the requests the engine sends to a plugin that answers Configu
   answers with the inputs itself; `create`/`update` with preview=True do the same.
 - The engine rejects an unknown value in an answer outside preview, and an empty id from Create.
 
-Values are plain Python values with the plugin's camelCase keys. `Secret(x)` sends `x` in a secret
-envelope; `UNKNOWN` is sent as the engine's unknown sentinel. Answers come back as `Props`: a dict of plain
-values whose `secret` attribute names the properties that came back inside a secret envelope. A `Props`
-sent back (state, as the engine keeps it) travels with those envelopes again. Numbers travel as protobuf
-doubles and come back as floats, as in Pulumi state. Every answer is also kept in `transcript` with the
-content of each secret envelope replaced by "[secret]": what a reader of the answer sees in plaintext.
+Values and answers are the engine's (`engine`: `Secret`, `UNKNOWN`, `Props`), with the plugin's camelCase
+keys. Every answer is also kept in `transcript` with the content of each secret envelope replaced by
+"[secret]": what a reader of the answer sees in plaintext.
 """
 
 from __future__ import annotations
@@ -37,14 +34,26 @@ import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final
 
-from google.protobuf import empty_pb2, json_format, struct_pb2
-from pulumi.runtime import rpc
+from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import provider_pb2
 
+from engine import (
+    OUTPUT_SIG,
+    SECRET_SIG,
+    SIG_KEY,
+    UNKNOWN,
+    CheckOutcome,
+    DiffOutcome,
+    Props,
+    ProtocolViolation,
+    ReadOutcome,
+    Secret,
+    to_props,
+    to_struct,
+)
 from hosted import DIFF_CHANGES, PROJECT, STACK, HostedProcess, ProviderError
-from provider_host import UNKNOWN, ProtocolViolation
 
 __all__ = [
     "FUNCTION",
@@ -52,19 +61,11 @@ __all__ = [
     "PROVIDER_URN",
     "RESOURCE_TYPE",
     "RESOURCE_URN",
-    "UNKNOWN",
-    "CheckOutcome",
-    "DiffOutcome",
     "Exchange",
     "InvokeOutcome",
     "PluginHost",
-    "Props",
-    "ProtocolViolation",
     "ProviderError",
-    "ReadOutcome",
-    "Secret",
     "provider_urn",
-    "up",
 ]
 
 PACKAGE: Final = "github-private-registry"
@@ -86,74 +87,7 @@ PROVIDER_URN: Final = provider_urn()
 # The engine passes its own address; the plugin may dial it for logging, which we do not serve.
 _ENGINE_ADDRESS: Final = "127.0.0.1:1"
 
-_UNKNOWN_WIRE: Final = rpc.UNKNOWN
-_SIG_KEY: Final = rpc._special_sig_key
-_SECRET_SIG: Final = rpc._special_secret_sig
-_OUTPUT_SIG: Final = rpc._special_output_value_sig
-
 _KINDS: Final = {value: name for name, value in provider_pb2.PropertyDiff.Kind.items()}
-
-
-@dataclass(frozen=True)
-class Secret:
-    """A value the program marked secret: sent inside a secret envelope."""
-
-    value: Any
-
-
-class Props(dict[str, Any]):
-    """Properties of an answer as plain values; `secret` names those that came back secret.
-
-    A name in `secret` is a top-level key, or a path into it (``key[0]``, ``key.inner``) for a secret
-    nested deeper. Sent back to the plugin, the top-level secrets travel in their envelopes again.
-    """
-
-    def __init__(self, values: Mapping[str, Any] | None = None, secret: Iterable[str] = ()) -> None:
-        super().__init__(values or {})
-        self.secret: frozenset[str] = frozenset(secret)
-
-    def is_secret(self, key: str) -> bool:
-        """Whether the property `key` came back inside a secret envelope."""
-        return key in self.secret
-
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    """What Check or CheckConfig answered: the inputs to use and (property, reason) failures."""
-
-    inputs: Props
-    failures: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def failed(self) -> dict[str, str]:
-        """The failures by property (the last reason when one property has several)."""
-        return dict(self.failures)
-
-
-@dataclass(frozen=True)
-class DiffOutcome:
-    """What Diff answered; `detailed` maps a property to (kind, input_diff), kind as the proto names it."""
-
-    changes: Literal["none", "some", "unknown"]
-    replaces: list[str] = field(default_factory=list)
-    delete_before_replace: bool = False
-    diffs: list[str] = field(default_factory=list)
-    detailed: dict[str, tuple[str, bool]] = field(default_factory=dict)
-    has_detailed_diff: bool = False
-
-    @property
-    def kinds(self) -> dict[str, str]:
-        """The detailed diff's kinds by property (``UPDATE``, ``UPDATE_REPLACE``, ...)."""
-        return {name: kind for name, (kind, _) in self.detailed.items()}
-
-
-@dataclass(frozen=True)
-class ReadOutcome:
-    """What Read answered: `id` is "" when the resource is gone; `inputs` None unless the plugin set them."""
-
-    id: str
-    outputs: Props
-    inputs: Props | None = None
 
 
 @dataclass(frozen=True)
@@ -177,114 +111,12 @@ class Exchange:
 # --- values on the wire ---------------------------------------------------------------------------------
 
 
-def _to_value(value: Any, *, allow_unknowns: bool, keep_secrets: bool, path: str) -> Any:
-    """One plain value as a protobuf Value, as the engine marshals it."""
-    if isinstance(value, Secret):
-        inner = _to_value(value.value, allow_unknowns=allow_unknowns, keep_secrets=keep_secrets, path=path)
-        if not keep_secrets:
-            return inner
-        envelope = struct_pb2.Struct()
-        envelope.fields[_SIG_KEY].string_value = _SECRET_SIG
-        envelope.fields["value"].CopyFrom(inner)
-        return struct_pb2.Value(struct_value=envelope)
-    if value is UNKNOWN:
-        if not allow_unknowns:
-            raise ValueError(f"{path} is UNKNOWN, but the engine sends unknown values only during preview")
-        return struct_pb2.Value(string_value=_UNKNOWN_WIRE)
-    if value is None:
-        return struct_pb2.Value(null_value=struct_pb2.NULL_VALUE)
-    if isinstance(value, bool):
-        return struct_pb2.Value(bool_value=value)
-    if isinstance(value, (int, float)):
-        return struct_pb2.Value(number_value=float(value))
-    if isinstance(value, str):
-        return struct_pb2.Value(string_value=value)
-    if isinstance(value, Mapping):
-        struct = _to_struct(value, allow_unknowns=allow_unknowns, keep_secrets=keep_secrets, path=path)
-        return struct_pb2.Value(struct_value=struct)
-    if isinstance(value, (list, tuple)):
-        items = [
-            _to_value(item, allow_unknowns=allow_unknowns, keep_secrets=keep_secrets, path=f"{path}[{i}]")
-            for i, item in enumerate(value)
-        ]
-        return struct_pb2.Value(list_value=struct_pb2.ListValue(values=items))
-    raise TypeError(f"{path}: cannot send a {type(value).__name__} as a property value")
-
-
-def _to_struct(
-    props: Mapping[str, Any], *, allow_unknowns: bool = False, keep_secrets: bool = True, path: str = ""
-) -> Any:
-    """Properties as a protobuf Struct; the top-level secrets of a `Props` travel in envelopes again."""
-    secret = props.secret if isinstance(props, Props) else frozenset()
-    struct = struct_pb2.Struct()
-    for key, value in props.items():
-        sent = Secret(value) if key in secret and not isinstance(value, Secret) else value
-        struct.fields[key].CopyFrom(
-            _to_value(
-                sent,
-                allow_unknowns=allow_unknowns,
-                keep_secrets=keep_secrets,
-                path=f"{path}.{key}" if path else key,
-            )
-        )
-    return struct
-
-
-def _from_value(value: Any, *, allow_unknowns: bool, path: str, secrets: set[str]) -> Any:
-    kind = value.WhichOneof("kind")
-    if kind == "string_value":
-        if value.string_value == _UNKNOWN_WIRE:
-            if not allow_unknowns:
-                raise ProtocolViolation(f"{path} came back unknown outside preview; the engine rejects this")
-            return UNKNOWN
-        return value.string_value
-    if kind == "number_value":
-        return value.number_value
-    if kind == "bool_value":
-        return value.bool_value
-    if kind == "struct_value":
-        fields = value.struct_value.fields
-        sig = fields[_SIG_KEY].string_value if _SIG_KEY in fields else None
-        if sig == _SECRET_SIG:
-            secrets.add(path)
-            return _from_value(fields["value"], allow_unknowns=allow_unknowns, path=path, secrets=secrets)
-        if sig == _OUTPUT_SIG:
-            if "secret" in fields and fields["secret"].bool_value:
-                secrets.add(path)
-            if "value" not in fields:
-                if not allow_unknowns:
-                    raise ProtocolViolation(f"{path} came back unknown outside preview")
-                return UNKNOWN
-            return _from_value(fields["value"], allow_unknowns=allow_unknowns, path=path, secrets=secrets)
-        if sig is not None:
-            raise ProtocolViolation(f"{path}: a property of this resource cannot be a {sig!r} value")
-        return {
-            key: _from_value(item, allow_unknowns=allow_unknowns, path=f"{path}.{key}", secrets=secrets)
-            for key, item in fields.items()
-        }
-    if kind == "list_value":
-        return [
-            _from_value(item, allow_unknowns=allow_unknowns, path=f"{path}[{i}]", secrets=secrets)
-            for i, item in enumerate(value.list_value.values)
-        ]
-    return None
-
-
-def _props(struct: Any, *, allow_unknowns: bool = False) -> Props:
-    secrets: set[str] = set()
-    values = {
-        key: _from_value(value, allow_unknowns=allow_unknowns, path=key, secrets=secrets)
-        for key, value in struct.fields.items()
-    }
-    return Props(values, secrets)
-
-
 def _scrub(node: Any) -> Any:
     """A JSON-shaped answer with every secret envelope's content replaced by "[secret]"."""
     if isinstance(node, dict):
-        if node.get(_SIG_KEY) == _SECRET_SIG:
+        if node.get(SIG_KEY) == SECRET_SIG:
             return "[secret]"
-        if node.get(_SIG_KEY) == _OUTPUT_SIG and node.get("secret") is True:
+        if node.get(SIG_KEY) == OUTPUT_SIG and node.get("secret") is True:
             return "[secret]"
         return {key: _scrub(value) for key, value in node.items()}
     if isinstance(node, list):
@@ -352,12 +184,12 @@ class PluginHost(HostedProcess):
                 urn=urn,
                 name=urn.rsplit("::", 1)[1],
                 type=_PROVIDER_TYPE,
-                olds=_to_struct(olds or {}, allow_unknowns=preview, keep_secrets=False),
-                news=_to_struct(news, allow_unknowns=preview, keep_secrets=False),
+                olds=to_struct(olds or {}, allow_unknowns=preview, keep_secrets=False),
+                news=to_struct(news, allow_unknowns=preview, keep_secrets=False),
             ),
         )
         return CheckOutcome(
-            inputs=_props(response.inputs, allow_unknowns=preview),
+            inputs=to_props(response.inputs, allow_unknowns=preview),
             failures=[(f.property, f.reason) for f in response.failures],
         )
 
@@ -393,7 +225,7 @@ class PluginHost(HostedProcess):
             "Configure",
             provider_pb2.ConfigureRequest(
                 variables=variables,
-                args=_to_struct(inputs),
+                args=to_struct(inputs),
                 acceptSecrets=True,
                 acceptResources=True,
                 sends_old_inputs=True,
@@ -419,13 +251,13 @@ class PluginHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                olds=_to_struct(olds or {}, allow_unknowns=preview),
-                news=_to_struct(news, allow_unknowns=preview),
+                olds=to_struct(olds or {}, allow_unknowns=preview),
+                news=to_struct(news, allow_unknowns=preview),
                 randomSeed=os.urandom(32),
             ),
         )
         return CheckOutcome(
-            inputs=_props(response.inputs, allow_unknowns=preview),
+            inputs=to_props(response.inputs, allow_unknowns=preview),
             failures=[(f.property, f.reason) for f in response.failures],
         )
 
@@ -449,9 +281,9 @@ class PluginHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                olds=_to_struct(olds),
-                news=_to_struct(news, allow_unknowns=True),
-                old_inputs=_to_struct(olds if old_inputs is None else old_inputs),
+                olds=to_struct(olds),
+                news=to_struct(news, allow_unknowns=True),
+                old_inputs=to_struct(olds if old_inputs is None else old_inputs),
                 ignoreChanges=list(ignore_changes),
             ),
         )
@@ -470,9 +302,9 @@ class PluginHost(HostedProcess):
         During preview the engine does not call a plugin without supportsPreview: it answers ("", inputs).
         """
         self._require_configured()
-        properties = _to_struct(news, allow_unknowns=preview)
+        properties = to_struct(news, allow_unknowns=preview)
         if preview and not self.supports_preview:
-            return "", _props(properties, allow_unknowns=True)
+            return "", to_props(properties, allow_unknowns=True)
         response = self._call(
             "Create",
             provider_pb2.CreateRequest(
@@ -485,7 +317,7 @@ class PluginHost(HostedProcess):
         )
         if not response.id and not preview:
             raise ProtocolViolation("the plugin returned an empty id from create; the engine rejects this")
-        return response.id, _props(response.properties, allow_unknowns=preview)
+        return response.id, to_props(response.properties, allow_unknowns=preview)
 
     def read(
         self, id: str, props: Mapping[str, Any] | None = None, inputs: Mapping[str, Any] | None = None
@@ -501,14 +333,14 @@ class PluginHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                properties=_to_struct(props or {}),
-                inputs=_to_struct(inputs) if inputs is not None else None,
+                properties=to_struct(props or {}),
+                inputs=to_struct(inputs) if inputs is not None else None,
             ),
         )
         return ReadOutcome(
             id=response.id,
-            outputs=_props(response.properties),
-            inputs=_props(response.inputs) if response.HasField("inputs") else None,
+            outputs=to_props(response.properties),
+            inputs=to_props(response.inputs) if response.HasField("inputs") else None,
         )
 
     def update(
@@ -525,9 +357,9 @@ class PluginHost(HostedProcess):
         During preview the engine does not call a plugin without supportsPreview: it answers with the inputs.
         """
         self._require_configured()
-        new_struct = _to_struct(news, allow_unknowns=preview)
+        new_struct = to_struct(news, allow_unknowns=preview)
         if preview and not self.supports_preview:
-            return _props(new_struct, allow_unknowns=True)
+            return to_props(new_struct, allow_unknowns=True)
         response = self._call(
             "Update",
             provider_pb2.UpdateRequest(
@@ -535,13 +367,13 @@ class PluginHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                olds=_to_struct(olds),
+                olds=to_struct(olds),
                 news=new_struct,
                 preview=preview,
-                old_inputs=_to_struct(olds if old_inputs is None else old_inputs),
+                old_inputs=to_struct(olds if old_inputs is None else old_inputs),
             ),
         )
-        return _props(response.properties, allow_unknowns=preview)
+        return to_props(response.properties, allow_unknowns=preview)
 
     def delete(
         self, id: str, props: Mapping[str, Any], *, old_inputs: Mapping[str, Any] | None = None
@@ -555,17 +387,17 @@ class PluginHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                properties=_to_struct(props),
-                old_inputs=_to_struct(props if old_inputs is None else old_inputs),
+                properties=to_struct(props),
+                old_inputs=to_struct(props if old_inputs is None else old_inputs),
             ),
         )
 
     def invoke(self, tok: str, args: Mapping[str, Any] | None = None) -> InvokeOutcome:
         """Invoke a function of the package with `args`."""
         self._require_configured()
-        response = self._call("Invoke", provider_pb2.InvokeRequest(tok=tok, args=_to_struct(args or {})))
+        response = self._call("Invoke", provider_pb2.InvokeRequest(tok=tok, args=to_struct(args or {})))
         return InvokeOutcome(
-            value=_props(getattr(response, "return")),
+            value=to_props(getattr(response, "return")),
             failures=[(f.property, f.reason) for f in response.failures],
         )
 
@@ -583,11 +415,3 @@ class PluginHost(HostedProcess):
             raise
         self.transcript.append(Exchange(method, public_text(response)))
         return response
-
-
-def up(host: PluginHost, news: Mapping[str, Any]) -> tuple[str, Props, Props]:
-    """Check + Create, as `pulumi up` does for a new resource: (id, outputs, checked inputs)."""
-    checked = host.check(news)
-    assert checked.failures == [], checked.failures
-    id_, outs = host.create(checked.inputs)
-    return id_, outs, checked.inputs

@@ -15,8 +15,8 @@ engine sends (see sdk/go/common/resource/plugin/provider_plugin.go in pulumi/pul
 - Because the host does not declare supportsPreview, the engine answers Create/Update during preview itself
   (outputs = inputs, no id) without calling the provider; `create`/`update` with preview=True do the same.
 
-Values are plain Python values; numbers travel as protobuf doubles, so they come back as floats, as they do
-in Pulumi state. `UNKNOWN` stands for a value not known during preview.
+Values and answers are the engine's (`engine`): plain Python values, numbers as floats, `UNKNOWN` for a value
+not known during preview.
 """
 
 from __future__ import annotations
@@ -25,16 +25,23 @@ import json
 import os
 import sys
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final
 
-from google.protobuf import struct_pb2
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
-from pulumi.runtime import rpc
 from pulumi.runtime._serialization import _serialize
 from pulumi.runtime.proto import provider_pb2
 
+from engine import (
+    CheckOutcome,
+    DiffOutcome,
+    Props,
+    ProtocolViolation,
+    ReadOutcome,
+    Secret,
+    to_props,
+    to_struct,
+)
 from hosted import DIFF_CHANGES, PROJECT, REPO, STACK, HostedProcess, ProviderError, child_env
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider
@@ -46,15 +53,8 @@ __all__ = [
     "RESOURCE_TYPE",
     "RESOURCE_URN",
     "STACK",
-    "UNKNOWN",
-    "CheckOutcome",
-    "DiffOutcome",
-    "ProtocolViolation",
     "ProviderError",
     "ProviderHost",
-    "ReadOutcome",
-    "change",
-    "up",
 ]
 
 PROVIDER_KEY: Final = "__provider"
@@ -75,128 +75,10 @@ _ENGINE_ADDRESS: Final = "127.0.0.1:0"
 
 _CHILD_PYTHONPATH: Final = (str(REPO / "provider"), str(REPO / "tests"))
 
-_UNKNOWN_WIRE: Final = rpc.UNKNOWN
-_SIG_KEY: Final = rpc._special_sig_key
-_SECRET_SIG: Final = rpc._special_secret_sig
 
-
-class _Unknown:
-    """The type of `UNKNOWN`."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN: Final = _Unknown()
-"""A value not known yet (preview): sent as the engine's unknown sentinel; unknown outputs decode to it."""
-
-
-class ProtocolViolation(Exception):
-    """The host answered something the engine itself would reject (e.g. an unknown output outside preview)."""
-
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    """What Check answered: the inputs to use and (property, reason) failures."""
-
-    inputs: dict[str, Any]
-    failures: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class DiffOutcome:
-    """What Diff answered."""
-
-    changes: Literal["none", "some", "unknown"]
-    replaces: list[str] = field(default_factory=list)
-    delete_before_replace: bool = False
-
-
-@dataclass(frozen=True)
-class ReadOutcome:
-    """What Read answered: `id` is "" if the resource is gone; `inputs` is None unless the provider set it."""
-
-    id: str
-    outputs: dict[str, Any]
-    inputs: dict[str, Any] | None = None
-
-
-def _to_value(value: Any, *, allow_unknowns: bool, path: str) -> Any:
-    """One plain value as a protobuf Value, as the engine marshals it for a host without secret support."""
-    if value is UNKNOWN:
-        if not allow_unknowns:
-            raise ValueError(f"{path} is UNKNOWN, but the engine sends unknown values only during preview")
-        return struct_pb2.Value(string_value=_UNKNOWN_WIRE)
-    if value is None:
-        return struct_pb2.Value(null_value=struct_pb2.NULL_VALUE)
-    if isinstance(value, bool):
-        return struct_pb2.Value(bool_value=value)
-    if isinstance(value, (int, float)):
-        return struct_pb2.Value(number_value=float(value))
-    if isinstance(value, str):
-        return struct_pb2.Value(string_value=value)
-    if isinstance(value, Mapping):
-        return struct_pb2.Value(struct_value=_to_struct(value, allow_unknowns=allow_unknowns, path=path))
-    if isinstance(value, (list, tuple)):
-        items = [
-            _to_value(item, allow_unknowns=allow_unknowns, path=f"{path}[{i}]")
-            for i, item in enumerate(value)
-        ]
-        return struct_pb2.Value(list_value=struct_pb2.ListValue(values=items))
-    raise TypeError(f"{path}: cannot send a {type(value).__name__} as a property value")
-
-
-def _to_struct(props: Mapping[str, Any], *, allow_unknowns: bool = False, path: str = "") -> Any:
-    struct = struct_pb2.Struct()
-    for key, value in props.items():
-        struct.fields[key].CopyFrom(
-            _to_value(value, allow_unknowns=allow_unknowns, path=f"{path}.{key}" if path else key)
-        )
-    return struct
-
-
-def _from_value(value: Any, *, allow_unknowns: bool, path: str) -> Any:
-    kind = value.WhichOneof("kind")
-    if kind == "string_value":
-        if value.string_value == _UNKNOWN_WIRE:
-            if not allow_unknowns:
-                raise ProtocolViolation(f"{path} came back unknown outside preview; the engine rejects this")
-            return UNKNOWN
-        return value.string_value
-    if kind == "number_value":
-        return value.number_value
-    if kind == "bool_value":
-        return value.bool_value
-    if kind == "struct_value":
-        fields = value.struct_value.fields
-        if fields.get(_SIG_KEY) is not None and fields[_SIG_KEY].string_value == _SECRET_SIG:
-            # Outputs are plain values here: a secret envelope yields the value it wraps.
-            return _from_value(fields["value"], allow_unknowns=allow_unknowns, path=path)
-        return _from_struct(value.struct_value, allow_unknowns=allow_unknowns, path=path)
-    if kind == "list_value":
-        return [
-            _from_value(item, allow_unknowns=allow_unknowns, path=f"{path}[{i}]")
-            for i, item in enumerate(value.list_value.values)
-        ]
-    return None
-
-
-def _from_struct(struct: Any, *, allow_unknowns: bool = False, path: str = "") -> dict[str, Any]:
-    return {
-        key: _from_value(value, allow_unknowns=allow_unknowns, path=f"{path}.{key}" if path else key)
-        for key, value in struct.fields.items()
-    }
-
-
-def _outputs(struct: Any, *, allow_unknowns: bool = False) -> dict[str, Any]:
-    props = _from_struct(struct, allow_unknowns=allow_unknowns)
+def _outputs(struct: Any, *, allow_unknowns: bool = False) -> Props:
+    """An answer's properties without the serialized provider that travels with them."""
+    props = to_props(struct, allow_unknowns=allow_unknowns)
     props.pop(PROVIDER_KEY, None)
     return props
 
@@ -242,15 +124,9 @@ class ProviderHost(HostedProcess):
         """
         if self._configured:
             raise RuntimeError("the engine configures a provider process once; start another host")
-        args = struct_pb2.Struct()
-        for key, value in config.items():
-            wire = _to_value(value, allow_unknowns=False, path=key)
-            if key in secret_keys:
-                envelope = struct_pb2.Struct()
-                envelope.fields[_SIG_KEY].string_value = _SECRET_SIG
-                envelope.fields["value"].CopyFrom(wire)
-                wire = struct_pb2.Value(struct_value=envelope)
-            args.fields[key].CopyFrom(wire)
+        args = to_struct(
+            {key: Secret(value) if key in secret_keys else value for key, value in config.items()}
+        )
         variables = {
             f"{_PROVIDER_PACKAGE}:config:{key}": value if isinstance(value, str) else json.dumps(value)
             for key, value in config.items()
@@ -285,10 +161,10 @@ class ProviderHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                olds=_to_struct(self._with_provider(olds), allow_unknowns=preview)
+                olds=to_struct(self._with_provider(olds), allow_unknowns=preview)
                 if olds is not None
                 else None,
-                news=_to_struct(self._with_provider(news), allow_unknowns=preview),
+                news=to_struct(self._with_provider(news), allow_unknowns=preview),
                 randomSeed=os.urandom(32),
             ),
         )
@@ -317,9 +193,9 @@ class ProviderHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                olds=_to_struct(self._with_provider(olds)),
-                news=_to_struct(self._with_provider(news), allow_unknowns=True),
-                old_inputs=_to_struct(self._with_provider(olds if old_inputs is None else old_inputs)),
+                olds=to_struct(self._with_provider(olds)),
+                news=to_struct(self._with_provider(news), allow_unknowns=True),
+                old_inputs=to_struct(self._with_provider(olds if old_inputs is None else old_inputs)),
             ),
         )
         return DiffOutcome(
@@ -328,13 +204,13 @@ class ProviderHost(HostedProcess):
             delete_before_replace=bool(response.deleteBeforeReplace),
         )
 
-    def create(self, news: Mapping[str, Any], *, preview: bool = False) -> tuple[str, dict[str, Any]]:
+    def create(self, news: Mapping[str, Any], *, preview: bool = False) -> tuple[str, Props]:
         """Create from checked inputs; returns (id, outputs).
 
         During preview the engine does not call a host without supportsPreview: it answers ("", inputs).
         """
         self._require_configured()
-        properties = _to_struct(self._with_provider(news), allow_unknowns=preview)
+        properties = to_struct(self._with_provider(news), allow_unknowns=preview)
         if preview and not self.supports_preview:
             return "", _outputs(properties, allow_unknowns=True)
         response = self._call(
@@ -361,8 +237,8 @@ class ProviderHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                properties=_to_struct(self._with_provider(props)),
-                inputs=_to_struct(self._with_provider(inputs)) if inputs is not None else None,
+                properties=to_struct(self._with_provider(props)),
+                inputs=to_struct(self._with_provider(inputs)) if inputs is not None else None,
             ),
         )
         return ReadOutcome(
@@ -379,14 +255,14 @@ class ProviderHost(HostedProcess):
         *,
         preview: bool = False,
         old_inputs: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> Props:
         """Update from old outputs to checked new inputs; returns the new outputs.
 
         During preview the engine does not call a host without supportsPreview: it answers with the inputs.
         The engine also sends the old inputs; they default to `olds` (the host does not read them).
         """
         self._require_configured()
-        new_struct = _to_struct(self._with_provider(news), allow_unknowns=preview)
+        new_struct = to_struct(self._with_provider(news), allow_unknowns=preview)
         if preview and not self.supports_preview:
             return _outputs(new_struct, allow_unknowns=True)
         response = self._call(
@@ -396,10 +272,10 @@ class ProviderHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                olds=_to_struct(self._with_provider(olds)),
+                olds=to_struct(self._with_provider(olds)),
                 news=new_struct,
                 preview=preview,
-                old_inputs=_to_struct(self._with_provider(olds if old_inputs is None else old_inputs)),
+                old_inputs=to_struct(self._with_provider(olds if old_inputs is None else old_inputs)),
             ),
         )
         return _outputs(response.properties, allow_unknowns=preview)
@@ -416,8 +292,8 @@ class ProviderHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                properties=_to_struct(self._with_provider(props)),
-                old_inputs=_to_struct(self._with_provider(props if old_inputs is None else old_inputs)),
+                properties=to_struct(self._with_provider(props)),
+                old_inputs=to_struct(self._with_provider(props if old_inputs is None else old_inputs)),
             ),
         )
 
@@ -455,26 +331,3 @@ def configured_here(emulator: Emulator, **extra: Any) -> OrgPrivateRegistryProvi
     }
     provider.configure(ConfigureRequest(config=_Config(config)))  # type: ignore[arg-type]
     return provider
-
-
-def up(host: ProviderHost, news: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """Check + Create, as `pulumi up` does for a new resource: (id, outputs, checked inputs)."""
-    checked = host.check(news)
-    assert checked.failures == [], checked.failures
-    id_, outs = host.create(checked.inputs)
-    return id_, outs, checked.inputs
-
-
-def change(
-    host: ProviderHost,
-    id_: str,
-    state: Mapping[str, Any],
-    olds: Mapping[str, Any],
-    news: Mapping[str, Any],
-) -> dict[str, Any]:
-    """Check + Diff + Update, as `pulumi up` does for a resource changed in place: the new outputs."""
-    checked = host.check(news, olds)
-    assert checked.failures == [], checked.failures
-    diff = host.diff(id_, state, checked.inputs)
-    assert diff.changes == "some" and diff.replaces == [], diff
-    return host.update(id_, state, checked.inputs)

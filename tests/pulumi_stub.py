@@ -1,4 +1,4 @@
-"""A stand-in for the Pulumi CLI, for tests/test_readme.py's scratch runs of the pages' shell blocks.
+"""A stand-in for the Pulumi CLI, for tests/release/test_readme.py's scratch runs of the pages' shell blocks.
 
 ``python tests/pulumi_stub.py ARGS...`` stands for ``pulumi ARGS...``: it appends ``ARGS`` as one JSON
 line to the file ``$PULUMI_STUB_LOG`` names (so the test sees each ``pulumi`` line ran, as written),

@@ -6,7 +6,7 @@ read-only outputs, so that IDEs and mypy check a declaration before ``pulumi pre
 ``value`` is made secret even when given as a plain string, and so are the outputs derived from it.
 
 The signatures here restate :data:`schema.FIELDS` for static tools, which cannot read the table;
-``tests/test_typed_resource.py`` proves they state the same names, types and docs.
+``tests/doors/test_typed_resource.py`` proves they state the same names, types and docs.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Capture the state that version 0.1.0 writes into tests/data/state-0.1.0.json.
 
-tests/test_state_0_1_0.py proves that stacks written by 0.1.0 keep working; it reads the JSON this
+tests/release/test_state_0_1_0.py proves that stacks written by 0.1.0 keep working; it reads the JSON this
 script wrote once and never runs the script. The JSON must come from the 0.1.0 code as released
 (commit 3067d6d), not from the working tree, so the script runs against a separate checkout:
 
