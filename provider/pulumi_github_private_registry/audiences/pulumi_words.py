@@ -10,10 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-__all__ = ["SET_SECRET", "WORDS"]
+__all__ = ["SET_SECRET", "WORDS", "config_command"]
 
-SET_SECRET: Final = "pulumi config set --secret {key}"
-"""How a Pulumi stack's user sets a secret config key (it prompts for the value)."""
+
+def config_command(action: str, key: str, stack: str | None = None, *, path: bool = False) -> str:
+    """``pulumi config ACTION [--stack STACK] [--path] KEY``: ``key`` a full key (``path``: a key
+    inside a structured value), of the stack ``stack`` (the current one when None)."""
+    flags = f"{f' --stack {stack}' if stack else ''}{' --path' if path else ''}"
+    return f"pulumi config {action}{flags} {key}"
+
+
+SET_SECRET: Final = config_command("set --secret", "{key}")
+"""How a Pulumi stack's user sets a secret config key (it prompts for the value); ``{key}`` is
+filled in by the message."""
 
 WORDS: Final[Mapping[str, str]] = {
     "up": "`pulumi up`",

@@ -25,6 +25,7 @@ from ..audiences.misspelt_keys import (
     nearest_name,
     plugin_only_key_problems,
 )
+from ..audiences.pulumi_words import config_command
 from ..core import schema, settings
 from ..core.errors import MAX_LINE, bounded
 from . import stackconfig, stackfile
@@ -59,7 +60,7 @@ def _shown(key: Any) -> str:
 def _set_secret(key: str, stack: str | None, *, path: bool = False) -> str:
     """The command that sets ``key`` (``path``: a key inside a structured value) as a secret; it
     prompts for the value, or reads it from standard input."""
-    return stackconfig.config_command("set --secret", key, stack, path=path)
+    return config_command("set --secret", key, stack, path=path)
 
 
 _remove: Final = stackconfig.remove_command

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 from ..audiences.keys import DYNAMIC_KEYS, PACKAGE
+from ..audiences.pulumi_words import config_command
 from ..core import schema
 from ..core.schema import Audience, Problem
 
@@ -51,7 +52,6 @@ __all__ = [
     "CodespacesSecret",
     "RegistryEntry",
     "SecretStatus",
-    "config_command",
     "declaration_problems",
     "declares_in_config",
     "default_secret_key",
@@ -179,13 +179,6 @@ def declares_in_config(project: str | None, config_keys: Iterable[str]) -> bool:
 def full_key(key: str) -> str:
     """The fully qualified config key: ``npmToken`` -> ``github-private-registries:npmToken``."""
     return f"{PROJECT}:{key}"
-
-
-def config_command(action: str, key: str, stack: str | None = None, *, path: bool = False) -> str:
-    """``pulumi config ACTION [--stack STACK] [--path] KEY``: ``key`` a full key (``path``: a key
-    inside a structured value), of the stack ``stack`` (the current one when None)."""
-    flags = f"{f' --stack {stack}' if stack else ''}{' --path' if path else ''}"
-    return f"pulumi config {action}{flags} {key}"
 
 
 def set_secret_command(key: str, stack: str | None = None) -> str:
