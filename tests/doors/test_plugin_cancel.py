@@ -139,6 +139,8 @@ def test_calls_after_cancel_fail_at_once_without_a_request(emulator: Emulator, p
     print(f"two calls after Cancel answered in {took:.2f} s")
     assert took < ANSWER_GUARD
     assert "cancelled" in create.value.details and "cancelled" in read.value.details
+    # Who cancelled, in the plugin's words (the core's are neutral).
+    assert "the operation was cancelled (Ctrl-C, or Pulumi closing the provider)" in create.value.details
     assert emulator.requests == [], "nothing is sent after Cancel"
 
 

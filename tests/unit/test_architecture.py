@@ -209,6 +209,7 @@ DOOR_WORDS: dict[str, re.Pattern[str]] = {
     ),
     "a door's config key": re.compile(r"\bgithub(?:-private-registry)?:[A-Za-z]"),
     "a door's config namespace": re.compile(r"""["']github(?:-private-registry)?["']"""),
+    "the plugin's function": re.compile(r"getOrgPrivateRegistries"),
 }
 
 

@@ -8,7 +8,10 @@ is the point, the requests GitHub received.
 
 from __future__ import annotations
 
+import copy
 import importlib
+import pickle
+import re
 import pkgutil
 import string
 from collections.abc import Callable
@@ -23,6 +26,7 @@ from pulumi_github_private_registry.audiences.plugin import PLUGIN
 from pulumi_github_private_registry.core import lifecycle, outcomes, pacing, schema
 from pulumi_github_private_registry.core.client import GitHubClient
 from pulumi_github_private_registry.core.crypto import PublicKey, seal
+from pulumi_github_private_registry.core.errors import GitHubError
 from pulumi_github_private_registry.core.inventory import Inventory
 from pulumi_github_private_registry.core.runtime import FRESH_LIST_SECONDS
 from pulumi_github_private_registry.core.schema import UNKNOWN, configuration_name
@@ -147,6 +151,93 @@ def test_every_failure_is_worded_for_every_doors_audience(code: str, audience: s
     failure = lifecycle.RegistryError(code, audience, ("acme", NPM), **params)  # a missing word: KeyError
 
     assert (failure.code, failure.registry) == (code, ("acme", NPM)) and str(failure)
+
+
+def _filled(template: str, audience: schema.Audience) -> dict[str, str]:
+    """A parameter for each slot of ``template`` and of the words it names (not the core's own)."""
+    slots = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    words = [audience.words.get(s[2:-1], "") for s in slots if s.startswith("w[")]
+    slots += [name for word in words for _, name, _, _ in string.Formatter().parse(word) if name]
+    return {n: "X" for n in slots if n.partition("[")[0] not in {"w", "u", "registry", "org", "name"}}
+
+
+# A door outside Pulumi: every word its own, and the one message that speaks of Pulumi's engine
+# (a replacement creates before it deletes) its own too.
+NO_PULUMI = schema.Audience(
+    name=lambda name: name,
+    words={word: f"<{word}>" for word in DYNAMIC.words},
+    failures={"exists": "{org}/{name} exists: call `apply(adopt=True)` to take it over"},
+)
+
+
+@pytest.mark.parametrize("code", sorted(outcomes.FAILURES))
+def test_a_door_outside_pulumi_words_every_failure_without_pulumis_words(code: str) -> None:
+    template = NO_PULUMI.failures.get(code) or outcomes.FAILURES[code]
+
+    message = str(lifecycle.RegistryError(code, NO_PULUMI, ("acme", NPM), **_filled(template, NO_PULUMI)))
+
+    # Our own command (`python -m pulumi_github_private_registry discover`) may stay.
+    assert not re.search(r"\b[Pp]ulumi\b|getOrg|ResourceOptions", message), message
+
+
+@pytest.mark.parametrize("audience", list(_door_audiences().values()), ids=list(_door_audiences()))
+def test_a_doors_own_messages_replace_codes_the_core_has(audience: schema.Audience) -> None:
+    """A misspelt code in an audience's ``failures`` would silently never be used."""
+    assert set(audience.failures) <= set(outcomes.FAILURES)
+
+
+def test_a_doors_word_may_hold_braces_of_its_own() -> None:
+    """A Terraform-style door's advice holds braces: its words are text, not format strings."""
+    terraform = schema.Audience(
+        name=lambda name: name,
+        words={**PLUGIN.words, "delete_first": "`lifecycle { create_before_destroy = false }`"},
+    )
+
+    message = str(lifecycle.RegistryError("exists", terraform, ("acme", NPM)))
+
+    assert "give the resource `lifecycle { create_before_destroy = false }` and run" in message
+
+
+def test_a_failure_pickles_with_its_message_and_data() -> None:
+    """A process pool or ``copy`` carries a failure whole, but for its audience."""
+    failure = lifecycle.RegistryError("failed", DYNAMIC, ("acme", NPM), action="delete it", words="gone.")
+
+    again = pickle.loads(pickle.dumps(failure))
+
+    assert (type(again), str(again), again.code, again.registry) == (
+        lifecycle.RegistryError,
+        "OrgPrivateRegistry acme/NPM_REGISTRY_SECRET: could not delete it: gone.",
+        "failed",
+        ("acme", NPM),
+    )
+    assert again.params == failure.params and again.audience is None
+    assert str(copy.copy(failure)) == str(failure)
+
+
+def test_a_failures_parameter_cannot_take_a_name_its_message_uses() -> None:
+    with pytest.raises(ValueError, match="cannot be named"):
+        lifecycle.RegistryError("failed", DYNAMIC, ("acme", NPM), action="x", words="y", name="z")
+
+
+def test_two_doors_naming_fields_alike_get_their_own_runtimes_and_words() -> None:
+    settings = Settings(token=TOKEN, write_delay_ms=0, keys=DYNAMIC_KEYS)
+    api = schema.Audience(name=DYNAMIC.name, words=NO_PULUMI.words)
+
+    ours, theirs = lifecycle.Runtime.shared(settings, DYNAMIC), lifecycle.Runtime.shared(settings, api)
+
+    assert ours is not theirs and (ours.audience, theirs.audience) == (DYNAMIC, api)
+    assert lifecycle.Runtime.shared(settings, api) is theirs
+
+
+@pytest.mark.parametrize(("why", "said"), [("", "cancelled: no"), ("Ctrl-C", "cancelled (Ctrl-C): no")])
+def test_a_cancel_says_who_cancelled_in_the_doors_words(why: str, said: str) -> None:
+    cancellation = pacing.Cancellation()
+    cancellation.cancel(why)
+
+    with pytest.raises(GitHubError) as failure:
+        cancellation.wait(5.0, "GET /x")
+
+    assert str(failure.value) == f"GET /x: the operation was {said} further request was sent to GitHub"
 
 
 def test_adopt_takes_an_existing_registry_over_and_updates_it_to_the_declaration(

@@ -33,5 +33,9 @@ WORDS: Final[Mapping[str, str]] = {
     "out of your shell history)",
     "replacements": "`pulumi up --replace`, `replaceWith`, `deletedWith`",
     "rename": "`aliases`",
+    "cancelled_by": "Ctrl-C, or Pulumi closing the provider",
+    "adopt": "`adopt: true`",
+    "outside": "outside Pulumi",
+    "list_function": "getOrgPrivateRegistries",
 }
 """The commands a user runs and the resource options they set, by the name a message uses."""

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 __all__ = [
-    "CANCELLED",
     "HIDDEN",
     "MAX_DETAIL",
     "MAX_LINE",
@@ -33,6 +32,7 @@ __all__ = [
     "ValidationFailed",
     "affects_every_org",
     "bounded",
+    "cancelled_text",
     "printable",
     "redact",
     "remember_secret",
@@ -283,17 +283,17 @@ class OutcomeUnknown(TransportError):
 
 
 class Cancelled(GitHubError):
-    """The engine cancelled the operation (Ctrl-C, or closing the provider): nothing more is sent."""
+    """The operations were cancelled (by the door: :meth:`.pacing.Cancellation.cancel`): nothing
+    more is sent. ``why``: who cancelled, in the door's words."""
 
-    def __init__(self, request: str) -> None:
-        super().__init__(request, CANCELLED)
+    def __init__(self, request: str, why: str = "") -> None:
+        super().__init__(request, cancelled_text(why))
 
 
-CANCELLED: Final = (
-    "the operation was cancelled (Ctrl-C, or Pulumi closing the provider): no further request was sent "
-    "to GitHub"
-)
-"""What a cancelled operation says, at every door."""
+def cancelled_text(why: str = "") -> str:
+    """What a cancelled operation says, at every door; ``why``: who cancelled, in the door's words
+    (``Ctrl-C, or ...``), given to :meth:`.pacing.Cancellation.cancel`."""
+    return f"the operation was cancelled{f' ({why})' if why else ''}: no further request was sent to GitHub"
 
 
 def affects_every_org(exc: GitHubError, one_credential: bool) -> bool:

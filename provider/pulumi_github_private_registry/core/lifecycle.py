@@ -40,7 +40,7 @@ from .comparing import (
     value_changed,
 )
 from .diagnostics import log_defect
-from .errors import CANCELLED, GitHubError, NotFound, bounded, redact
+from .errors import GitHubError, NotFound, bounded, cancelled_text, redact
 from .inventory import Claim, Inventory
 from .outcomes import Checked, Plan, Refreshed, RegistryError, Secret, Unresolved, Written
 from .pacing import budgeted
@@ -76,16 +76,20 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-def cancel() -> None:
-    """The engine's Cancel: every operation of the process ends now, and none sends anything more."""
+def cancel(why: str = "") -> None:
+    """The engine's Cancel: every operation of the process ends now, and none sends anything more;
+    ``why``: who cancelled, in the door's words."""
     from .pacing import process_cancellation
 
-    process_cancellation().cancel()
+    process_cancellation().cancel(why)
 
 
 def cancelled(runtime: Runtime, what: str = "OrgPrivateRegistry") -> RegistryError:
     """What an operation ended by a cancel answers when its door stops waiting for it."""
-    return RegistryError("cancelled", runtime.audience, what=what, cancelled=CANCELLED)
+    from .pacing import process_cancellation
+
+    why = process_cancellation().why
+    return RegistryError("cancelled", runtime.audience, what=what, cancelled=cancelled_text(why))
 
 
 def _guarded(operation: Callable[..., T]) -> Callable[..., T]:

@@ -10,6 +10,7 @@ redacted and bounded; :class:`Unresolved` is a create whose outcome a cancel lef
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -31,7 +32,7 @@ __all__ = [
 Secret = frozenset[str]
 """The fields (the core's names) whose values a door received marked secret: never quoted."""
 
-_ADOPT_OR_DELETE: Final = "Delete it at GitHub or set `adopt: true`, then run again."
+_ADOPT_OR_DELETE: Final = "Delete it at GitHub or set {w[adopt]}, then run again."
 
 FAILURES: Final[Mapping[str, str]] = {
     # A door's setup and the engine's requests.
@@ -57,7 +58,7 @@ FAILURES: Final[Mapping[str, str]] = {
     "{w[rename]} with the old name.",
     # A request GitHub refused or did not answer.
     "failed": "OrgPrivateRegistry {registry}: could not {action}: {words}",
-    "gone": "OrgPrivateRegistry {registry}: it no longer exists at GitHub (deleted outside Pulumi). "
+    "gone": "OrgPrivateRegistry {registry}: it no longer exists at GitHub (deleted {w[outside]}). "
     "Run {w[refresh]} to drop it from the state, then {w[up]} to create it again.",
     "sealed_refused": "OrgPrivateRegistry {registry}: GitHub refused {u[value_encrypted]} ({words}): it "
     "must be sealed with the org's current private-registries key, which may have been rotated. Seal "
@@ -72,7 +73,7 @@ FAILURES: Final[Mapping[str, str]] = {
     "Otherwise it was created outside this stack or by another one. If you renamed this resource (or "
     "moved it into a component), give it {w[rename]} with its old name instead: with `adopt`, the "
     "old resource's delete would remove the registry the new one now owns. Otherwise, to manage it "
-    "here, set `adopt: true` on this resource (it will be updated to what you declare), or delete it "
+    "here, set {w[adopt]} on this resource (it will be updated to what you declare), or delete it "
     "at GitHub first. `python -m pulumi_github_private_registry discover --org {org}` prints a config "
     "block for it.",
     "adopt_auth_type": "OrgPrivateRegistry {registry}: cannot adopt: it exists with {u[auth_type]} "
@@ -83,11 +84,11 @@ FAILURES: Final[Mapping[str, str]] = {
     "first.",
     "lookup_failed": "OrgPrivateRegistry {registry}: could not create it: GitHub gave no usable answer "
     "to the create, and looking it up failed too: {words} It may exist at GitHub now: if the next run "
-    "says that {name} already exists, it is the one sent here: set `adopt: true` to take it over.",
+    "says that {name} already exists, it is the one sent here: set {w[adopt]} to take it over.",
     "no_answer": "OrgPrivateRegistry {registry}: could not create it: GitHub gave no usable answer to "
     "two creates (the second: {second}), and it does not list the registry. Nothing is in the state; "
     "try again later (see https://www.githubstatus.com). If the next run says that {name} already "
-    "exists, a create landed late and it is the one sent here: set `adopt: true` to take it over.",
+    "exists, a create landed late and it is the one sent here: set {w[adopt]} to take it over.",
     "unresolved": "OrgPrivateRegistry {registry}: {cancelled} before GitHub answered the create, so its "
     "outcome is unknown{found}. It is kept in the state as not created yet: the next {w[up]} looks it "
     "up, keeps the registry this create made or creates it (GitHub allows one per type: no "
@@ -101,14 +102,14 @@ FAILURES: Final[Mapping[str, str]] = {
     "Nothing is in the state: run again to create it.",
     "not_resent": "{cause} It exists at GitHub, made by this create (GitHub did not answer it, and a "
     "lookup found it with the fields declared), but its value could not be sent again, so it is not "
-    "in the state: set `adopt: true` on this resource and run again to take it over.",
+    "in the state: set {w[adopt]} on this resource and run again to take it over.",
     "resumed_someone_elses": "OrgPrivateRegistry {registry}: an earlier run's create went unanswered, "
     "and the registry {name} at GitHub has {fields} other than that create sent: it was made by "
     "someone else. " + _ADOPT_OR_DELETE,
     # A delete, a read, the data source.
     "changed_since_seen": "OrgPrivateRegistry {registry}: not deleted: it was changed at GitHub since "
     "this resource last saw it (updated at {updated}; this resource's state has {seen}). Another "
-    "resource or stack may manage it now (an `adopt: true`, or a move to another provider). To delete "
+    "resource or stack may manage it now (an {w[adopt]}, or a move to another provider). To delete "
     "it anyway, run {w[refresh]} and then run again; to leave it at GitHub, remove this resource from "
     "the state instead ({w[state_delete]}).",
     "nothing_to_import": "OrgPrivateRegistry {registry}: GitHub has no private registry {name} in org "
@@ -116,13 +117,17 @@ FAILURES: Final[Mapping[str, str]] = {
     "login and the configuration name, such as '{org}/NPM_REGISTRY_SECRET'; `python -m "
     "pulumi_github_private_registry discover --org {org} --format import` lists the org's registries "
     "with their ids.",
-    "list_no_org": "getOrgPrivateRegistries: {problem}: give `org`, or configure the provider's owner",
-    "list_failed": "getOrgPrivateRegistries: could not list the registries of '{org}': {words}",
+    "list_no_org": "{w[list_function]}: {problem}: give `org`, or configure the provider's owner",
+    "list_failed": "{w[list_function]}: could not list the registries of '{org}': {words}",
 }
 """Every failure's message, by code, in neutral English: ``{registry}`` is ``org/name``, ``{org}``
 and ``{name}`` its parts; ``{w[...]}`` the audience's words (its commands and options), ``{u[...]}``
 a field as the audience names it; the rest, the failure's parameters. An audience may replace a
 whole message (:attr:`.schema.Audience.failures`)."""
+
+
+_PLACEHOLDER: Final = re.compile(r"\{(\w{1,40})\}")
+"""A parameter a door's word names (``{token_key}``)."""
 
 
 class _Words:
@@ -132,7 +137,9 @@ class _Words:
         self._words, self._params = words, params
 
     def __getitem__(self, name: str) -> str:
-        return self._words[name].format(**self._params)
+        # Only `{name}` of a parameter is filled in: any other brace is the door's own text (a
+        # Terraform door's `lifecycle { ... }`), not a placeholder.
+        return _PLACEHOLDER.sub(lambda m: str(self._params.get(m[1], m[0])), self._words[name])
 
 
 class RegistryError(Exception):
@@ -147,6 +154,9 @@ class RegistryError(Exception):
     def __init__(
         self, code: str, audience: Audience, registry: tuple[str, str] | None = None, /, **params: Any
     ) -> None:
+        taken = _TEMPLATE_NAMES & set(params)
+        if taken:
+            raise ValueError(f"a failure's parameters cannot be named {sorted(taken)}: its message uses them")
         self.code = code
         self.audience = audience
         self.registry = registry
@@ -154,6 +164,24 @@ class RegistryError(Exception):
             k: redact(v) if isinstance(v, str) else v for k, v in params.items()
         }
         super().__init__(bounded(_message(code, audience, registry, self.params), 4000))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled or copied (a process pool, `copy`) as what it says and its data; not its
+        # audience, which may hold a function no pickle can name.
+        state = {k: v for k, v in self.__dict__.items() if k != "audience"}
+        return (_restored, (type(self), self.args, state))
+
+
+_TEMPLATE_NAMES: Final = frozenset({"w", "u", "registry", "org", "name"})
+"""The names a failure's message takes from elsewhere than its parameters."""
+
+
+def _restored(cls: type[RegistryError], args: tuple[Any, ...], state: dict[str, Any]) -> RegistryError:
+    """A :class:`RegistryError` as pickled: its message and data, without its audience (None)."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state, audience=None)
+    return error
 
 
 def _message(

@@ -112,12 +112,16 @@ class Cancellation:
         self._until = float("inf")  # monotonic: when a lookup's grace ends
         self._on_wire: set[OnWire] = set()
         self._grace = threading.local()
+        self.why = ""
+        """Who cancelled, in the door's words (see :meth:`cancel`)."""
 
-    def cancel(self) -> None:
-        """Cancel every operation of the process, now and from now on."""
+    def cancel(self, why: str = "") -> None:
+        """Cancel every operation of the process, now and from now on; ``why``: who cancelled, in
+        the door's words, which every message of a cancelled operation gives."""
         with self._lock:
             if self._event.is_set():
                 return
+            self.why = why
             now = time.monotonic()
             self._cut, self._until = now + CANCEL_CUT, now + CANCEL_GRACE
             self._event.set()
@@ -133,7 +137,7 @@ class Cancellation:
     def wait(self, seconds: float, request: str) -> None:
         """Sleep ``seconds``, or raise :class:`~.errors.Cancelled` as soon as the cancel comes."""
         if self._event.wait(max(0.0, seconds)):
-            raise Cancelled(request)
+            raise Cancelled(request, self.why)
 
     def admit(self, request: str) -> float | None:
         """Before a request starts: None, or after a cancel the seconds left of this thread's grace.
@@ -142,7 +146,7 @@ class Cancellation:
             return None
         left = self._until - time.monotonic()
         if not getattr(self._grace, "open", False) or left <= 0:
-            raise Cancelled(request)
+            raise Cancelled(request, self.why)
         return left
 
     @contextmanager

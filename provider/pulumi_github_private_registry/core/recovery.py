@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from . import schema
 from .comparing import normalized, unclearable
-from .errors import CANCELLED, Cancelled, GitHubError, NotFound, OutcomeUnknown, ValidationFailed
+from .errors import Cancelled, GitHubError, NotFound, OutcomeUnknown, ValidationFailed, cancelled_text
 from .outcomes import RegistryError, Secret, Unresolved, Written
 from .runtime import Runtime
 from .wording import already_exists, fail, github_words
@@ -170,7 +170,7 @@ def _settle_cancelled_create(
         runtime.audience,
         (org, name),
         outputs(props, {"name": name}, None, None),
-        cancelled=CANCELLED,
+        cancelled=cancelled_text(client.cancellation.why),
         found=" (the registry exists, but its value must be sent again)" if found is not None else "",
     )
 

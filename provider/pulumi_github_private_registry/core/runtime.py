@@ -52,7 +52,10 @@ class Runtime:
         must see the same claims, or a renamed resource's delete would remove what the new one
         adopted; and one list per org serves them all.
         """
-        key = (settings.identity, audience.name)  # the doors never share a process; tests may
+        # By the audience itself (the runtime keeps it alive, so its id is not reused) and the keys
+        # its messages name: two doors in one process (tests; a plain-Python door beside a program)
+        # each get their own words, even when they name fields alike.
+        key = (settings.identity, settings.keys, id(audience))
         with cls._shared_lock:
             runtime = cls._shared.get(key)
             if runtime is None:

@@ -611,7 +611,7 @@ class Transport:
         # The reason's text may quote the URL or a header: it is redacted, and its end is kept.
         if expired and self.throttle.cancellation.cancelled:
             if not unknown:
-                return Cancelled(request)
+                return Cancelled(request, self.throttle.cancellation.why)
             cause = "the operation was cancelled before GitHub answered"
         elif expired:
             cause = f"no complete answer within {self.limits.timeout:g} s"

@@ -160,7 +160,7 @@ class RegistryProvider(Provider):
     async def cancel(self) -> None:
         """The engine's Cancel (Ctrl-C, or before closing the plugin): every operation of the
         process ends, and nothing more is sent to GitHub."""
-        lifecycle.cancel()
+        lifecycle.cancel(PLUGIN.words["cancelled_by"])
         if not self._cancelled.is_set():
             self._cancelled_at = asyncio.get_running_loop().time()
             self._cancelled.set()
