@@ -11,8 +11,8 @@ from __future__ import annotations
 import copy
 import importlib
 import pickle
-import re
 import pkgutil
+import re
 import string
 from collections.abc import Callable
 from typing import Any
