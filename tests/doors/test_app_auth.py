@@ -461,7 +461,7 @@ def test_threads_share_one_token_per_org(emu: Emulator, pem: str) -> None:
     client = GitHubClient(credentials, emu.base_url, limits=Limits(write_interval=0, max_concurrency=16))
     emu.latency = 0.05  # the first answers come late: every thread is waiting by then
     with ThreadPoolExecutor(max_workers=16) as pool:
-        tokens = list(pool.map(lambda org: credentials.token(org, client), [*ORGS] * 4))
+        tokens = list(pool.map(lambda org: client.drive(credentials.token(org)), [*ORGS] * 4))
     assert lookups(emu) == issued(emu) == dict.fromkeys(ORGS, 1)
     assert len(set(tokens)) == len(ORGS)
     client.close()

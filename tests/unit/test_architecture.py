@@ -116,6 +116,17 @@ def test_each_client_module_imports_only_those_before_it(stem: str) -> None:
     assert {n for n in names if any(n == m or n.startswith(m + ".") for m in after)} == set()
 
 
+def test_the_credentials_import_nothing_of_the_client() -> None:
+    """The client drives the credentials' flows (issue #20): they ask, it sends. Not even for types:
+    an import of the client, its transport or its answers would be the old cycle back."""
+    core = "pulumi_github_private_registry.core"
+    client = {f"{core}.{name}" for name in CLIENT_ORDER}
+    names = _imports(PACKAGE / "core" / "credentials.py")
+    assert {
+        n for n in names if any(n == m or n.startswith(m + ".") for m in client) or n == "requests"
+    } == set()
+
+
 # The emulator's modules, each importing only those before it (provider/ARCHITECTURE.md).
 EMULATOR_ORDER = (
     "facts",

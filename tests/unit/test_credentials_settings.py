@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS, PLUGIN_KEYS
 from pulumi_github_private_registry.core import settings
-from pulumi_github_private_registry.core.credentials import AppTokens, StaticTokens, credentials_for
+from pulumi_github_private_registry.core.credentials import AppTokens, Flow, StaticTokens, credentials_for
 from pulumi_github_private_registry.core.settings import SettingError, resolve
 
 APP_KEY = "github:appAuth"
@@ -382,18 +382,56 @@ def test_no_repr_shows_a_token_of_the_map() -> None:
         assert "CANARY" not in text and "DEFAULT" not in text
 
 
+def _asks_nothing(flow: Flow[str | None]) -> str | None:
+    """What a credentials' flow ends with, given that it asks GitHub nothing (no client needed)."""
+    with pytest.raises(StopIteration) as done:
+        next(flow)
+    value: str | None = done.value.value
+    return value
+
+
 def test_the_map_before_the_token_and_each_source_named() -> None:
     found = resolve({"github:token": "ghp_default", TOKENS_KEY: {"Acme": "ghp_acme"}}, DYNAMIC_KEYS)
     credentials = credentials_for(found)
     assert isinstance(credentials, StaticTokens)
-    client: Any = None  # a static token needs no client
-    assert credentials.token("acme", client) == "ghp_acme"
-    assert credentials.token("ACME", client) == "ghp_acme"
-    assert credentials.token("globex", client) == "ghp_default"
-    assert credentials.token(None, client) == "ghp_default"
+    assert _asks_nothing(credentials.token("acme")) == "ghp_acme"
+    assert _asks_nothing(credentials.token("ACME")) == "ghp_acme"
+    assert _asks_nothing(credentials.token("globex")) == "ghp_default"
+    assert _asks_nothing(credentials.token(None)) == "ghp_default"
+    assert _asks_nothing(credentials.permission_hint("acme")) is None
     assert credentials.source("Acme") == f"{TOKENS_KEY}[acme]"
     assert credentials.source("globex") == "the github:token config key"
     assert credentials.renew("acme", "ghp_acme") is False
+
+
+def test_the_client_drives_an_apps_flow_and_a_failure_reaches_it_where_it_asked(
+    pem: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The credentials ask, the client sends (issue #20): a failure is thrown into the flow, which
+    words it; however a request ends, the flow is closed and its slot's lock let go."""
+    from pulumi_github_private_registry.core.client import GitHubClient
+    from pulumi_github_private_registry.core.errors import GitHubError, NotFound
+
+    credentials = AppTokens(settings.AppAuth("101", None, pem, APP_KEY))
+    client = GitHubClient(credentials)
+    failures: list[BaseException] = [KeyboardInterrupt(), NotFound("GET /orgs/acme/installation")]
+    asked: list[tuple[str, object]] = []
+
+    def get_org_installation(org: str, app: object) -> int:
+        asked.append((org, app))
+        raise failures.pop(0)
+
+    monkeypatch.setattr(client, "get_org_installation", get_org_installation)
+    with pytest.raises(KeyboardInterrupt) as interrupted:
+        client.drive(credentials.token("acme"))
+    # Let go at once, not when the traceback (which holds the flow) is dropped.
+    assert interrupted.tb is not None and not credentials._lock("org:acme").locked()
+    with pytest.raises(GitHubError) as raised:
+        client.drive(credentials.token("acme"))
+    assert "the GitHub App 101 is not installed in the organization 'acme'" in str(raised.value)
+    assert asked == [("acme", credentials)] * 2, "a failed lookup is not kept: asked again"
+    assert not credentials._lock("org:acme").locked()
+    client.close()
 
 
 # --- apiVersion ---------------------------------------------------------------------------------------

@@ -5,9 +5,11 @@ request's URL and Authorization, sends it on its :class:`~.transport.Transport`,
 limits (GitHub's primary and secondary limits, for every method, since a rate-limited request was
 not applied) within the operation's :class:`~.pacing.RetryBudget`, renews a refused token once when
 that may help, and reads the answer with :mod:`~.answers`. Pagination stays on the list it started
-on; a redirect is never followed nor taken for success.
+on; a redirect is never followed nor taken for success. It drives its credentials' flows
+(:meth:`GitHubClient.drive`): what they need of GitHub it sends for them, so that it alone sends.
 
-Below it, one import direction: ``pacing`` <- ``transport`` <- ``answers`` <- ``client``.
+Below it, one import direction: ``pacing`` <- ``transport`` <- ``answers`` <- ``client``; the
+credentials import nothing of these.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 
 import requests
@@ -35,6 +37,16 @@ from .answers import (
     raise_for,
     record,
     redirect_target,
+)
+from .credentials import (
+    AppRequest,
+    AppSigner,
+    Credentials,
+    Flow,
+    InstallationAccount,
+    InstallationToken,
+    OrgInstallation,
+    StaticTokens,
 )
 from .crypto import PublicKey
 from .errors import (
@@ -52,9 +64,6 @@ from .settings import DEFAULT_BASE_URL, Keys, clean_token, normalize_base_url, w
 from .transport import Transport
 from .version import __version__
 
-if TYPE_CHECKING:
-    from .credentials import AppSigner, Credentials
-
 __all__ = [
     "API_VERSION",
     "GHES_API_VERSION",
@@ -65,6 +74,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 API_VERSION: Final = "2026-03-10"
 GHES_API_VERSION: Final = "2022-11-28"
@@ -113,8 +124,6 @@ class GitHubClient:
         api_version: str | None = None,
         keys: Keys | None = None,
     ) -> None:
-        from .credentials import StaticTokens
-
         source = base_url_source or (keys.base_url.key if keys else None)
         self.base_url = normalize_base_url(
             base_url, source or "the base URL", keys.token.anywhere if keys else None
@@ -156,6 +165,34 @@ class GitHubClient:
     def close(self) -> None:
         """Close pooled connections."""
         self._transport.close()
+
+    def drive(self, flow: Flow[_T]) -> _T:
+        """What a credentials' flow ends with, each request it yields sent here and answered back
+        (its failure thrown in where it was asked, for the flow to handle or let through), as httpx
+        drives an ``auth_flow``. The flow is closed however this ends, so that a lock it holds is
+        let go."""
+        with closing(flow):
+            answer: object = None
+            failure: Exception | None = None
+            while True:
+                try:
+                    request = flow.send(answer) if failure is None else flow.throw(failure)
+                except StopIteration as done:
+                    return done.value  # type: ignore[no-any-return]
+                try:
+                    answer, failure = self._answer(request), None
+                except Exception as exc:  # the flow's to judge, as if it had asked itself
+                    answer, failure = None, exc
+
+    def _answer(self, request: AppRequest[Any]) -> object:
+        """Send a flow's request to the App's endpoint it names; its answer."""
+        if isinstance(request, OrgInstallation):
+            return self.get_org_installation(request.org, request.app)
+        if isinstance(request, InstallationToken):
+            return self.create_installation_token(request.installation, request.app)
+        if isinstance(request, InstallationAccount):
+            return self.get_installation_account(request.installation, request.app)
+        raise TypeError(f"no endpoint answers {type(request).__name__}")
 
     # --- the six endpoints ---------------------------------------------------------------------
 
@@ -272,7 +309,7 @@ class GitHubClient:
         """
         request = f"{method} {urlsplit(url).path}"
         budget = current_budget() or RetryBudget()
-        auth = app.jwt() if app is not None else self._credentials.token(org, self)
+        auth = app.jwt() if app is not None else self.drive(self._credentials.token(org))
         renewed = False
         while True:  # bounded: each pass spends one of the budget's retries or the one renewal
             response = self._transport.send(method, url, body, request, auth)
@@ -287,7 +324,7 @@ class GitHubClient:
                     continue
                 if app is None and self._credentials.renew(org, auth):
                     renewed = True
-                    auth = self._credentials.token(org, self)
+                    auth = self.drive(self._credentials.token(org))
                     continue
             if 300 <= status < 400:
                 shown, suggestion = redirect_target(
@@ -305,7 +342,7 @@ class GitHubClient:
             ):
                 hint = None
                 if status == 403 and wait is None:  # not a rate limit: the credentials may say why
-                    hint = self._credentials.permission_hint(org if app is None else None, self)
+                    hint = self.drive(self._credentials.permission_hint(org if app is None else None))
                 asked = Asked(
                     token_source=self._credentials.source(org) if app is None else None,
                     token_setting=self._keys.token.places if self._keys else None,

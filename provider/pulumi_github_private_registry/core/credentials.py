@@ -7,6 +7,12 @@ are cached for the process and shared by its threads: at most one lookup and one
 hour, a token renewed five minutes before it expires and once on a 401. Tokens and JWTs are
 registered for redaction; none is ever logged or kept in state.
 
+The credentials send nothing themselves: what they need of GitHub they ask as a flow, as httpx's
+``Auth.auth_flow`` does, a generator that yields each request as data (:class:`OrgInstallation`,
+:class:`InstallationToken`, :class:`InstallationAccount`) and receives its answer, or its failure
+thrown in where it was asked; the client drives the flow and is the only one that sends. So this
+module knows no client, and a request keeps the client's pacing, retry budget and cancellation.
+
 A JWT's times are GitHub's: when GitHub refuses one, the offset of its clock is read off its
 answer's ``Date`` header and, if that is what was wrong, the JWT is signed again with GitHub's time
 (as octokit/auth-app.js does in its request hook after "'Issued at' claim ('iat') must be an
@@ -19,17 +25,26 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 from .errors import GitHubError, NotFound, remember_secret
 from .settings import AppAuth, Settings, where
 
-if TYPE_CHECKING:
-    from .client import GitHubClient
-
-__all__ = ["AppSigner", "AppTokens", "Credentials", "StaticTokens", "credentials_for"]
+__all__ = [
+    "AppRequest",
+    "AppSigner",
+    "AppTokens",
+    "Credentials",
+    "Flow",
+    "InstallationAccount",
+    "InstallationToken",
+    "OrgInstallation",
+    "StaticTokens",
+    "credentials_for",
+]
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +68,62 @@ _TIMES_REFUSED: Final = ("claim ('iat')", "claim ('exp')")
 time' claim ('exp') is too far in the future / must be a numeric value representing the future...)."""
 
 
+_T = TypeVar("_T")
+_A = TypeVar("_A", covariant=True)
+
+
+@dataclass(frozen=True)
+class AppRequest(Generic[_A]):
+    """A request of a GitHub App's own endpoints, as data: ``app`` signs it with its JWT; ``_A`` is
+    the answer the client gives back for it."""
+
+    app: AppSigner
+
+
+@dataclass(frozen=True)
+class OrgInstallation(AppRequest[int]):
+    """``GET /orgs/{org}/installation``: the id of the App's installation in ``org`` (NotFound:
+    not installed there)."""
+
+    org: str
+
+
+@dataclass(frozen=True)
+class InstallationToken(AppRequest[tuple[str, float]]):
+    """``POST /app/installations/{id}/access_tokens``: a new installation token and how many seconds
+    it lasts."""
+
+    installation: int
+
+
+@dataclass(frozen=True)
+class InstallationAccount(AppRequest[str]):
+    """``GET /app/installations/{id}``: the login of the account the installation belongs to."""
+
+    installation: int
+
+
+Flow = Generator[AppRequest[Any], Any, _T]
+"""What credentials ask of GitHub, as httpx's ``auth_flow``: each request yielded as data, its answer
+sent back (or its failure thrown in there) by the client, which sends; the flow returns a ``_T``."""
+
+
+def _ask(request: AppRequest[_T]) -> Flow[_T]:
+    """One request of a flow, with its answer's type (``yield from _ask(...)``)."""
+    answer: _T = yield request
+    return answer
+
+
+def _known(value: _T) -> Flow[_T]:
+    """A flow that asks GitHub nothing: ``value`` at once."""
+    return value
+    yield  # (unreached) what makes this a generator
+
+
 class Credentials(Protocol):
     """What the client asks for the Authorization of each request."""
 
-    def token(self, org: str | None, client: GitHubClient) -> str | None:
+    def token(self, org: str | None) -> Flow[str | None]:
         """The token for a request about ``org``; None when there is none."""
 
     def renew(self, org: str | None, token: str) -> bool:
@@ -65,7 +132,7 @@ class Credentials(Protocol):
     def source(self, org: str | None) -> str | None:
         """Where the token for ``org`` comes from, for the message that asks to fix it."""
 
-    def permission_hint(self, org: str | None, client: GitHubClient) -> str | None:
+    def permission_hint(self, org: str | None) -> Flow[str | None]:
         """What to say when GitHub answers 403 to a request about ``org`` with these credentials, if
         they need their own words (it may ask GitHub, as the App, whose installation it used)."""
 
@@ -106,9 +173,9 @@ class StaticTokens:
         for secret in [default, *self._per_org.values()]:
             remember_secret(secret)
 
-    def token(self, org: str | None, client: GitHubClient) -> str | None:
-        """The org's own token if the map has one, else the default."""
-        return self.for_org(org)
+    def token(self, org: str | None) -> Flow[str | None]:
+        """The org's own token if the map has one, else the default (asks GitHub nothing)."""
+        return _known(self.for_org(org))
 
     def for_org(self, org: str | None) -> str | None:
         """The org's own token if the map has one, else the default (no request)."""
@@ -126,9 +193,9 @@ class StaticTokens:
             return f"{self._map_key}[{org.lower()}]"
         return where(self._default_source) if self._default_source else None
 
-    def permission_hint(self, org: str | None, client: GitHubClient) -> str | None:
+    def permission_hint(self, org: str | None) -> Flow[str | None]:
         """The general hint applies."""
-        return None
+        return _known(None)
 
     def __repr__(self) -> str:
         return f"StaticTokens(orgs={sorted(self._per_org)!r})"
@@ -159,17 +226,21 @@ class AppTokens:
         remember_secret(app.private_key)
 
     def _lock(self, slot: str) -> threading.Lock:
+        # A slot's lock is held across the yield of its request: the client drives a flow in the
+        # thread that asked, so the lock spans the request, and a thread asking meanwhile waits for
+        # the answer it would otherwise ask for again (and `drive` closes the flow, releasing it,
+        # however it ends).
         with self._guard:
             return self._locks.setdefault(slot, threading.Lock())
 
-    def token(self, org: str | None, client: GitHubClient) -> str | None:
+    def token(self, org: str | None) -> Flow[str | None]:
         """An installation token for ``org``'s installation (a map entry for the org first)."""
-        own = self._tokens.token(org, client)
+        own = self._tokens.for_org(org)
         if own is not None or org is None:
             return own
-        installation = self._app.installation_id or self._installation(org, client)
+        installation = self._app.installation_id or (yield from self._installation(org))
         try:
-            return self._issue(installation, client)
+            return (yield from self._issue(installation))
         except NotFound:
             if self._app.installation_id is not None:
                 raise GitHubError(
@@ -182,28 +253,28 @@ class AppTokens:
             # "not installed" if it is gone.
             with self._guard:
                 self._installations.pop(org.lower(), None)
-            return self._issue(self._installation(org, client), client)
+            return (yield from self._issue((yield from self._installation(org))))
 
-    def _issue(self, installation: int, client: GitHubClient) -> str:
+    def _issue(self, installation: int) -> Flow[str]:
         """The installation's token, asked for when there is none or it is about to expire."""
         with self._lock(f"token:{installation}"):
             issued = self._issued.get(installation)
             if issued is None or issued[1] - self._clock() <= issued[2]:
-                token, lifetime = client.create_installation_token(installation, self)
+                token, lifetime = yield from _ask(InstallationToken(app=self, installation=installation))
                 remember_secret(token)
                 # Renewed RENEW_BEFORE ahead, or at half its life if GitHub gives a short one.
                 issued = (token, self._clock() + lifetime, min(RENEW_BEFORE, lifetime / 2))
                 self._issued[installation] = issued
             return issued[0]
 
-    def _installation(self, org: str, client: GitHubClient) -> int:
+    def _installation(self, org: str) -> Flow[int]:
         """The App's installation in ``org``, looked up at most once an hour."""
         with self._lock(f"org:{org.lower()}"):
             known = self._installations.get(org.lower())
             if known is not None and self._clock() - known[1] < INSTALLATION_TTL:
                 return known[0]
             try:
-                installation = client.get_org_installation(org, self)
+                installation = yield from _ask(OrgInstallation(app=self, org=org))
             except NotFound:
                 raise GitHubError(
                     f"GET /orgs/{org}/installation",
@@ -303,14 +374,14 @@ class AppTokens:
             "was revoked) and check its id"
         )
 
-    def permission_hint(self, org: str | None, client: GitHubClient) -> str | None:
+    def permission_hint(self, org: str | None) -> Flow[str | None]:
         """What a 403 means for an App: its permission, or a configured installation that is another
         account's (GitHub says only "Resource not accessible by integration")."""
         if org is not None and self._tokens.for_org(org) is not None:
             return None  # the org's own token was refused, not the App
         installation = self._app.installation_id
         if org is not None and installation is not None:
-            owner = self._owner(installation, client)
+            owner = yield from self._owner(installation)
             if owner is not None and owner.lower() != org.lower():
                 return (
                     f"installation {installation} of GitHub App {self._app.id} (installationId in "
@@ -323,13 +394,15 @@ class AppTokens:
             "(read and write) in the App's settings, accepted by the organization"
         )
 
-    def _owner(self, installation: int, client: GitHubClient) -> str | None:
+    def _owner(self, installation: int) -> Flow[str | None]:
         """The account ``installation`` belongs to, None when GitHub does not say: asked once per
         process, a failure too (every 403 of a deployment would otherwise wait on it again)."""
         with self._lock(f"owner:{installation}"):
             if installation not in self._owners:
                 try:
-                    self._owners[installation] = client.get_installation_account(installation, self)
+                    self._owners[installation] = yield from _ask(
+                        InstallationAccount(app=self, installation=installation)
+                    )
                 except GitHubError:
                     # The 403 being explained matters more than this lookup's failure.
                     self._owners[installation] = None
