@@ -26,6 +26,7 @@ from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS as DYNAMI
 from pulumi_github_private_registry.audiences.keys import PACKAGE
 from pulumi_github_private_registry.audiences.keys import PLUGIN_KEYS as PLUGIN
 from pulumi_github_private_registry.core import settings
+from pulumi_github_private_registry.core.errors import MAX_LINE
 from pulumi_github_private_registry.core.settings import SettingError, SettingErrors
 from pulumi_github_private_registry.emulator import Emulator
 from pulumi_github_private_registry.provider import OrgPrivateRegistryProvider, RegistryError
@@ -105,6 +106,12 @@ def test_problems_are_joined_as_the_dynamic_door_joins_misspelt_keys() -> None:
     assert settings.joined([str(n) for n in range(7)]) == "0; 1; 2; 3; 4; and 2 more"
 
 
+def test_a_problem_followed_by_another_loses_its_full_stop_not_the_last() -> None:
+    assert settings.joined(["a.", "b."]) == "a; b."
+    assert settings.joined(["a..."]) == "a..."
+    assert settings.joined([f"{n}." for n in range(7)]) == "0; 1; 2; 3; 4; and 2 more"
+
+
 # --- the doors ---------------------------------------------------------------------------------------
 
 
@@ -133,6 +140,21 @@ def test_each_door_refuses_every_bad_value_in_one_answer(
     assert emulator.requests == []
 
 
+def test_the_dynamic_provider_names_a_refused_token_and_app_and_their_conflict_in_one_answer() -> None:
+    config = {"github:token": "gh p_x", "github:appAuth": {"id": "x"}}
+
+    with pytest.raises(RegistryError) as failure:
+        OrgPrivateRegistryProvider().configure(ConfigureRequest(Config(config, stackconfig.PROJECT)))
+
+    assert str(failure.value) == (
+        "configuration: github:token holds a space, a control character or a non-ASCII character "
+        "inside the token; GitHub tokens have none. Set it again: `pulumi config set --secret "
+        "github:token` prompts for it; github:appAuth.id must be the GitHub App's numeric id; "
+        "github:token and github:appAuth are both set: remove "
+        "github:token to authenticate as the GitHub App, or github:appAuth to use the token"
+    )
+
+
 def test_the_dynamic_provider_host_names_a_misspelt_key_and_the_bad_values_together(
     deployment: Any, emulator: Emulator
 ) -> None:
@@ -154,6 +176,39 @@ def test_the_plugins_check_config_names_a_key_that_is_no_setting_and_the_bad_val
         ("", f"'{PACKAGE}:baseURL' is no setting of the provider: did you mean {PACKAGE}:baseUrl?"),
         ("maxConcurrency", MAX_CONCURRENCY),
         ("requestTimeout", REQUEST_TIMEOUT),
+    ]
+
+
+def test_the_plugins_check_config_redacts_and_bounds_a_refused_base_url(plugins: Plugins) -> None:
+    host = plugins.start(configure=False)
+    token_path = "ghp_" + "A" * 36
+
+    checked = host.check_config({"baseUrl": f"http://ghe.example.com/{token_path}/"})
+    long = host.check_config({"baseUrl": "http://ghe.example.com/" + "x" * 3000})
+
+    assert checked.failures == [
+        (
+            "baseUrl",
+            f"{PACKAGE}:baseUrl uses plain http:// to ghe.example.com, which would send the token in "
+            "cleartext: use https://ghe.example.com/***/",
+        )
+    ]
+    ((name, reason),) = long.failures
+    assert name == "baseUrl" and len(reason) == MAX_LINE and reason.endswith("x…")
+
+
+def test_the_plugins_check_config_names_a_token_and_a_refused_app_together(plugins: Plugins) -> None:
+    host = plugins.start(configure=False)
+
+    checked = host.check_config({"token": "ghp_good", "appAuth": {"id": "x"}})
+
+    assert checked.failures == [
+        ("appAuth", f"{PACKAGE}:appAuth.id must be the GitHub App's numeric id"),
+        (
+            "token",
+            f"{PACKAGE}:token and {PACKAGE}:appAuth are both set: remove {PACKAGE}:token to "
+            f"authenticate as the GitHub App, or {PACKAGE}:appAuth to use the token",
+        ),
     ]
 
 

@@ -457,3 +457,34 @@ def test_two_registries_may_not_share_a_codespaces_secret_name_in_one_org(tmp_pa
         "registry[1] (acme/MAVEN_REPOSITORY_SECRET): codespaces_secret: registry[0] already declares "
         "the Codespaces secret REGISTRY_TOKEN in acme"
     ]
+
+
+def test_discover_refuses_an_empty_token_variable_name_rather_than_read_github_token(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+
+    with pytest.raises(SystemExit) as usage:  # argparse's own exit, as for any usage error
+        discover(capsys, "--org", "acme", "--base-url", emulator.base_url, "--token-env", "")
+
+    out, err = capsys.readouterr()
+    assert (usage.value.code, out) == (2, "")
+    assert err.endswith(
+        "discover: error: argument --token-env: give the name of the environment variable holding the token\n"
+    )
+    assert emulator.requests == []
+
+
+def test_discover_names_the_token_variable_in_use_for_a_base_url_with_user_info(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MYTOK", TOKEN)
+
+    status, _, err = discover(
+        capsys, "--org", "acme", "--base-url", "https://deploy:pw@ghe.example.com", "--token-env", "MYTOK"
+    )
+
+    assert status == 1
+    assert err == (
+        "error: --base-url must not contain user-info (user:password@): put the token in MYTOK instead\n"
+    )

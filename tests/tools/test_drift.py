@@ -642,3 +642,17 @@ def test_a_long_credential_in_a_url_github_holds_is_redacted_before_it_is_cut(
     assert status == 2
     assert "GitHub has 'https://***@acme.jfrog.io/" in out
     assert "eyJS" not in out
+
+
+def test_drift_refuses_an_empty_token_variable_name_as_its_usage_error(
+    tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "test-token")
+
+    status, out, err = _drift(_stack(tmp_path, [DOCKER]), "--base-url", emulator.base_url, "--token-env", "")
+
+    assert (status, out) == (1, "")
+    assert err.endswith(
+        ": error: argument --token-env: give the name of the environment variable holding the token\n"
+    )
+    assert emulator.requests == []

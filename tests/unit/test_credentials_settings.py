@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from pulumi_github_private_registry.audiences.keys import DYNAMIC_KEYS, PLUGIN_KEYS
+from pulumi_github_private_registry.audiences.keys import COMMAND_KEYS, DYNAMIC_KEYS, PLUGIN_KEYS
 from pulumi_github_private_registry.core import settings
 from pulumi_github_private_registry.core.credentials import AppTokens, Flow, StaticTokens, credentials_for
 from pulumi_github_private_registry.core.settings import SettingError, resolve
@@ -483,3 +483,111 @@ def test_the_plugin_names_its_property(pem: str) -> None:
         "tokens",
         "apiVersion",
     ]
+
+
+# --- a token of the map set again (issue #20 review, finding 4) ----------------------------------------
+
+
+@pytest.mark.parametrize("keys", [DYNAMIC_KEYS, PLUGIN_KEYS], ids=["dynamic", "plugin"])
+def test_a_refused_token_of_the_map_is_set_again_by_its_path(keys: settings.Keys) -> None:
+    assert str(_refused({TOKENS_KEY: {"acme": SPACED_TOKEN}}, keys)) == (
+        f"{TOKENS_KEY}[acme] holds a space, a control character or a non-ASCII character inside the "
+        "token; GitHub tokens have none. Set it again: "
+        f"`pulumi config set --secret --path {TOKENS_KEY}.acme` prompts for it."
+    )
+
+
+def test_a_refused_token_of_the_maps_variable_is_set_again_with_the_whole_map(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GITHUB_PRIVATE_REGISTRY_TOKENS", json.dumps({"acme": SPACED_TOKEN}))
+    expected = (
+        "GITHUB_PRIVATE_REGISTRY_TOKENS[acme] holds a space, a control character or a non-ASCII "
+        "character inside the token; GitHub tokens have none. Set it again: export the whole map again "
+        'from a file (`export GITHUB_PRIVATE_REGISTRY_TOKENS="$(cat tokens.json)"`).'
+    )
+
+    assert str(_refused({})) == expected
+    with pytest.raises(SettingError) as failure:
+        settings.from_environment(COMMAND_KEYS)
+    assert str(failure.value) == expected
+
+
+# --- a token and an App, either refused (issue #20 review, finding 2) ----------------------------------
+
+BOTH = (
+    "github:token and github:appAuth are both set: remove github:token to authenticate as the "
+    "GitHub App, or github:appAuth to use the token"
+)
+
+
+def test_a_refused_token_and_an_app_are_both_reported_with_the_refusal(pem: str) -> None:
+    found = settings.problems(
+        {"github:token": SPACED_TOKEN, APP_KEY: {"id": "101", "pemFile": pem}}, DYNAMIC_KEYS
+    )
+
+    assert [str(error) for error in found] == [
+        "github:token holds a space, a control character or a non-ASCII character inside the token; "
+        "GitHub tokens have none. Set it again: `pulumi config set --secret github:token` prompts for it.",
+        BOTH,
+    ]
+    assert [error.setting for error in found] == [DYNAMIC_KEYS.token, DYNAMIC_KEYS.token]
+
+
+def test_a_token_and_a_refused_app_are_both_reported_with_the_refusal() -> None:
+    found = settings.problems({"github:token": "ghp_token0815", APP_KEY: {"id": "x"}}, DYNAMIC_KEYS)
+
+    assert [str(error) for error in found] == ["github:appAuth.id must be the GitHub App's numeric id", BOTH]
+
+
+def test_a_refused_token_and_a_refused_app_of_the_environment_are_both_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", SPACED_TOKEN)
+    monkeypatch.setenv("GITHUB_APP_ID", "x")
+
+    found = [str(error) for error in settings.problems({}, DYNAMIC_KEYS)]
+
+    assert len(found) == 3 and found[1].startswith("GITHUB_APP_ID must be the GitHub App's numeric id")
+    assert found[2] == (
+        f"GITHUB_TOKEN and {', '.join(APP_ENV)} are both set in the environment: remove GITHUB_TOKEN "
+        f"to authenticate as the GitHub App, or {', '.join(APP_ENV)} to use the token"
+    )
+    assert all("CANARY" not in line for line in found)
+
+
+def test_a_token_in_the_config_still_wins_over_a_refused_app_of_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GITHUB_APP_ID", "x")
+
+    assert [str(e) for e in settings.problems({"github:token": SPACED_TOKEN}, DYNAMIC_KEYS)] == [
+        "github:token holds a space, a control character or a non-ASCII character inside the token; "
+        "GitHub tokens have none. Set it again: `pulumi config set --secret github:token` prompts for it."
+    ]
+
+
+# --- the tools' token variable (issue #20 review, findings 1 and 7) ------------------------------------
+
+
+def test_an_empty_token_variable_name_is_no_token_not_github_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_other0815")
+
+    found = settings.from_environment(COMMAND_KEYS, "")
+
+    assert found.token is None
+
+
+def test_the_tools_settings_name_the_token_variable_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MYTOK", "ghp_mine0815")
+
+    found = settings.from_environment(COMMAND_KEYS, "MYTOK")
+
+    assert (found.token, found.token_source, found.token_key, found.keys.token.anywhere) == (
+        "ghp_mine0815",
+        "MYTOK",
+        "MYTOK",
+        "MYTOK",
+    )
+    assert found.keys.tokens == COMMAND_KEYS.tokens
+    assert settings.from_environment(COMMAND_KEYS, "GITHUB_TOKEN").keys == COMMAND_KEYS

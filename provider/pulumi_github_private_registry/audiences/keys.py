@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from ..core.config_keys import Keys, door_keys, environment_keys
-from .pulumi_words import SET_SECRET
+from .pulumi_words import SET_SECRET, SET_SECRET_PATH
 
 __all__ = [
     "COMMAND_KEYS",
@@ -26,10 +26,10 @@ provider reads too."""
 PACKAGE: Final = "github-private-registry"
 """The plugin's package name, and the namespace of this provider's own config keys."""
 
-DYNAMIC_KEYS: Final[Keys] = door_keys(GITHUB, PACKAGE, set_secret=SET_SECRET)
+DYNAMIC_KEYS: Final[Keys] = door_keys(GITHUB, PACKAGE, set_secret=SET_SECRET, set_secret_path=SET_SECRET_PATH)
 """The dynamic provider's keys: pulumi-github's own (``github:token``, ...), so that one stack config
 serves both providers, and this provider's tuning keys."""
-PLUGIN_KEYS: Final[Keys] = door_keys(PACKAGE, PACKAGE, set_secret=SET_SECRET)
+PLUGIN_KEYS: Final[Keys] = door_keys(PACKAGE, PACKAGE, set_secret=SET_SECRET, set_secret_path=SET_SECRET_PATH)
 """The plugin's keys, all in its package's namespace (``github-private-registry:token``, ...)."""
 COMMAND_KEYS: Final[Keys] = environment_keys()
 """The command-line tools' (``discover``, ``drift``): they read the environment, so a message names

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-__all__ = ["SET_SECRET", "WORDS", "config_command"]
+__all__ = ["SET_SECRET", "SET_SECRET_PATH", "WORDS", "config_command"]
 
 
 def config_command(action: str, key: str, stack: str | None = None, *, path: bool = False) -> str:
@@ -23,6 +23,8 @@ def config_command(action: str, key: str, stack: str | None = None, *, path: boo
 SET_SECRET: Final = config_command("set --secret", "{key}")
 """How a Pulumi stack's user sets a secret config key (it prompts for the value); ``{key}`` is
 filled in by the message."""
+SET_SECRET_PATH: Final = config_command("set --secret", "{key}", path=True)
+"""How they set a secret inside a structured config key; ``{key}`` is its path (``KEY.FIELD``)."""
 
 WORDS: Final[Mapping[str, str]] = {
     "up": "`pulumi up`",

@@ -117,6 +117,9 @@ class Keys:
     set_secret: str | None = None
     """How this door's users set a secret config key, ``{key}`` standing for the key (a command of
     their tool); None: they set none (the tools read the environment)."""
+    set_secret_path: str | None = None
+    """How they set a secret inside a structured config key (one org's token in the map), ``{key}``
+    standing for its path, ``KEY.FIELD``; None: they set none."""
 
     @property
     def all(self) -> tuple[Setting, ...]:
@@ -145,22 +148,24 @@ _TABLE: Final = (
 )
 
 
-def door_keys(shared: str, own: str, *, set_secret: str | None = None) -> Keys:
+def door_keys(
+    shared: str, own: str, *, set_secret: str | None = None, set_secret_path: str | None = None
+) -> Keys:
     """A door's keys: the settings pulumi-github reads too (:data:`SHARED`) in the ``shared``
     namespace, the others in ``own`` (both the same namespace: every key in it).
 
-    ``set_secret``: how the door's users set a secret config key, with ``{key}`` for the key (see
-    :attr:`Keys.set_secret`)."""
-    return _keys(lambda name, env: f"{shared if name in SHARED else own}:{name}", set_secret)
+    ``set_secret`` and ``set_secret_path``: how the door's users set a secret config key, and one
+    inside a structured key, with ``{key}`` for the key (see :attr:`Keys.set_secret`)."""
+    return _keys(lambda name, env: f"{shared if name in SHARED else own}:{name}", set_secret, set_secret_path)
 
 
 def environment_keys() -> Keys:
     """The keys of a reader of the environment alone (the command-line tools): each setting is
     named by its environment variable."""
-    return _keys(lambda name, env: env, None)
+    return _keys(lambda name, env: env, None, None)
 
 
-def _keys(key: Callable[[str, str], str], set_secret: str | None) -> Keys:
+def _keys(key: Callable[[str, str], str], set_secret: str | None, set_secret_path: str | None) -> Keys:
     """Every setting of the table, each named ``key(name, env)``."""
     return Keys(
         **{
@@ -168,6 +173,7 @@ def _keys(key: Callable[[str, str], str], set_secret: str | None) -> Keys:
             for attribute, name, env, kind, secret in _TABLE
         },
         set_secret=set_secret,
+        set_secret_path=set_secret_path,
     )
 
 

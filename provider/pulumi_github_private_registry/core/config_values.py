@@ -27,6 +27,7 @@ from .fields import ORG_LOGIN_RE
 __all__ = [
     "AppAuth",
     "SettingError",
+    "app_source",
     "base_url_problem",
     "clean_token",
     "is_loopback",
@@ -65,13 +66,16 @@ def _set_again(source: str, set_secret: str | None) -> str:
 # --- tokens -----------------------------------------------------------------------------------
 
 
-def clean_token(raw: Any, source: str, set_secret: str | None = None) -> str | None:
+def clean_token(
+    raw: Any, source: str, set_secret: str | None = None, *, set_again: str | None = None
+) -> str | None:
     """A token as sent: surrounding whitespace stripped (a file with CRLF endings leaves ``\\r\\n``).
 
     A token with a space, a control or a non-ASCII character inside is refused: it cannot be a
     GitHub token, and the HTTP library would quote it whole in its error. ``source`` (the config
     key or environment variable it came from) is named; no character of the token is shown.
-    ``set_secret``: the door's command that sets a secret config key, to set it again.
+    ``set_secret``: the door's command that sets a secret config key, to set it again;
+    ``set_again``: how to set it again instead (an entry of a map is set by its path, or with the map).
     """
     if raw is None:
         return None
@@ -83,7 +87,7 @@ def clean_token(raw: Any, source: str, set_secret: str | None = None) -> str | N
     if any(not 0x21 <= ord(c) <= 0x7E for c in token):
         raise SettingError(
             f"{source} holds a space, a control character or a non-ASCII character inside the token; "
-            f"GitHub tokens have none. Set it again: {_set_again(source, set_secret)}."
+            f"GitHub tokens have none. Set it again: {set_again or _set_again(source, set_secret)}."
         )
     return token
 
@@ -339,19 +343,24 @@ def _whole_number_text(value: Any) -> Any:
     return value
 
 
+def app_source(configured: Any, setting: Setting) -> str:
+    """Where a GitHub App is read from: ``setting``'s config key when ``configured``, else its
+    variables (:data:`APP_ENV`), as messages name it (:attr:`AppAuth.source`)."""
+    return setting.key if configured not in (None, "", {}) else ", ".join(APP_ENV)
+
+
 def parse_app(configured: Any, setting: Setting) -> AppAuth | None:
     """The GitHub App of ``setting`` (its config value, else :data:`APP_ENV`), or None.
 
     Nothing of the key is ever quoted; a key that is not PEM text is refused here, its signing
     is tried on first use.
     """
+    source = app_source(configured, setting)
     if configured not in (None, "", {}):
-        source = setting.key
         data = _json_or_mapping(configured, source, "an object with id, installationId and pemFile")
         app_id, installation, pem = data.get("id"), data.get("installationId"), data.get("pemFile")
         names = (f"{source}.id", f"{source}.installationId", f"{source}.pemFile")
     elif any(os.environ.get(name) for name in APP_ENV):
-        source = ", ".join(APP_ENV)
         app_id, installation, pem = (os.environ.get(name) or None for name in APP_ENV)
         names = APP_ENV
     else:
@@ -390,10 +399,11 @@ def parse_api_version(raw: Any, source: str) -> str | None:
 
 
 def parse_tokens(
-    configured: Any, setting: Setting, set_secret: str | None = None
+    configured: Any, setting: Setting, set_secret_path: str | None = None
 ) -> tuple[tuple[str, str], ...]:
     """The token per org of ``setting`` (config value, else its environment variable as JSON);
-    ``set_secret`` as for :func:`clean_token`."""
+    ``set_secret_path``: the door's command that sets a secret inside a config key (one org's token),
+    to set a refused one again (:attr:`.config_keys.Keys.set_secret_path`)."""
     raw, source = setting.lookup(configured)
     if raw is None:
         return ()
@@ -407,10 +417,21 @@ def parse_tokens(
         if org.lower() in seen:
             raise SettingError(f"{source} names the organization '{org}' twice (logins ignore case)")
         seen.add(org.lower())
-        cleaned = clean_token(token, f"{source}[{org}]", set_secret)
+        entry = f"{source}[{org}]"
+        cleaned = clean_token(token, entry, set_again=_set_entry_again(source, org, set_secret_path))
         if cleaned:
             tokens.append((org.lower(), cleaned))
     return tuple(sorted(tokens))
+
+
+def _set_entry_again(source: str, org: str, set_secret_path: str | None) -> str:
+    """How to set one org's token of the map at ``source`` again: a config key's entry by its path
+    (``KEY.ORG``), a variable's by exporting the whole map (``VAR[ORG]`` is no variable)."""
+    if ":" in source and set_secret_path is not None:
+        return f"`{set_secret_path.format(key=f'{source}.{org}')}` prompts for it"
+    if ":" in source:
+        return _set_again(f"{source}[{org}]", None)
+    return f'export the whole map again from a file (`export {source}="$(cat tokens.json)"`)'
 
 
 # --- the owner ----------------------------------------------------------------------------------

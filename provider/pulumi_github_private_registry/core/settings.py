@@ -20,13 +20,14 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from .config_keys import APP_ENV, DEFAULT_BASE_URL, NUMBERS, Keys, Setting, where
 from .config_values import (
     AppAuth,
     SettingError,
+    app_source,
     base_url_problem,
     clean_token,
     is_loopback,
@@ -158,9 +159,9 @@ def _env_app_gives_way(token_configured: bool, tokens_configured: bool) -> bool:
     return token_configured or (tokens_configured and not complete)
 
 
-def _both_set(token_source: str, app: AppAuth) -> str:
+def _both_set(token_source: str, app_source: str) -> str:
     """The refusal of a token and a GitHub App together, each named where it was set."""
-    from_env = [s for s in (token_source, app.source) if ":" not in s]
+    from_env = [s for s in (token_source, app_source) if ":" not in s]
     if len(from_env) == 2:
         where_set = " in the environment"
     elif from_env:
@@ -168,8 +169,8 @@ def _both_set(token_source: str, app: AppAuth) -> str:
     else:
         where_set = ""
     return (
-        f"{token_source} and {app.source} are both set{where_set}: remove {token_source} to "
-        f"authenticate as the GitHub App, or {app.source} to use the token"
+        f"{token_source} and {app_source} are both set{where_set}: remove {token_source} to "
+        f"authenticate as the GitHub App, or {app_source} to use the token"
     )
 
 
@@ -179,9 +180,17 @@ _MAX_SHOWN: Final = 5
 
 def joined(problems: Sequence[str]) -> str:
     """Problems as one message, as a door's configure refuses them: the first few joined by "; ",
-    then how many more there are."""
-    text = "; ".join(problems[:_MAX_SHOWN])
-    return text + (f"; and {len(problems) - _MAX_SHOWN} more" if len(problems) > _MAX_SHOWN else "")
+    then how many more there are. A problem followed by another loses its closing full stop (not
+    ".;"); the last keeps it, so that one problem reads as it always did."""
+    shown = list(problems[:_MAX_SHOWN])
+    if len(problems) > _MAX_SHOWN:
+        shown.append(f"and {len(problems) - _MAX_SHOWN} more")
+    return "; ".join([_unstopped(problem) for problem in shown[:-1]] + shown[-1:])
+
+
+def _unstopped(problem: str) -> str:
+    """``problem`` without its closing full stop (an ellipsis is kept)."""
+    return problem[:-1] if problem.endswith(".") and not problem.endswith("..") else problem
 
 
 class SettingErrors(SettingError):
@@ -238,7 +247,10 @@ def _settle(config: Mapping[str, Any], keys: Keys) -> tuple[Settings, list[Setti
     given, token_source = keys.token.lookup(config.get(keys.token.key))
     # Configured, even if refused below: its refusal is the one to report, not an App's of the env.
     token_configured = not _unset(given) and token_source == keys.token.key
+    refused_before = len(found)
     token = attempt(keys.token, clean_token, given, token_source, keys.set_secret)
+    # Given, even if refused: it still conflicts with an App (reported with its refusal, in one run).
+    token_given = token is not None or len(found) > refused_before
     base_url, base_url_source = keys.base_url.lookup(config.get(keys.base_url.key))
     if (
         base_url is not None
@@ -248,14 +260,19 @@ def _settle(config: Mapping[str, Any], keys: Keys) -> tuple[Settings, list[Setti
     owner = attempt(keys.owner, parse_owner, *keys.owner.lookup(config.get(keys.owner.key)))
     configured_app = config.get(keys.app_auth.key)
     app = None
+    app_given = False
     if not _unset(configured_app) or not _env_app_gives_way(
         token_configured, not _unset(config.get(keys.tokens.key))
     ):
+        refused_before = len(found)
         app = attempt(keys.app_auth, _app_of, configured_app, keys.app_auth)
-    if app is not None and token:
-        found.append(SettingError(_both_set(token_source, app), keys.token))
+        app_given = app is not None or len(found) > refused_before
+    if app_given and token_given:
+        found.append(
+            SettingError(_both_set(token_source, app_source(configured_app, keys.app_auth)), keys.token)
+        )
     tokens = attempt(
-        keys.tokens, parse_tokens, config.get(keys.tokens.key), keys.tokens, keys.set_secret, default=()
+        keys.tokens, parse_tokens, config.get(keys.tokens.key), keys.tokens, keys.set_secret_path, default=()
     )
     api_version = attempt(
         keys.api_version, parse_api_version, *keys.api_version.lookup(config.get(keys.api_version.key))
@@ -286,7 +303,12 @@ def from_environment(keys: Keys, token_env: str | None = None) -> Settings:
     The tuning values come from their environment variables (``GITHUB_PRIVATE_REGISTRY_REQUEST_TIMEOUT``,
     ...). The base URL is left to the caller (a flag, a stack file or ``GITHUB_BASE_URL``).
     """
-    token_env = token_env or keys.token.env
+    if token_env is None:  # not `or`: an empty name is no token, not $GITHUB_TOKEN's
+        token_env = keys.token.env
+    elif token_env and token_env != keys.token.env:
+        # The messages that name the token's setting (a base URL's user-info) name the one in use.
+        key = token_env if keys.token.key == keys.token.env else keys.token.key
+        keys = replace(keys, token=replace(keys.token, key=key, env=token_env))
     token = clean_token(os.environ.get(token_env), token_env)
     numbers = {}
     for rule in NUMBERS:
@@ -302,7 +324,7 @@ def from_environment(keys: Keys, token_env: str | None = None) -> Settings:
         token=token,
         token_source=token_env,
         app=app,
-        tokens=parse_tokens(None, keys.tokens, keys.set_secret),
+        tokens=parse_tokens(None, keys.tokens, keys.set_secret_path),
         api_version=parse_api_version(os.environ.get(keys.api_version.env), keys.api_version.env),
         write_delay_ms=numbers["write_delay_ms"],
         max_concurrency=int(numbers["max_concurrency"]),

@@ -46,6 +46,7 @@ from ..audiences.keys import PACKAGE, PLUGIN_KEYS
 from ..audiences.misspelt_keys import nearest_name
 from ..audiences.plugin import PLUGIN
 from ..core import lifecycle, schema, settings
+from ..core.errors import MAX_LINE, bounded
 from ..core.lifecycle import RegistryError, Runtime
 from .package import FUNCTION, RESOURCE, schema_text
 from .server import PartialFailure
@@ -210,7 +211,8 @@ class RegistryProvider(Provider):
         failures = [CheckFailure("", _unknown_key(k)) for k in strangers]
         for exc in settings.problems(_config_keys(known), PLUGIN_KEYS):
             name = exc.setting.name if exc.setting is not None else "token"
-            failures.append(CheckFailure(name, str(exc)))
+            # Redacted and bounded as every other line users see (a base URL's path is echoed back).
+            failures.append(CheckFailure(name, bounded(str(exc), MAX_LINE)))
         # The engine sends CheckConfig's secrets unwrapped: they go back secret, and so does a key
         # that is none of ours (a misspelled token's value).
         secret = {s.name for s in PLUGIN_KEYS.all if s.secret}.union(strangers)

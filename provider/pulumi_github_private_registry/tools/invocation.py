@@ -50,9 +50,17 @@ def add_token_env(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--token-env",
         default=COMMAND_KEYS.token.env,
+        type=_variable_name,
         metavar="NAME",
         help=f"the environment variable holding the token (default: {COMMAND_KEYS.token.env})",
     )
+
+
+def _variable_name(name: str) -> str:
+    """``--token-env``'s value: a name, not "" (``--token-env "$UNSET"``), which names no variable."""
+    if not name.strip():
+        raise argparse.ArgumentTypeError("give the name of the environment variable holding the token")
+    return name
 
 
 GH_TOKEN: Final = "GH_TOKEN"
