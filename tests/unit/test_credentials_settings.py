@@ -434,6 +434,32 @@ def test_the_client_drives_an_apps_flow_and_a_failure_reaches_it_where_it_asked(
     client.close()
 
 
+def test_a_cancel_during_the_installations_owner_lookup_ends_the_flow_and_is_not_remembered(
+    pem: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 403's hint asks who owns the configured installation; a Cancel then is the operation's
+    end, not a lookup that failed (which would say "permission denied" and keep "owner unknown")."""
+    from pulumi_github_private_registry.core.client import GitHubClient
+    from pulumi_github_private_registry.core.errors import Cancelled
+
+    credentials = AppTokens(settings.AppAuth("101", 7, pem, APP_KEY))
+    client = GitHubClient(credentials)
+    answers: list[Any] = [Cancelled("GET /app/installations/7"), "globex"]
+
+    def get_installation_account(installation: int, app: object) -> str:
+        answer = answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return str(answer)
+
+    monkeypatch.setattr(client, "get_installation_account", get_installation_account)
+    with pytest.raises(Cancelled):
+        client.drive(credentials.permission_hint("acme"))
+    hint = client.drive(credentials.permission_hint("acme"))  # asked again: nothing was kept
+    assert hint is not None and "belongs to the organization 'globex', not 'acme'" in hint
+    client.close()
+
+
 # --- apiVersion ---------------------------------------------------------------------------------------
 
 

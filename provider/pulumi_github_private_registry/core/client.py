@@ -175,6 +175,9 @@ class GitHubClient:
             answer: object = None
             failure: Exception | None = None
             while True:
+                if getattr(flow, "gi_frame", flow) is None:
+                    # Closed by someone else: its "no token" would send a request without one.
+                    raise RuntimeError("a credentials' flow was closed before it answered")
                 try:
                     request = flow.send(answer) if failure is None else flow.throw(failure)
                 except StopIteration as done:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Generic, Protocol, TypeVar
 
-from .errors import GitHubError, NotFound, remember_secret
+from .errors import Cancelled, GitHubError, NotFound, remember_secret
 from .settings import AppAuth, Settings, where
 
 __all__ = [
@@ -403,6 +403,8 @@ class AppTokens:
                     self._owners[installation] = yield from _ask(
                         InstallationAccount(app=self, installation=installation)
                     )
+                except Cancelled:
+                    raise  # the operation ends: not a lookup that failed, and nothing to remember
                 except GitHubError:
                     # The 403 being explained matters more than this lookup's failure.
                     self._owners[installation] = None
