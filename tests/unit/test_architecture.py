@@ -234,3 +234,28 @@ def test_no_core_module_holds_a_doors_words(path: Path) -> None:
         if pattern.search(line)
     ]
     assert not found, "\n".join(found)
+
+
+def _mapped_modules() -> set[str]:
+    """The package's modules as provider/ARCHITECTURE.md's map names them (``core/fields.py``)."""
+    text = (PACKAGE.parent / "ARCHITECTURE.md").read_text()
+    block = text.split("```", 2)[1].split("\ntests/", 1)[0]  # the package's part of the map
+    mapped, folder = set(), ""
+    for line in block.splitlines():
+        if match := re.match(r"  ([a-z_]+)/\s", line):
+            folder = match[1] + "/"
+        elif match := re.match(r"  ([a-z_]+\.py)\s", line):
+            folder, mapped = "", mapped | {match[1]}
+        elif match := re.match(r"    ([a-z_]+\.py)\s", line):
+            mapped.add(folder + match[1])
+    return mapped
+
+
+def test_the_architecture_page_maps_every_module_and_no_other() -> None:
+    """Issue #20: "provider/ARCHITECTURE.md maps every module" (the package's own entry points and
+    a part's ``__init__`` may go unnamed)."""
+    modules = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")}
+    unnamed = {m for m in modules if m.rpartition("/")[2] in {"__init__.py", "__main__.py"}}
+    mapped = _mapped_modules()
+    assert modules - unnamed - mapped == set(), "modules the map leaves out"
+    assert mapped - modules == set(), "the map names modules that do not exist"
