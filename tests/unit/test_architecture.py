@@ -240,7 +240,8 @@ def _mapped_modules() -> set[str]:
     """The package's modules as provider/ARCHITECTURE.md's map names them (``core/fields.py``)."""
     text = (PACKAGE.parent / "ARCHITECTURE.md").read_text()
     block = text.split("```", 2)[1].split("\ntests/", 1)[0]  # the package's part of the map
-    mapped, folder = set(), ""
+    mapped: set[str] = set()
+    folder = ""
     for line in block.splitlines():
         if match := re.match(r"  ([a-z_]+)/\s", line):
             folder = match[1] + "/"
