@@ -11,7 +11,8 @@ engine sends (see sdk/go/common/resource/plugin/provider_plugin.go in pulumi/pul
 - Diff: `olds` = old OUTPUTS, `news` = checked inputs, `old_inputs` = old inputs.
 - Create: `properties` = checked inputs. Update: `olds` = old outputs, `news` = checked inputs, `old_inputs`.
 - Read: `properties` = old outputs, `inputs` = old inputs. Delete: `properties` = outputs, `old_inputs`.
-- Because the host declares acceptSecrets=False the engine sends secret inputs unwrapped: send plain values.
+- Because the host declares acceptSecrets=False the engine sends secret inputs unwrapped: send plain values
+  (a `Secret` in a resource call's properties is refused).
 - Because the host does not declare supportsPreview, the engine answers Create/Update during preview itself
   (outputs = inputs, no id) without calling the provider; `create`/`update` with preview=True do the same.
 
@@ -161,10 +162,8 @@ class ProviderHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                olds=to_struct(self._with_provider(olds), allow_unknowns=preview)
-                if olds is not None
-                else None,
-                news=to_struct(self._with_provider(news), allow_unknowns=preview),
+                olds=self._struct(olds, allow_unknowns=preview) if olds is not None else None,
+                news=self._struct(news, allow_unknowns=preview),
                 randomSeed=os.urandom(32),
             ),
         )
@@ -193,9 +192,9 @@ class ProviderHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                olds=to_struct(self._with_provider(olds)),
-                news=to_struct(self._with_provider(news), allow_unknowns=True),
-                old_inputs=to_struct(self._with_provider(olds if old_inputs is None else old_inputs)),
+                olds=self._struct(olds),
+                news=self._struct(news, allow_unknowns=True),
+                old_inputs=self._struct(olds if old_inputs is None else old_inputs),
             ),
         )
         return DiffOutcome(
@@ -210,7 +209,7 @@ class ProviderHost(HostedProcess):
         During preview the engine does not call a host without supportsPreview: it answers ("", inputs).
         """
         self._require_configured()
-        properties = to_struct(self._with_provider(news), allow_unknowns=preview)
+        properties = self._struct(news, allow_unknowns=preview)
         if preview and not self.supports_preview:
             return "", _outputs(properties, allow_unknowns=True)
         response = self._call(
@@ -237,8 +236,8 @@ class ProviderHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                properties=to_struct(self._with_provider(props)),
-                inputs=to_struct(self._with_provider(inputs)) if inputs is not None else None,
+                properties=self._struct(props),
+                inputs=self._struct(inputs) if inputs is not None else None,
             ),
         )
         return ReadOutcome(
@@ -262,7 +261,7 @@ class ProviderHost(HostedProcess):
         The engine also sends the old inputs; they default to `olds` (the host does not read them).
         """
         self._require_configured()
-        new_struct = to_struct(self._with_provider(news), allow_unknowns=preview)
+        new_struct = self._struct(news, allow_unknowns=preview)
         if preview and not self.supports_preview:
             return _outputs(new_struct, allow_unknowns=True)
         response = self._call(
@@ -272,10 +271,10 @@ class ProviderHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                olds=to_struct(self._with_provider(olds)),
+                olds=self._struct(olds),
                 news=new_struct,
                 preview=preview,
-                old_inputs=to_struct(self._with_provider(olds if old_inputs is None else old_inputs)),
+                old_inputs=self._struct(olds if old_inputs is None else old_inputs),
             ),
         )
         return _outputs(response.properties, allow_unknowns=preview)
@@ -292,8 +291,8 @@ class ProviderHost(HostedProcess):
                 urn=RESOURCE_URN,
                 name=RESOURCE_NAME,
                 type=RESOURCE_TYPE,
-                properties=to_struct(self._with_provider(props)),
-                old_inputs=to_struct(self._with_provider(props if old_inputs is None else old_inputs)),
+                properties=self._struct(props),
+                old_inputs=self._struct(props if old_inputs is None else old_inputs),
             ),
         )
 
@@ -305,8 +304,32 @@ class ProviderHost(HostedProcess):
     def _environment(self) -> dict[str, str]:
         return _child_env(self._env)
 
+    def _struct(self, props: Mapping[str, Any], *, allow_unknowns: bool = False) -> Any:
+        """A resource call's properties, the provider with them, as the engine sends them to this host.
+
+        The host answered Configure with acceptSecrets=False, so the engine sends it no secret envelope:
+        a `Secret` given here is refused, since a test that sent one would test what never happens.
+        """
+        _refuse_secrets(props)
+        return to_struct(self._with_provider(props), allow_unknowns=allow_unknowns)
+
     def _with_provider(self, props: Mapping[str, Any]) -> dict[str, Any]:
         return {PROVIDER_KEY: self.provider_blob, **props}
+
+
+def _refuse_secrets(value: Any, path: str = "") -> None:
+    """Raise TypeError at the first `Secret` in `value` (a property map, or one value at `path`)."""
+    if isinstance(value, Secret):
+        raise TypeError(
+            f"{path}: the engine sends the dynamic provider host no secrets (it answers Configure with"
+            " acceptSecrets=False): send the plain value"
+        )
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _refuse_secrets(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _refuse_secrets(item, f"{path}[{i}]")
 
 
 class _Config:

@@ -132,6 +132,42 @@ def test_full_lifecycle(door: Door, github: Emulator, auth_type: str) -> None:
     door.fresh().delete(updated)  # already gone counts as deleted
 
 
+@pytest.mark.parametrize("auth_type", AUTH_TYPES)
+def test_one_process_creates_updates_and_deletes(door: Door, github: Emulator, auth_type: str) -> None:
+    # The module's door throughout (test_full_lifecycle changes and deletes in new processes): this
+    # process's create must not stand in for the update's list, nor its writes for the deletes' list.
+    org = org_for(door, f"one-{auth_type}")
+    news = declaration(auth_type, org)
+    name = configuration_name(news["registry_type"])
+    created = door.up(news)
+
+    changed = dict(news, url=news["url"].rstrip("/") + "/v2/")
+    if "value" in news:
+        changed["value"] = news["value"] + "-rotated"
+    github.reset_log()
+    updated = door.change(created, changed)
+    # The update's list (changed at GitHub since the create?), the PATCH, and a GET for updated_at.
+    assert [r.method for r in github.requests if "public-key" not in r.path] == ["GET", "PATCH", "GET"]
+    assert updated.outputs["url"] == changed["url"] == github.registry(org, name)["url"]  # type: ignore[index]
+    assert github.decrypted_value(org, name) == changed.get("value")
+    assert updated.outputs["updated_at"] == updated.outputs["remote_updated_at"]
+    assert door.plan(updated, changed).changes == "none"
+
+    github.reset_log()
+    door.delete(updated)
+    # The org's list taken for the delete (never the create's or the update's), then the DELETE.
+    assert [r.method for r in github.requests] == ["GET", "DELETE"] and github.count("GET", f"/{name}") == 0
+    assert github.registry(org, name) is None
+    door.delete(updated)  # already gone counts as deleted
+
+    # Made again by this process: its write drops the deletes' list, which does not hold the new one.
+    again = door.up(news)
+    github.reset_log()
+    door.delete(again)
+    assert [r.method for r in github.requests] == ["GET", "DELETE"] and github.count("GET", f"/{name}") == 0
+    assert github.registry(org, name) is None
+
+
 def test_adoption_is_refused_without_adopt_and_done_with_it(door: Door, github: Emulator) -> None:
     org = org_for(door, "adopt")
     github.put_registry(org, **{**DECLARATIONS["oidc_azure"], "client_id": "someone-elses-client"})

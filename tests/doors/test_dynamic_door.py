@@ -60,10 +60,13 @@ def test_instances_configured_alike_list_an_org_once(emulator: Emulator) -> None
     first, second = _configured(emulator), _configured(emulator)
     emulator.reset_log()
 
-    first.read(id_, outs)
-    second.read(id_, outs)
+    # Without inputs, as for a get (`pulumi import`, `.get()`): the state's outputs alone.
+    reads = [first.read(id_, outs), second.read(id_, outs)]
 
     assert emulator.count("GET") == 1
+    for read in reads:
+        assert read.id == id_
+        assert read.outs is not None and read.outs["remote_updated_at"] == outs["updated_at"]
 
 
 def test_instances_configured_otherwise_do_not_share_a_runtime(emulator: Emulator) -> None:

@@ -564,14 +564,6 @@ def test_already_exists_says_a_renamed_resource_needs_aliases_not_adopt(
 # --- 16: what a connection error and a missing token say ----------------------------------------------
 
 
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A loopback port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        yield probe.getsockname()[1]
-
-
 def test_a_connection_error_keeps_its_useful_end(deployment: Deploy, closed_port: int) -> None:
     host = deployment(**{"github:baseUrl": f"http://127.0.0.1:{closed_port}/"})
 

@@ -15,7 +15,7 @@ import grpc
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from engine import UNKNOWN, CheckOutcome, DiffOutcome, Props, ReadOutcome
+from engine import UNKNOWN, CheckOutcome, DiffOutcome, Props, ReadOutcome, Secret
 from hosted import ProviderError
 from provider_host import ProviderHost
 from trivial_provider import ECHO_ID, STAMP_KEY, EchoProvider
@@ -80,6 +80,16 @@ def test_check_keeps_unknown_values_during_preview(echo_host: ProviderHost) -> N
 def test_unknown_values_outside_preview_are_refused_before_sending(echo_host: ProviderHost) -> None:
     with pytest.raises(ValueError, match=r"a is UNKNOWN.*only during preview"):
         echo_host.check({"a": UNKNOWN})
+
+
+def test_secrets_are_refused_before_sending(echo_host: ProviderHost) -> None:
+    """The engine sends a host that answers acceptSecrets=False no secret envelope."""
+    with pytest.raises(TypeError, match=r"^m\.k\[0\]: the engine sends the dynamic provider host no secrets"):
+        echo_host.check({"m": {"k": [Secret("s")]}})
+    with pytest.raises(TypeError, match=r"^a: "):
+        echo_host.create({"a": Secret("s")})
+    with pytest.raises(TypeError, match=r"^a: "):
+        echo_host.read(ECHO_ID, {"a": 1}, inputs={"a": Secret("s")})
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,9 @@ virtualenv is the plugin's newest end; ``.ci/run`` makes a second one at its low
 from __future__ import annotations
 
 import importlib.metadata
+import itertools
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +117,27 @@ def test_ci_runs_the_plugins_tests_on_the_lowest_pulumi_it_declares() -> None:
     assert lowest and Version(lowest) == floor
     assert '"pulumi==$lowest"' in script
     assert "tests/*/test_plugin_*.py" in script.split('"pulumi==$lowest"', 1)[1]
+
+
+def _low_end_pytest_arguments() -> list[str]:
+    """The arguments of .ci/run's pytest on the lowest pulumi (its backslash-continued lines joined)."""
+    script = CI.read_text(encoding="utf-8").replace("\\\n", " ")
+    [line] = [line for line in script.splitlines() if '"$low/venv/bin/python" -m pytest' in line]
+    return shlex.split(line.split("-m pytest", 1)[1], comments=True)
+
+
+def test_ci_names_on_the_lowest_pulumi_only_test_files_that_exist() -> None:
+    """A test renamed or moved would leave a glob matching nothing, or a --deselect deselecting nothing
+    (the file it meant then runs where it cannot pass): every path named must be there."""
+    words = _low_end_pytest_arguments()
+    deselected = [after.split("::")[0] for flag, after in itertools.pairwise(words) if flag == "--deselect"]
+    patterns = [w for w in words if w.startswith("tests/") and w.split("::")[0] not in deselected]
+
+    assert patterns, words
+    for pattern in patterns:
+        assert sorted(REPO.glob(pattern)), f".ci/run names {pattern}, which matches no file"
+    for path in deselected:
+        assert (REPO / path).is_file(), f".ci/run deselects {path}, which does not exist"
+        assert any((REPO / path).match(pattern) for pattern in patterns), (
+            f".ci/run deselects {path}, which none of the paths it runs names"
+        )

@@ -90,21 +90,12 @@ def test_an_unquoted_api_version_date_is_an_api_version(tmp_path: Path) -> None:
     assert stackchecks.validate_file(path) == (0, [])
 
 
-def _closed_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def test_discover_stops_at_a_server_that_cannot_be_reached_instead_of_trying_every_org(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, closed_port: int
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "test-token")
     monkeypatch.setenv("GITHUB_PRIVATE_REGISTRY_REQUEST_TIMEOUT", "1")
-    url = f"http://127.0.0.1:{_closed_port()}/"
+    url = f"http://127.0.0.1:{closed_port}/"
 
     status = cli.main(["discover", "--org", "acme,beta,gamma", "--base-url", url])
 
