@@ -566,20 +566,30 @@ def test_a_token_and_a_refused_app_are_both_reported_with_the_refusal() -> None:
     assert [str(error) for error in found] == ["github:appAuth.id must be the GitHub App's numeric id", BOTH]
 
 
-def test_a_refused_token_and_a_refused_app_of_the_environment_are_both_reported(
+def test_a_refused_token_and_a_refused_app_of_the_environment_are_each_reported_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """An App of the environment that is refused is no App to choose over the token: its refusal
+    says which variable to unset, and no "both set" line contradicts it."""
     monkeypatch.setenv("GITHUB_TOKEN", SPACED_TOKEN)
     monkeypatch.setenv("GITHUB_APP_ID", "x")
 
     found = [str(error) for error in settings.problems({}, DYNAMIC_KEYS)]
 
-    assert len(found) == 3 and found[1].startswith("GITHUB_APP_ID must be the GitHub App's numeric id")
-    assert found[2] == (
-        f"GITHUB_TOKEN and {', '.join(APP_ENV)} are both set in the environment: remove GITHUB_TOKEN "
-        f"to authenticate as the GitHub App, or {', '.join(APP_ENV)} to use the token"
-    )
+    assert len(found) == 2 and found[1].startswith("GITHUB_APP_ID must be the GitHub App's numeric id")
+    assert found[0].startswith("GITHUB_TOKEN holds a space")
     assert all("CANARY" not in line for line in found)
+
+
+def test_a_stray_app_variable_beside_a_token_says_only_to_unset_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_" + "a" * 36)
+    monkeypatch.setenv("GITHUB_APP_INSTALLATION_ID", "5")
+
+    assert [str(error) for error in settings.problems({}, DYNAMIC_KEYS)] == [
+        "GITHUB_APP_ID must be the GitHub App's numeric id; a GitHub App is read from the environment "
+        "because GITHUB_APP_INSTALLATION_ID is set: set GITHUB_APP_ID and GITHUB_APP_PEM_FILE too, or "
+        "unset GITHUB_APP_INSTALLATION_ID to use a token"
+    ]
 
 
 def test_a_token_in_the_config_still_wins_over_a_refused_app_of_the_environment(

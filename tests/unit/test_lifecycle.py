@@ -138,27 +138,37 @@ def _door_audiences() -> dict[str, schema.Audience]:
 @pytest.mark.parametrize("code", sorted(outcomes.FAILURES))
 @pytest.mark.parametrize("audience", list(_door_audiences().values()), ids=list(_door_audiences()))
 def test_every_failure_is_worded_for_every_doors_audience(code: str, audience: schema.Audience) -> None:
-    """Each slot of each message filled: a door's audience has every word the core's messages use."""
+    """Each slot of each message filled: a door's audience has every word the core's messages use,
+    and who cancelled (the word a door gives `lifecycle.cancel`)."""
     template = audience.failures.get(code) or outcomes.FAILURES[code]
+    registry = _registry_of(code)
+
+    failure = lifecycle.RegistryError(code, audience, registry, **_filled(template, audience, registry))
+
+    assert (failure.code, failure.registry) == (code, registry) and str(failure)  # a missing word: KeyError
+    assert audience.words["cancelled_by"]
+
+
+# The failures raised about no one registry: a door's setup, a bad id, a list of an org's registries.
+WITHOUT_REGISTRY: frozenset[str] = frozenset(
+    {"configuration", "unknown_function", "cancelled", "internal", "bad_id", "unusable_state"}
+    | {"list_no_org", "list_failed"}
+)
+
+
+def _registry_of(code: str) -> tuple[str, str] | None:
+    return None if code in WITHOUT_REGISTRY else ("acme", NPM)
+
+
+def _filled(template: str, audience: schema.Audience, registry: tuple[str, str] | None) -> dict[str, str]:
+    """A parameter for each slot of ``template`` and of the words it names (not the core's own:
+    a failure about a registry takes ``org``, ``name`` and ``registry`` from it)."""
     slots = [name for _, name, _, _ in string.Formatter().parse(template) if name]
     # A word may name the message's parameters too (`{token_key}`).
     words = [audience.words.get(s[2:-1], "") for s in slots if s.startswith("w[")]
     slots += [name for word in words for _, name, _, _ in string.Formatter().parse(word) if name]
-    params = {
-        name: "X" for name in slots if name.partition("[")[0] not in {"w", "u", "registry", "org", "name"}
-    }
-
-    failure = lifecycle.RegistryError(code, audience, ("acme", NPM), **params)  # a missing word: KeyError
-
-    assert (failure.code, failure.registry) == (code, ("acme", NPM)) and str(failure)
-
-
-def _filled(template: str, audience: schema.Audience) -> dict[str, str]:
-    """A parameter for each slot of ``template`` and of the words it names (not the core's own)."""
-    slots = [name for _, name, _, _ in string.Formatter().parse(template) if name]
-    words = [audience.words.get(s[2:-1], "") for s in slots if s.startswith("w[")]
-    slots += [name for word in words for _, name, _, _ in string.Formatter().parse(word) if name]
-    return {n: "X" for n in slots if n.partition("[")[0] not in {"w", "u", "registry", "org", "name"}}
+    own = {"w", "u"} | ({"registry", "org", "name"} if registry is not None else set())
+    return {n: "X" for n in slots if n.partition("[")[0] not in own}
 
 
 # A door outside Pulumi: every word its own, and the one message that speaks of Pulumi's engine
@@ -174,7 +184,11 @@ NO_PULUMI = schema.Audience(
 def test_a_door_outside_pulumi_words_every_failure_without_pulumis_words(code: str) -> None:
     template = NO_PULUMI.failures.get(code) or outcomes.FAILURES[code]
 
-    message = str(lifecycle.RegistryError(code, NO_PULUMI, ("acme", NPM), **_filled(template, NO_PULUMI)))
+    registry = _registry_of(code)
+
+    message = str(
+        lifecycle.RegistryError(code, NO_PULUMI, registry, **_filled(template, NO_PULUMI, registry))
+    )
 
     # Our own command (`python -m pulumi_github_private_registry discover`) may stay.
     assert not re.search(r"\b[Pp]ulumi\b|getOrg|ResourceOptions", message), message
@@ -212,6 +226,28 @@ def test_a_failure_pickles_with_its_message_and_data() -> None:
     )
     assert again.params == failure.params and again.audience is None
     assert str(copy.copy(failure)) == str(failure)
+
+
+@pytest.mark.parametrize(
+    ("audience", "function"), [(DYNAMIC, "getOrgPrivateRegistries"), (NO_PULUMI, "<list_function>")]
+)
+def test_a_list_that_fails_says_so_with_githubs_reason(
+    emulator: Emulator, audience: schema.Audience, function: str
+) -> None:
+    """The data source's failure, which has no registry: GitHub's words, not an internal error."""
+    rt = lifecycle.Runtime(
+        Settings(token=TOKEN, base_url=emulator.base_url, write_delay_ms=0, keys=DYNAMIC_KEYS), audience
+    )
+    emulator.inject(method="GET", path="/orgs/lc-list-fails/private-registries", status=404)
+
+    with pytest.raises(lifecycle.RegistryError) as failure:
+        lifecycle.registries(rt, "lc-list-fails")
+
+    assert (failure.value.code, failure.value.registry) == ("list_failed", None)
+    assert str(failure.value).startswith(
+        f"{function}: could not list the registries of 'lc-list-fails': GET "
+        "/orgs/lc-list-fails/private-registries: not found"
+    ), str(failure.value)
 
 
 def test_a_failures_parameter_cannot_take_a_name_its_message_uses() -> None:

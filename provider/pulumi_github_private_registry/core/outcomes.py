@@ -154,7 +154,7 @@ class RegistryError(Exception):
     def __init__(
         self, code: str, audience: Audience, registry: tuple[str, str] | None = None, /, **params: Any
     ) -> None:
-        taken = _TEMPLATE_NAMES & set(params)
+        taken = (_TEMPLATE_NAMES | (_REGISTRY_NAMES if registry is not None else frozenset())) & set(params)
         if taken:
             raise ValueError(f"a failure's parameters cannot be named {sorted(taken)}: its message uses them")
         self.code = code
@@ -172,8 +172,11 @@ class RegistryError(Exception):
         return (_restored, (type(self), self.args, state))
 
 
-_TEMPLATE_NAMES: Final = frozenset({"w", "u", "registry", "org", "name"})
-"""The names a failure's message takes from elsewhere than its parameters."""
+_TEMPLATE_NAMES: Final = frozenset({"w", "u"})
+"""The names a failure's message takes from elsewhere than its parameters: the words, the fields."""
+_REGISTRY_NAMES: Final = frozenset({"registry", "org", "name"})
+"""The names a failure about a registry takes from it (one without a registry, such as a list of
+an org's registries, gives ``org`` itself)."""
 
 
 def _restored(cls: type[RegistryError], args: tuple[Any, ...], state: dict[str, Any]) -> RegistryError:

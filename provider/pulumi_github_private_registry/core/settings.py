@@ -266,7 +266,9 @@ def _settle(config: Mapping[str, Any], keys: Keys) -> tuple[Settings, list[Setti
     ):
         refused_before = len(found)
         app = attempt(keys.app_auth, _app_of, configured_app, keys.app_auth)
-        app_given = app is not None or len(found) > refused_before
+        # A configured App conflicts even if refused; one of the environment only once complete: a
+        # stray variable's refusal already says to unset it to use the token.
+        app_given = app is not None or (len(found) > refused_before and not _unset(configured_app))
     if app_given and token_given:
         found.append(
             SettingError(_both_set(token_source, app_source(configured_app, keys.app_auth)), keys.token)
